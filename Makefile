@@ -1,0 +1,45 @@
+# briefgen: `make build` builds the sample site into site/, `make test` runs the whole suite.
+# Both create .venv and install what they need on first use; nothing else is required.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+TEST_INSTALLED := $(VENV)/.test-installed
+PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
+
+.PHONY: build test lint check serve clean help
+
+help:
+	@echo "make build   build content/ into site/ (creates .venv on first use)"
+	@echo "make test    lint, type-check and run the whole test suite"
+	@echo "make check   validate content/ without writing anything"
+	@echo "make clean   remove site/, caches and .venv"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(PIP) install -e .
+	@touch $@
+
+$(TEST_INSTALLED): pyproject.toml $(INSTALLED)
+	$(PIP) install -e '.[test]'
+	@touch $@
+
+build: $(INSTALLED)
+	$(BIN)/briefgen build
+
+check: $(INSTALLED)
+	$(BIN)/briefgen check
+
+lint: $(TEST_INSTALLED)
+	$(BIN)/ruff check briefgen tests
+	$(BIN)/ruff format --check briefgen tests
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf site .briefgen .pytest_cache .mypy_cache .ruff_cache $(VENV)

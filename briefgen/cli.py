@@ -1,0 +1,217 @@
+"""The `briefgen` command: parses arguments, prints problems as `path:line: message`, sets exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .build import build
+from .config import SiteConfig, load_config
+from .content import DATE_HINT, parse_when
+from .errors import BriefgenError, Problem, Problems
+from .slugs import slugify
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="briefgen",
+        description="Build a linked briefing site (and daily PDF digests) from Markdown articles "
+        "with YAML front matter naming people, topics, places and events.",
+        epilog="Settings are read from briefgen.yaml in the project folder (see docs/config.md). "
+        "Run 'briefgen COMMAND --help' for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"briefgen {__version__}")
+    parser.add_argument(
+        "-C",
+        "--project",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="project folder holding briefgen.yaml (default: current folder)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def content_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--content",
+            type=Path,
+            metavar="DIR",
+            help="content folder (default: content, or paths.content)",
+        )
+        sub.add_argument(
+            "--strict",
+            action="store_true",
+            default=None,
+            help="treat every warning (unknown person, shared alias) as an error",
+        )
+        sub.add_argument(
+            "--drafts",
+            action="store_true",
+            default=None,
+            help="include articles marked draft: true",
+        )
+
+    build_cmd = commands.add_parser(
+        "build",
+        help="build the site into the output folder",
+        description="Read content/, check it, and write the site. The output folder changes only "
+        "if the whole build succeeds.",
+    )
+    content_options(build_cmd)
+    build_cmd.add_argument(
+        "--out", type=Path, metavar="DIR", help="output folder (default: site, or paths.output)"
+    )
+    build_cmd.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+
+    check_cmd = commands.add_parser(
+        "check",
+        help="validate content and templates without writing anything",
+        description="Report every problem as path:line: message; exit 1 if there is any error.",
+    )
+    content_options(check_cmd)
+
+    new_cmd = commands.add_parser(
+        "new",
+        help="create a new article with front matter to fill in",
+        description="Write content/YYYY-MM-DD-slug.md with every front-matter field ready to fill.",
+    )
+    new_cmd.add_argument("title", help="the article's title")
+    new_cmd.add_argument("--date", help="ISO date or datetime (default: now)")
+    new_cmd.add_argument("--lang", help="language of the article (default: the site language)")
+    new_cmd.add_argument("--content", type=Path, metavar="DIR", help="content folder")
+    return parser
+
+
+def _config(args: argparse.Namespace) -> SiteConfig:
+    root = args.project.resolve()
+    cwd = Path.cwd()
+    overrides = {
+        "content_dir": (cwd / args.content) if getattr(args, "content", None) else None,
+        "output_dir": (cwd / args.out) if getattr(args, "out", None) else None,
+        "strict": getattr(args, "strict", None),
+        "drafts": getattr(args, "drafts", None),
+    }
+    return load_config(root, **overrides)
+
+
+def _show(problem: Problem, kind: str = "") -> str:
+    text = problem.format()
+    if problem.path is not None:
+        try:
+            relative = os.path.relpath(problem.path)
+            if not relative.startswith(".."):
+                text = text.replace(str(problem.path), relative, 1)
+        except ValueError:
+            pass
+    if kind:
+        head, sep, tail = text.partition(": ")
+        text = f"{head}: {kind}: {tail}" if sep else f"{kind}: {text}"
+    return text
+
+
+def _progress(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    end = "\n" if done == total else ""
+    sys.stderr.write(f"\rrendering [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}{end}")
+    sys.stderr.flush()
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    config = _config(args)
+    tty = sys.stderr.isatty() and not args.quiet
+    result = build(config, progress=_progress if tty else None)
+    for warning in result.warnings:
+        print(_show(warning, "warning"), file=sys.stderr)
+    if not args.quiet:
+        print(result.summary())
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    config = _config(args)
+    result = build(config, write=False)
+    for warning in result.warnings:
+        print(_show(warning, "warning"), file=sys.stderr)
+    print(f"checked {result.pages:,} pages: no errors", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    config = _config(args)
+    tz = config.tz
+    if args.date:
+        try:
+            parse_when(args.date, tz)
+        except ValueError:
+            print(
+                f"briefgen: error: --date '{args.date}' is not a valid date; {DATE_HINT}",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        stamp = args.date
+    else:
+        stamp = dt.datetime.now(tz).replace(microsecond=0, second=0).isoformat()
+    content_dir = config.resolve(config.content_dir)
+    path = content_dir / f"{stamp[:10]}-{slugify(args.title)}.md"
+    if path.exists():
+        print(f"briefgen: error: {path} already exists", file=sys.stderr)
+        return EXIT_PROBLEMS
+    title = args.title.replace("\\", "\\\\").replace('"', '\\"')
+    lang = args.lang or config.language
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "---\n"
+        f'title: "{title}"\n'
+        f"date: {stamp}\n"
+        f"lang: {lang}\n"
+        'summary: ""\n'
+        "actors: []        # people: file id, full name or alias\n"
+        "topics: []\n"
+        "places: []\n"
+        'events: []        # - {date: YYYY-MM-DD, title: "...", actors: [...], places: [...]}\n'
+        "source:\n"
+        '  name: ""\n'
+        '  url: ""\n'
+        "draft: true\n"
+        "---\n\n"
+        "Write the article here, in Markdown.\n",
+        encoding="utf-8",
+    )
+    print(path)
+    return EXIT_OK
+
+
+COMMANDS = {"build": cmd_build, "check": cmd_check, "new": cmd_new}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except Problems as errors:
+        for problem in errors.problems:
+            if isinstance(problem, Problem):
+                print(_show(problem), file=sys.stderr)
+        print(f"briefgen: {errors}; nothing was written", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except Problem as error:
+        print(_show(error), file=sys.stderr)
+        return EXIT_PROBLEMS
+    except BriefgenError as error:
+        print(f"briefgen: error: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        print("briefgen: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def run() -> None:
+    sys.exit(main())

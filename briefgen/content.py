@@ -1,0 +1,460 @@
+"""Load content/ into the model: the only place that validates articles and people.
+
+Everything is read before anything is reported, so one run lists every problem with its file and
+line. Warnings (an actor with no people file, an alias shared by several people) are collected
+separately; `strict` turns them into errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import LANG_RE, SiteConfig, parse_bool, suggest
+from .errors import ContentError, Problem, Problems
+from .frontmatter import split
+from .model import Article, Content, Event, Person, Role, Source, Term
+from .slugs import fold, slugify
+from .yamlnodes import Map, Node, Scalar, Seq, kind_of, parse_yaml
+
+PEOPLE_DIR = "people"
+ARTICLE_KEYS = (
+    "title",
+    "date",
+    "lang",
+    "summary",
+    "actors",
+    "topics",
+    "places",
+    "events",
+    "source",
+    "slug",
+    "draft",
+)
+EVENT_KEYS = ("date", "title", "actors", "places")
+SOURCE_KEYS = ("name", "url", "published")
+PERSON_KEYS = ("name", "aliases", "roles", "country", "description", "links")
+ROLE_KEYS = ("title", "organisation", "from", "to")
+DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_HINT = "use YYYY-MM-DD or an ISO datetime such as 2023-06-18T09:30:00+08:00"
+
+
+def read_text(path: Path) -> str:
+    """A file's text; a byte that is not UTF-8 is an error naming the file and its line."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ContentError(
+            path, line, f"not valid UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8"
+        ) from None
+
+
+@dataclass(slots=True)
+class Fields:
+    """Typed reads from YAML nodes for one file, collecting problems instead of stopping."""
+
+    path: Path
+    problems: list[Problem] = field(default_factory=list)
+
+    def error(self, line: int, message: str) -> None:
+        self.problems.append(ContentError(self.path, line, message))
+
+    def mapping(self, node: Node, where: str) -> Map | None:
+        if isinstance(node, Map):
+            return node
+        self.error(node.line, f"{where} must be a mapping, not {kind_of(node)}")
+        return None
+
+    def keys(self, node: Map, allowed: tuple[str, ...], where: str = "") -> None:
+        for key, _ in node.entries:
+            if key.text not in allowed:
+                name = f"{where}.{key.text}" if where else key.text
+                self.error(key.line, f"unknown key '{name}'{suggest(key.text, allowed)}")
+
+    def text(self, node: Map, key: str, where: str = "", required: bool = False) -> str | None:
+        label = f"{where}.{key}" if where else key
+        value = node.get(key)
+        if value is None or (isinstance(value, Scalar) and value.is_null):
+            if required:
+                line = value.line if value is not None else node.line
+                self.error(line, f"missing required field '{label}'")
+            return None
+        if not isinstance(value, Scalar):
+            self.error(value.line, f"{label} must be text, not {kind_of(value)}")
+            return None
+        if required and not value.text.strip():
+            self.error(value.line, f"{label} must not be empty")
+            return None
+        return value.text.strip()
+
+    def texts(self, node: Map, key: str, where: str = "") -> list[Scalar]:
+        label = f"{where}.{key}" if where else key
+        value = node.get(key)
+        if value is None or (isinstance(value, Scalar) and value.is_null):
+            return []
+        if not isinstance(value, Seq):
+            self.error(value.line, f"{label} must be a list such as [a, b], not {kind_of(value)}")
+            return []
+        items: list[Scalar] = []
+        for index, item in enumerate(value.items, 1):
+            if isinstance(item, Scalar) and item.text.strip():
+                items.append(item)
+            else:
+                what = "empty" if isinstance(item, Scalar) else kind_of(item)
+                self.error(item.line, f"{label}[{index}] must be text, not {what}")
+        return items
+
+    def items(self, node: Map, key: str) -> list[tuple[int, Map]]:
+        value = node.get(key)
+        if value is None or (isinstance(value, Scalar) and value.is_null):
+            return []
+        if not isinstance(value, Seq):
+            self.error(value.line, f"{key} must be a list, not {kind_of(value)}")
+            return []
+        found = []
+        for index, item in enumerate(value.items, 1):
+            mapping = self.mapping(item, f"{key}[{index}]")
+            if mapping is not None:
+                found.append((index, mapping))
+        return found
+
+    def when(
+        self, node: Map, key: str, tz: dt.tzinfo, where: str = "", required: bool = False
+    ) -> tuple[dt.date, dt.time | None] | None:
+        label = f"{where}.{key}" if where else key
+        text = self.text(node, key, where, required)
+        if text is None:
+            return None
+        value = node.get(key)
+        assert value is not None
+        try:
+            return parse_when(text, tz)
+        except ValueError as error:
+            reason = str(error)
+            detail = f" ({reason})" if "out of range" in reason else f"; {DATE_HINT}"
+            self.error(value.line, f"{label}: '{text}' is not a valid date{detail}")
+            return None
+
+    def date(self, node: Map, key: str, where: str = "") -> dt.date | None:
+        found = self.when(node, key, dt.UTC, where)
+        return found[0] if found else None
+
+    def flag(self, node: Map, key: str) -> bool:
+        value = node.get(key)
+        if value is None or (isinstance(value, Scalar) and value.is_null):
+            return False
+        parsed = parse_bool(value)
+        if parsed is None:
+            self.error(value.line, f"{key} must be true or false")
+            return False
+        return parsed
+
+
+def parse_when(text: str, tz: dt.tzinfo) -> tuple[dt.date, dt.time | None]:
+    """A date, or a datetime moved into the site's timezone (naive ones are taken as local)."""
+    if DATE_ONLY.match(text):
+        return dt.date.fromisoformat(text), None
+    moment = dt.datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    local = moment.astimezone(tz)
+    return local.date(), local.time().replace(tzinfo=None)
+
+
+class Registry:
+    """Resolves an actor as written (id, name or alias; any case, any accents) to a person id."""
+
+    def __init__(self, people: Iterable[Person]) -> None:
+        self.people: dict[str, Person] = {}
+        self.keys: dict[str, set[str]] = {}
+        self.stubs: dict[str, Person] = {}
+        for person in people:
+            self.people[person.id] = person
+            for key in {person.id, person.name, *person.aliases}:
+                self.keys.setdefault(fold(key), set()).add(person.id)
+
+    def shared(self) -> Iterator[tuple[str, list[Person]]]:
+        """Each name or alias that several people hold, with those people."""
+        for key, ids in sorted(self.keys.items()):
+            if len(ids) > 1:
+                yield key, [self.people[i] for i in sorted(ids)]
+
+    def resolve(self, written: Scalar, fields: Fields, label: str, warnings: list[Problem]) -> str:
+        ids = self.keys.get(fold(written.text))
+        if ids is None and slugify(written.text) in self.people:
+            ids = {slugify(written.text)}
+        if ids is not None and len(ids) == 1:
+            return next(iter(ids))
+        if ids:
+            candidates = ", ".join(f"{self.people[i].name} ({i})" for i in sorted(ids))
+            fields.error(
+                written.line,
+                f"{label}: '{written.text}' could be several people: {candidates}; "
+                "write the full name or id",
+            )
+            return sorted(ids)[0]
+        stub_id = slugify(written.text)
+        if stub_id not in self.stubs:
+            self.stubs[stub_id] = Person(id=stub_id, name=written.text.strip())
+        names = [p.name for p in self.people.values()]
+        close = difflib.get_close_matches(written.text, names, n=1, cutoff=0.75)
+        hint = f"; did you mean '{close[0]}'?" if close else " (a stub page is made for it)"
+        warnings.append(
+            ContentError(fields.path, written.line, f"{label}: unknown person '{written.text}'{hint}")
+        )
+        return stub_id
+
+
+def load_content(config: SiteConfig) -> Content:
+    """Read and validate every person and article; raise Problems listing everything wrong."""
+    content_dir = config.resolve(config.content_dir)
+    if not content_dir.is_dir():
+        raise Problems([ContentError(content_dir, None, "content folder not found")])
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    people = _load_people(content_dir / PEOPLE_DIR, problems)
+    registry = Registry(people)
+    for key, holders in registry.shared():
+        ids = ", ".join(p.id for p in holders)
+        first = holders[0]
+        warnings.append(
+            ContentError(
+                first.path,
+                first.line,
+                f"'{key}' names several people ({ids}); an actor written only as '{key}' is an error",
+            )
+        )
+    articles: list[Article] = []
+    seen: dict[str, Path] = {}
+    for path in _article_paths(content_dir):
+        fields = Fields(path)
+        try:
+            article = parse_article(path, read_text(path), config, registry, fields, warnings)
+        except ContentError as error:
+            problems.append(error)
+            continue
+        problems.extend(fields.problems)
+        if article is None:
+            continue
+        if article.slug in seen:
+            problems.append(
+                ContentError(
+                    path,
+                    1,
+                    f"slug '{article.slug}' is already used by {seen[article.slug]}; "
+                    "rename one file or set a different 'slug'",
+                )
+            )
+            continue
+        seen[article.slug] = path
+        if config.drafts or not article.draft:
+            articles.append(article)
+    if config.strict:
+        problems.extend(ContentError(w.path, w.line, f"{w.message} [strict]") for w in warnings)
+        warnings = []
+    if problems:
+        raise Problems(sorted(problems, key=_place))
+    articles.sort(key=lambda a: a.sort_key)
+    all_people = sorted([*people, *registry.stubs.values()], key=lambda p: p.id)
+    return Content(tuple(articles), tuple(all_people), tuple(sorted(warnings, key=_place)))
+
+
+def _place(problem: Problem) -> tuple[str, int]:
+    return (str(problem.path or ""), problem.line or 0)
+
+
+def _article_paths(content_dir: Path) -> list[Path]:
+    people_dir = content_dir / PEOPLE_DIR
+    found = []
+    for path in content_dir.rglob("*.md"):
+        relative = path.relative_to(content_dir)
+        if any(part.startswith((".", "_")) for part in relative.parts):
+            continue  # hidden files and editor leftovers
+        if path.is_relative_to(people_dir) or not path.is_file():
+            continue
+        found.append(path)
+    return sorted(found)
+
+
+def _load_people(people_dir: Path, problems: list[Problem]) -> list[Person]:
+    if not people_dir.is_dir():
+        return []
+    people: dict[str, Person] = {}
+    for path in sorted(people_dir.glob("*.y*ml")):
+        if path.name.startswith(".") or path.suffix not in (".yaml", ".yml"):
+            continue
+        fields = Fields(path)
+        try:
+            person = parse_person(path, read_text(path), fields)
+        except ContentError as error:
+            problems.append(error)
+            continue
+        problems.extend(fields.problems)
+        if person is None:
+            continue
+        if person.id in people:
+            other = people[person.id].path
+            problems.append(ContentError(path, 1, f"person id '{person.id}' is already used by {other}"))
+            continue
+        people[person.id] = person
+    return list(people.values())
+
+
+def parse_person(path: Path, text: str, fields: Fields) -> Person | None:
+    node = parse_yaml(text, path)
+    if node is None:
+        fields.error(1, "empty person file: at least 'name' is required")
+        return None
+    root = fields.mapping(node, "a person file")
+    if root is None:
+        return None
+    fields.keys(root, PERSON_KEYS)
+    name = fields.text(root, "name", required=True)
+    roles = []
+    for index, item in fields.items(root, "roles"):
+        where = f"roles[{index}]"
+        fields.keys(item, ROLE_KEYS, where)
+        title = fields.text(item, "title", where, required=True)
+        if title is not None:
+            roles.append(
+                Role(
+                    title=title,
+                    organisation=fields.text(item, "organisation", where) or "",
+                    start=fields.date(item, "from", where),
+                    end=fields.date(item, "to", where),
+                )
+            )
+    links: list[tuple[str, str]] = []
+    links_node = root.get("links")
+    if links_node is not None and not (isinstance(links_node, Scalar) and links_node.is_null):
+        mapping = fields.mapping(links_node, "links")
+        if mapping is not None:
+            for key, _ in mapping.entries:
+                value = fields.text(mapping, key.text, "links")
+                if value:
+                    links.append((key.text, value))
+    if name is None:
+        return None
+    return Person(
+        id=slugify(path.stem),
+        name=name,
+        aliases=tuple(a.text.strip() for a in fields.texts(root, "aliases")),
+        roles=tuple(roles),
+        country=fields.text(root, "country") or "",
+        description=fields.text(root, "description") or "",
+        links=tuple(links),
+        path=path,
+        line=root.line,
+    )
+
+
+def parse_article(
+    path: Path,
+    text: str,
+    config: SiteConfig,
+    registry: Registry,
+    fields: Fields,
+    warnings: list[Problem],
+) -> Article | None:
+    doc = split(text, path)
+    meta = doc.meta
+    tz = config.tz
+    fields.keys(meta, ARTICLE_KEYS)
+    title = fields.text(meta, "title", required=True)
+    when = fields.when(meta, "date", tz, required=True)
+    lang = fields.text(meta, "lang") or config.language
+    if not LANG_RE.match(lang):
+        line = meta.get("lang")
+        fields.error(line.line if line else 1, f"lang: '{lang}' is not a language tag such as fr or en-GB")
+    slug = slugify(fields.text(meta, "slug") or path.stem)
+    actors = _resolve_all(fields.texts(meta, "actors"), "actors", registry, fields, warnings)
+    events = []
+    for index, item in fields.items(meta, "events"):
+        where = f"events[{index}]"
+        fields.keys(item, EVENT_KEYS, where)
+        event_when = fields.when(item, "date", tz, where, required=True)
+        event_title = fields.text(item, "title", where, required=True)
+        if item.get("actors") is None:
+            event_actors = actors  # an event that names nobody involves the article's actors
+        else:
+            event_actors = _resolve_all(
+                fields.texts(item, "actors", where), f"{where}.actors", registry, fields, warnings
+            )
+        if event_when is not None and event_title is not None:
+            events.append(
+                Event(
+                    day=event_when[0],
+                    time=event_when[1],
+                    title=event_title,
+                    actors=event_actors,
+                    places=_terms(fields.texts(item, "places", where)),
+                    article=slug,
+                    lang=lang,
+                )
+            )
+    source = None
+    source_node = meta.get("source")
+    if source_node is not None and not (isinstance(source_node, Scalar) and source_node.is_null):
+        mapping = fields.mapping(source_node, "source")
+        if mapping is not None:
+            fields.keys(mapping, SOURCE_KEYS, "source")
+            url = fields.text(mapping, "url", "source") or ""
+            if url and not re.match(r"^https?://\S+$", url):
+                url_node = mapping.get("url")
+                fields.error(
+                    url_node.line if url_node else mapping.line,
+                    f"source.url: '{url}' must be an http:// or https:// address",
+                )
+            source = Source(
+                name=fields.text(mapping, "name", "source") or url,
+                url=url,
+                published=fields.date(mapping, "published", "source"),
+            )
+    draft = fields.flag(meta, "draft")
+    summary = fields.text(meta, "summary") or ""
+    topics = _terms(fields.texts(meta, "topics"))
+    places = _terms(fields.texts(meta, "places"))
+    if title is None or when is None:
+        return None
+    return Article(
+        slug=slug,
+        path=path,
+        title=title,
+        day=when[0],
+        time=when[1],
+        lang=lang,
+        summary=summary,
+        actors=actors,
+        topics=topics,
+        places=places,
+        events=tuple(events),
+        source=source,
+        body=doc.body,
+        body_line=doc.body_line,
+        draft=draft,
+    )
+
+
+def _resolve_all(
+    written: list[Scalar], label: str, registry: Registry, fields: Fields, warnings: list[Problem]
+) -> tuple[str, ...]:
+    ids: list[str] = []
+    for index, item in enumerate(written, 1):
+        person = registry.resolve(item, fields, f"{label}[{index}]", warnings)
+        if person not in ids:
+            ids.append(person)
+    return tuple(ids)
+
+
+def _terms(written: list[Scalar]) -> tuple[Term, ...]:
+    terms: dict[str, Term] = {}
+    for item in written:
+        name = " ".join(item.text.split())
+        terms.setdefault(slugify(name), Term(slugify(name), name))
+    return tuple(terms.values())

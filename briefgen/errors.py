@@ -1,0 +1,51 @@
+"""The exception tree: every error a user can cause is a BriefgenError with a place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+
+class BriefgenError(Exception):
+    """Base of every error briefgen reports to a user (never shown as a traceback)."""
+
+
+class Problem(BriefgenError):
+    """One problem at a place in a file: printed as `path:line: message`."""
+
+    def __init__(self, path: Path | str | None, line: int | None, message: str) -> None:
+        self.path = Path(path) if path is not None else None
+        self.line = line
+        self.message = message
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        if self.path is None:
+            return self.message
+        where = str(self.path) if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+class ConfigError(Problem):
+    """A problem in briefgen.yaml or in command-line settings."""
+
+
+class ContentError(Problem):
+    """A problem in a content file (article or person)."""
+
+
+class Problems(BriefgenError):
+    """Every problem found in one pass (config, content, links), reported together."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} found")
+
+
+class BuildError(BriefgenError):
+    """The build could not complete (templates, links, output folder)."""
+
+
+class DeliveryError(BriefgenError):
+    """Sending the digest failed for at least one recipient."""

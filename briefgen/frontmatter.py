@@ -1,0 +1,45 @@
+"""Split a Markdown file into its YAML front matter and its body; pure, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ContentError
+from .yamlnodes import Map, Node, kind_of, parse_yaml
+
+FENCE = "---"
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    meta: Map
+    body: str
+    body_line: int  # file line where the body starts
+
+
+def split(text: str, path: Path) -> Document:
+    """Front matter must open on the first line with `---` and close with a later `---` line."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip() != FENCE:
+        raise ContentError(path, 1, "missing front matter: the file must start with a '---' line")
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in (FENCE, "..."):
+            yaml_text = "".join(lines[1:index])
+            meta = _as_mapping(parse_yaml(yaml_text, path, first_line=2), path)
+            return Document(meta, "".join(lines[index + 1 :]), index + 2)
+    raise ContentError(path, 1, "front matter is not closed: add a '---' line after it")
+
+
+def _as_mapping(node: Node | None, path: Path) -> Map:
+    if node is None:
+        return Map((), 2)
+    if not isinstance(node, Map):
+        raise ContentError(
+            path,
+            node.line,
+            f"front matter must be a mapping of keys to values, not {kind_of(node)}",
+        )
+    return node

@@ -1,0 +1,149 @@
+"""Interface strings and localized dates (Babel/CLDR) for the site language."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_time
+
+STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "home": "Home",
+        "articles": "Articles",
+        "people": "People",
+        "topics": "Topics",
+        "places": "Places",
+        "timeline": "Timeline",
+        "archive": "Archive",
+        "days": "Days",
+        "latest_days": "Latest days",
+        "most_mentioned_people": "Most mentioned people",
+        "most_used_topics": "Main topics",
+        "date": "Date",
+        "source": "Source",
+        "actors": "People",
+        "events": "Events",
+        "related": "Related articles",
+        "roles": "Roles",
+        "links": "Links",
+        "appears_with": "Appears with",
+        "their_topics": "Topics",
+        "their_articles": "Articles",
+        "no_events": "No dated events.",
+        "stub_person": "No profile yet: this person is named in articles but has no people file.",
+        "articles_count": "{n} articles",
+        "article_count": "{n} article",
+        "events_count": "{n} events",
+        "event_count": "{n} event",
+        "country": "Country",
+        "published": "Published",
+        "since": "since",
+        "until": "until",
+        "day_articles": "Articles of the day",
+        "all_events": "Every dated event, in order.",
+        "reported_in": "reported in",
+        "not_found": "Page not found",
+        "not_found_text": "There is no page at this address. Try the home page or an index.",
+        "skip": "Skip to content",
+        "summary": "Summary",
+        "month": "Month",
+        "read_more": "Read",
+        "at": "at",
+        "menu": "Sections",
+        "digest": "PDF digest",
+        "built_with": "Built with briefgen",
+    },
+    "fr": {
+        "home": "Accueil",
+        "articles": "Articles",
+        "people": "Personnes",
+        "topics": "Thèmes",
+        "places": "Lieux",
+        "timeline": "Chronologie",
+        "archive": "Archives",
+        "days": "Jours",
+        "latest_days": "Derniers jours",
+        "most_mentioned_people": "Personnes les plus citées",
+        "most_used_topics": "Thèmes principaux",
+        "date": "Date",
+        "source": "Source",
+        "actors": "Personnes",
+        "events": "Événements",
+        "related": "Articles liés",
+        "roles": "Fonctions",
+        "links": "Liens",
+        "appears_with": "Apparaît avec",
+        "their_topics": "Thèmes",
+        "their_articles": "Articles",
+        "no_events": "Aucun événement daté.",
+        "stub_person": "Pas encore de fiche : cette personne est citée dans des articles "
+        "mais n’a pas de fichier.",
+        "articles_count": "{n} articles",
+        "article_count": "{n} article",
+        "events_count": "{n} événements",
+        "event_count": "{n} événement",
+        "country": "Pays",
+        "published": "Publié le",
+        "since": "depuis",
+        "until": "jusqu’à",
+        "day_articles": "Articles du jour",
+        "all_events": "Tous les événements datés, dans l’ordre.",
+        "reported_in": "rapporté dans",
+        "not_found": "Page introuvable",
+        "not_found_text": "Aucune page à cette adresse. Essayez l’accueil ou un index.",
+        "skip": "Aller au contenu",
+        "summary": "Résumé",
+        "month": "Mois",
+        "read_more": "Lire",
+        "at": "à",
+        "menu": "Rubriques",
+        "digest": "Digest PDF",
+        "built_with": "Produit avec briefgen",
+    },
+}
+
+
+def ui_language(language: str) -> str:
+    """The interface language for a site language tag (`fr-CA` -> `fr`); English otherwise."""
+    base = language.split("-")[0].lower()
+    return base if base in STRINGS else "en"
+
+
+@functools.cache
+def locale_for(language: str) -> Locale:
+    try:
+        return Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(ui_language(language))
+
+
+class Translator:
+    """Strings and dates for one site language, as Jinja globals and filters use them."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.strings = STRINGS[ui_language(language)]
+        self.locale = locale_for(language)
+
+    def __call__(self, key: str, **values: object) -> str:
+        text = self.strings.get(key) or STRINGS["en"][key]
+        return text.format(**values) if values else text
+
+    def count(self, n: int, noun: str) -> str:
+        """`3 articles`, `1 article`: `noun` is a plural key such as `articles`."""
+        key = f"{noun}_count" if n != 1 else f"{noun[:-1]}_count"
+        return self(key, n=n)
+
+    def date(self, day: dt.date, style: str = "full") -> str:
+        """`Sunday, June 18, 2023` / `dimanche 18 juin 2023` (styles: full, long, medium, short)."""
+        return format_date(day, format=style, locale=self.locale)
+
+    def month(self, day: dt.date) -> str:
+        """`June 2023` / `juin 2023`, capitalised as a heading."""
+        text = format_date(day, format="LLLL y", locale=self.locale)
+        return text[:1].upper() + text[1:]
+
+    def time(self, moment: dt.time) -> str:
+        return format_time(moment, format="short", locale=self.locale)

@@ -1,0 +1,227 @@
+"""SiteIndex: everything the pages need, computed once from the content; pure, no I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from bisect import bisect_left
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from .model import Article, Content, Event, Person, Term
+
+TAXONOMIES = ("topics", "places")
+RELATED_WINDOW = 25  # neighbours in time looked at per shared person/topic when ranking related
+
+
+@dataclass(frozen=True, slots=True)
+class Taxon:
+    """One topic or place with everything filed under it."""
+
+    kind: str  # "topics" or "places"
+    slug: str
+    name: str
+    articles: tuple[str, ...]  # slugs, newest first
+    events: tuple[Event, ...]  # chronological
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    year: int
+    month: int
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonFacts:
+    """What the site knows about one person beyond their file."""
+
+    articles: tuple[str, ...]  # slugs, newest first
+    events: tuple[Event, ...]  # chronological
+    co_actors: tuple[tuple[str, int], ...]  # (person id, shared articles), most first
+    topics: tuple[tuple[str, int], ...]  # (topic slug, articles), most first
+
+
+@dataclass(frozen=True, slots=True)
+class SiteIndex:
+    articles: dict[str, Article]
+    newest: tuple[str, ...]  # every article slug, newest first
+    people: dict[str, Person]
+    facts: dict[str, PersonFacts]
+    taxonomies: dict[str, dict[str, Taxon]]  # kind -> slug -> taxon, sorted by name
+    days: dict[dt.date, tuple[str, ...]]  # days with articles, newest first; articles in time order
+    day_events: dict[dt.date, tuple[Event, ...]]  # every day with an event, newest first
+    months: dict[Month, tuple[dt.date, ...]]  # newest month first; days newest first
+    events: tuple[Event, ...]  # every event, chronological
+    related: dict[str, tuple[str, ...]]
+
+    def all_days(self) -> list[dt.date]:
+        """Every day with an article or an event, newest first: each has a day page."""
+        return sorted(self.days.keys() | self.day_events.keys(), reverse=True)
+
+    def articles_of(self, slugs: Iterable[str]) -> list[Article]:
+        return [self.articles[s] for s in slugs]
+
+    def term(self, kind: str, term: Term) -> Taxon:
+        return self.taxonomies[kind][term.slug]
+
+    def most_mentioned_people(self, limit: int) -> list[tuple[Person, int]]:
+        ranked = sorted(self.facts.items(), key=lambda kv: (-len(kv[1].articles), kv[0]))
+        return [(self.people[pid], len(f.articles)) for pid, f in ranked[:limit] if f.articles]
+
+    def most_used(self, kind: str, limit: int) -> list[Taxon]:
+        taxa = self.taxonomies[kind].values()
+        return sorted(taxa, key=lambda t: (-len(t.articles), t.slug))[:limit]
+
+
+def build_index(content: Content, related_limit: int = 5) -> SiteIndex:
+    ordered = sorted(content.articles, key=lambda a: a.sort_key)
+    articles = {a.slug: a for a in reversed(ordered)}
+    newest = tuple(articles)
+    events = tuple(sorted((e for a in ordered for e in a.events), key=lambda e: e.sort_key))
+    people = {p.id: p for p in content.people}
+    return SiteIndex(
+        articles=articles,
+        newest=newest,
+        people=people,
+        facts=_people_facts(people, ordered, events),
+        taxonomies={kind: _taxonomy(kind, ordered, events) for kind in TAXONOMIES},
+        days=_days(ordered),
+        day_events=_day_events(events),
+        months=_months(ordered),
+        events=events,
+        related=_related(ordered, related_limit),
+    )
+
+
+def _people_facts(
+    people: dict[str, Person], ordered: list[Article], events: tuple[Event, ...]
+) -> dict[str, PersonFacts]:
+    by_person: dict[str, list[str]] = defaultdict(list)
+    co: dict[str, Counter[str]] = defaultdict(Counter)
+    topics: dict[str, Counter[str]] = defaultdict(Counter)
+    for article in reversed(ordered):  # newest first
+        mentioned = dict.fromkeys(article.actors)
+        for event in article.events:
+            mentioned.update(dict.fromkeys(event.actors))
+        for pid in mentioned:
+            by_person[pid].append(article.slug)
+            topics[pid].update(t.slug for t in article.topics)
+        for pid in article.actors:
+            co[pid].update(other for other in article.actors if other != pid)
+    timeline: dict[str, list[Event]] = defaultdict(list)
+    for event in events:
+        for pid in event.actors:
+            timeline[pid].append(event)
+    return {
+        pid: PersonFacts(
+            articles=tuple(by_person[pid]),
+            events=tuple(timeline[pid]),
+            co_actors=_ranked(co[pid]),
+            topics=_ranked(topics[pid]),
+        )
+        for pid in people
+    }
+
+
+def _ranked(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _terms_of(kind: str) -> Callable[[Article | Event], tuple[Term, ...]]:
+    if kind == "topics":
+        return lambda item: item.topics if isinstance(item, Article) else ()
+    return lambda item: item.places
+
+
+def _taxonomy(kind: str, ordered: list[Article], events: tuple[Event, ...]) -> dict[str, Taxon]:
+    """One function for every taxonomy: articles tagged with a term, and the events around it.
+
+    A term's display name is its most frequent spelling (ties: the earliest); its timeline holds
+    the events of its articles and, for places, every event that names it.
+    """
+    terms_of = _terms_of(kind)
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    tagged: dict[str, list[str]] = defaultdict(list)
+    for article in reversed(ordered):
+        for term in terms_of(article):
+            spellings[term.slug][term.name] += 1
+            tagged[term.slug].append(article.slug)
+    timeline: dict[str, dict[Event, None]] = defaultdict(dict)
+    by_article: dict[str, set[str]] = {a.slug: {t.slug for t in terms_of(a)} for a in ordered}
+    for event in events:
+        slugs = by_article.get(event.article, set()) | {t.slug for t in terms_of(event)}
+        for term in terms_of(event):
+            spellings[term.slug][term.name] += 0  # known spelling, even if no article uses it
+        for slug in slugs:
+            timeline[slug][event] = None
+    taxa = [
+        Taxon(kind, slug, _display_name(spellings[slug]), tuple(tagged[slug]), tuple(timeline[slug]))
+        for slug in spellings
+    ]
+    return {t.slug: t for t in sorted(taxa, key=lambda t: (t.name.casefold(), t.slug))}
+
+
+def _display_name(spellings: Counter[str]) -> str:
+    best = max(spellings.values())
+    return next(name for name, count in spellings.items() if count == best)
+
+
+def _days(ordered: list[Article]) -> dict[dt.date, tuple[str, ...]]:
+    days: dict[dt.date, list[str]] = defaultdict(list)
+    for article in ordered:
+        days[article.day].append(article.slug)
+    return {day: tuple(days[day]) for day in sorted(days, reverse=True)}
+
+
+def _day_events(events: tuple[Event, ...]) -> dict[dt.date, tuple[Event, ...]]:
+    by_day: dict[dt.date, list[Event]] = defaultdict(list)
+    for event in events:
+        by_day[event.day].append(event)
+    return {day: tuple(by_day[day]) for day in sorted(by_day, reverse=True)}
+
+
+def _months(ordered: list[Article]) -> dict[Month, tuple[dt.date, ...]]:
+    months: dict[Month, set[dt.date]] = defaultdict(set)
+    for article in ordered:
+        months[Month(article.day.year, article.day.month)].add(article.day)
+    return {
+        m: tuple(sorted(months[m], reverse=True))
+        for m in sorted(months, key=lambda m: m.first_day, reverse=True)
+    }
+
+
+def _related(ordered: list[Article], limit: int) -> dict[str, tuple[str, ...]]:
+    """Articles sharing people or topics, rarer ones weighing more, nearer in time first.
+
+    Only the RELATED_WINDOW nearest articles in time per shared key are considered, which keeps
+    the cost linear in the number of articles even for people named in thousands of them.
+    """
+    if limit <= 0:
+        return {a.slug: () for a in ordered}
+    postings: dict[str, list[int]] = defaultdict(list)
+    keys_of: list[tuple[str, ...]] = []
+    for position, article in enumerate(ordered):
+        keys = tuple(
+            dict.fromkeys([*(f"p:{p}" for p in article.actors), *(f"t:{t.slug}" for t in article.topics)])
+        )
+        keys_of.append(keys)
+        for key in keys:
+            postings[key].append(position)
+    weight = {key: 1.0 / math.log2(2 + len(found)) for key, found in postings.items()}
+    related: dict[str, tuple[str, ...]] = {}
+    for position, article in enumerate(ordered):
+        scores: dict[int, float] = defaultdict(float)
+        for key in keys_of[position]:
+            found = postings[key]
+            at = bisect_left(found, position)
+            for other in found[max(0, at - RELATED_WINDOW) : at + RELATED_WINDOW + 1]:
+                if other != position:
+                    scores[other] += weight[key]
+        best = sorted(scores, key=lambda o: (-round(scores[o], 9), abs(o - position), o))[:limit]
+        related[article.slug] = tuple(ordered[o].slug for o in best)
+    return related

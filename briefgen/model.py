@@ -1,0 +1,96 @@
+"""The content model: frozen, slotted records holding tuples; no I/O, no behaviour beyond sorting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import Problem
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A topic or a place as one article spells it; `slug` is what makes two spellings the same."""
+
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    title: str
+    organisation: str = ""
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    roles: tuple[Role, ...] = ()
+    country: str = ""
+    description: str = ""
+    links: tuple[tuple[str, str], ...] = ()
+    path: Path | None = None  # None for a stub: an actor named in an article with no people file
+    line: int = 1
+
+    @property
+    def is_stub(self) -> bool:
+        return self.path is None
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    name: str
+    url: str = ""
+    published: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    day: dt.date
+    time: dt.time | None  # local time in the site's timezone, when the event gives one
+    title: str
+    actors: tuple[str, ...]  # person ids
+    places: tuple[Term, ...]
+    article: str  # slug of the article that reports it
+    lang: str
+
+    @property
+    def sort_key(self) -> tuple[dt.date, dt.time, str, str]:
+        return (self.day, self.time or dt.time.min, self.title.casefold(), self.article)
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    slug: str
+    path: Path
+    title: str
+    day: dt.date
+    time: dt.time | None  # local time in the site's timezone, when `date` gives one
+    lang: str
+    summary: str = ""
+    actors: tuple[str, ...] = ()  # person ids, in the order written
+    topics: tuple[Term, ...] = ()
+    places: tuple[Term, ...] = ()
+    events: tuple[Event, ...] = ()
+    source: Source | None = None
+    body: str = ""
+    body_line: int = 1
+    draft: bool = False
+
+    @property
+    def sort_key(self) -> tuple[dt.date, dt.time, str]:
+        return (self.day, self.time or dt.time.min, self.slug)
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """Everything read from the content folder, validated and resolved."""
+
+    articles: tuple[Article, ...]
+    people: tuple[Person, ...]
+    warnings: tuple[Problem, ...] = field(default=())

@@ -1,0 +1,185 @@
+"""The page plan: plan_pages(index, config) lists every page as a PageSpec; pure, no rendering."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from . import urls
+from .config import SiteConfig
+from .errors import BuildError
+from .index import TAXONOMIES, Month, SiteIndex
+from .model import Article
+
+
+@dataclass(frozen=True, slots=True)
+class PageSpec:
+    """One page: its template, its URL (and so its output path), the context, and its sources.
+
+    `inputs` names the content files a page shows (article and person files), so a problem on the
+    page can point at them and a later rebuild can tell which pages a change touches.
+    """
+
+    template: str
+    url: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+    inputs: tuple[str, ...] = ()
+
+    @property
+    def output(self) -> str:
+        return urls.output_path(self.url)
+
+
+def _spec(template: str, url: str, inputs: Iterable[str] = (), **context: Any) -> PageSpec:
+    return PageSpec(template, url, MappingProxyType(context), tuple(inputs))
+
+
+def _paths(articles: Iterable[Article]) -> list[str]:
+    return [str(a.path) for a in articles]
+
+
+def plan_pages(index: SiteIndex, config: SiteConfig) -> list[PageSpec]:
+    """Every page of the site, in a stable order; raises BuildError if two want one path."""
+    specs = [
+        *_home(index, config),
+        *_articles(index),
+        *_people(index),
+        *_taxonomies(index),
+        *_days(index),
+        *_timeline(index),
+        _spec("404.html", urls.NOT_FOUND),
+    ]
+    check_collisions(specs)
+    return specs
+
+
+def check_collisions(specs: Iterable[PageSpec]) -> None:
+    seen: dict[str, PageSpec] = {}
+    for spec in specs:
+        if spec.output in seen:
+            other = seen[spec.output]
+            names = " and ".join(s.inputs[0] if s.inputs else s.template for s in (other, spec))
+            raise BuildError(f"two pages would be written to {spec.output}: {names}")
+        seen[spec.output] = spec
+
+
+def _home(index: SiteIndex, config: SiteConfig) -> list[PageSpec]:
+    days = list(index.days.items())[: config.home_days]
+    shown = [(day, index.articles_of(slugs)) for day, slugs in days]
+    return [
+        _spec(
+            "home.html",
+            urls.HOME,
+            _paths(a for _, arts in shown for a in arts),
+            days=shown,
+            people=index.most_mentioned_people(12),
+            topics=index.most_used("topics", 12),
+            places=index.most_used("places", 8),
+        )
+    ]
+
+
+def _articles(index: SiteIndex) -> list[PageSpec]:
+    return [
+        _spec(
+            "article.html",
+            urls.url_of(article),
+            [str(article.path)],
+            article=article,
+            related=index.articles_of(index.related[article.slug]),
+        )
+        for article in index.articles.values()
+    ]
+
+
+def _people(index: SiteIndex) -> list[PageSpec]:
+    specs = []
+    for person in index.people.values():
+        facts = index.facts[person.id]
+        own = [str(person.path)] if person.path else []
+        specs.append(
+            _spec(
+                "person.html",
+                urls.url_of(person),
+                own + _paths(index.articles_of(facts.articles)),
+                person=person,
+                facts=facts,
+                articles=index.articles_of(facts.articles),
+            )
+        )
+    people = sorted(index.people.values(), key=lambda p: (p.name.casefold(), p.id))
+    specs.append(_spec("people.html", urls.PEOPLE, people=people))
+    return specs
+
+
+def _taxonomies(index: SiteIndex) -> list[PageSpec]:
+    specs = []
+    for kind in TAXONOMIES:
+        for taxon in index.taxonomies[kind].values():
+            articles = index.articles_of(taxon.articles)
+            specs.append(
+                _spec(
+                    "taxon.html",
+                    urls.url_of(taxon),
+                    _paths(articles),
+                    taxon=taxon,
+                    articles=articles,
+                )
+            )
+        specs.append(
+            _spec(
+                "taxonomy.html",
+                urls.taxonomy_url(kind),
+                kind=kind,
+                taxa=list(index.taxonomies[kind].values()),
+            )
+        )
+    return specs
+
+
+def _days(index: SiteIndex) -> list[PageSpec]:
+    specs = []
+    days = index.all_days()
+    for position, day in enumerate(days):
+        articles = index.articles_of(index.days.get(day, ()))
+        month = Month(day.year, day.month)
+        specs.append(
+            _spec(
+                "day.html",
+                urls.url_of(day),
+                _paths(articles),
+                day=day,
+                month=month if month in index.months else None,
+                articles=articles,
+                events=index.day_events.get(day, ()),
+                newer=days[position - 1] if position > 0 else None,
+                older=days[position + 1] if position + 1 < len(days) else None,
+            )
+        )
+    for month, month_days in index.months.items():
+        specs.append(
+            _spec(
+                "month.html",
+                urls.url_of(month),
+                month=month,
+                days=[(day, index.articles_of(index.days[day])) for day in month_days],
+            )
+        )
+    specs.append(_spec("archive.html", urls.ARCHIVE, months=list(index.months.items())))
+    return specs
+
+
+def _timeline(index: SiteIndex) -> list[PageSpec]:
+    return [_spec("timeline.html", urls.TIMELINE, events=index.events)]
+
+
+def page_errors_source(spec: PageSpec) -> str:
+    """The file to name when a page has a problem: its first content input, else its template."""
+    if spec.inputs:
+        return spec.inputs[0]
+    return f"templates/{spec.template}"
+
+
+__all__ = ["BuildError", "PageSpec", "check_collisions", "page_errors_source", "plan_pages"]

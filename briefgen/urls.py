@@ -1,0 +1,78 @@
+"""The one URL scheme: what each object's URL is, where its file goes, and links between pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+
+from .index import Month, Taxon
+from .model import Article, Person
+
+HOME = ""
+TIMELINE = "timeline/"
+ARCHIVE = "archive/"
+PEOPLE = "people/"
+STATIC = "static/"
+NOT_FOUND = "404.html"
+
+
+def url_of(target: object) -> str:
+    """Site-relative URL of a page object: `people/qin-gang/`; a plain str is taken as a URL."""
+    match target:
+        case Article(slug=slug):
+            return f"articles/{slug}/"
+        case Person(id=pid):
+            return f"people/{pid}/"
+        case Taxon(kind=kind, slug=slug):
+            return f"{kind}/{slug}/"
+        case Month(year=year, month=month):
+            return f"archive/{year:04d}-{month:02d}/"
+        case dt.date():
+            return f"days/{target.isoformat()}/"
+        case str():
+            return target
+    raise TypeError(f"no URL for {type(target).__name__}")
+
+
+def taxonomy_url(kind: str) -> str:
+    return f"{kind}/"
+
+
+def digest_url(day: dt.date) -> str:
+    return f"digests/{day.isoformat()}.pdf"
+
+
+def output_path(url: str) -> str:
+    """The file a URL is written to, relative to the output folder."""
+    if url == "" or url.endswith("/"):
+        return url + "index.html"
+    return url
+
+
+def relative(target: str, current: str, directory_urls: bool) -> str:
+    """A link from the page at `current` to `target`, both site-relative URLs.
+
+    Links are relative so the site works under any base path; without `directory_urls` they name
+    index.html so the site also works when opened straight from disk.
+    """
+    if not directory_urls:
+        target = output_path(target)
+    base = posixpath.dirname(output_path(current))
+    fragment = ""
+    if "#" in target:
+        target, fragment = target.split("#", 1)
+        fragment = "#" + fragment
+    if target == "":
+        link = posixpath.relpath(".", base or ".") + "/"
+    else:
+        link = posixpath.relpath(target, base or ".")
+        if target.endswith("/"):
+            link += "/"
+    if link.startswith("./"):
+        link = link[2:]
+    return (link if link != "" else "./") + fragment
+
+
+def absolute(url: str, base_url: str) -> str:
+    """A full address under `base_url` (for feeds, canonical links and email)."""
+    return base_url.rstrip("/") + "/" + url
