@@ -41,7 +41,7 @@ def static_files(config: SiteConfig) -> dict[str, Path]:
     """Theme static files, overridden by name by the site's templates/static and static/."""
     found: dict[str, Path] = {}
     sources = [d / "static" for d in reversed(template_dirs(config))]
-    sources.append(config.resolve(config.static_dir))
+    sources.append(config.static_dir)
     for folder in sources:
         if not folder.is_dir():
             continue
@@ -72,9 +72,9 @@ def render_all(
 def build(config: SiteConfig, *, write: bool = True, progress: Progress | None = None) -> BuildResult:
     """Build the site; with write=False, do everything but touch the output (`briefgen check`)."""
     started = time.perf_counter()
-    out = config.resolve(config.output_dir)
+    out = config.output_dir
     if write:
-        check_output_dir(out, config.root, config.resolve(config.content_dir))
+        check_output_dir(out, config.root, config.content_dir)
     content, index, specs = load(config)
     statics = static_files(config)
     existing = {spec.output for spec in specs} | set(statics)

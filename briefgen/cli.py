@@ -93,8 +93,8 @@ def _config(args: argparse.Namespace) -> SiteConfig:
     root = args.project.resolve()
     cwd = Path.cwd()
     overrides = {
-        "content_dir": (cwd / args.content) if getattr(args, "content", None) else None,
-        "output_dir": (cwd / args.out) if getattr(args, "out", None) else None,
+        "content": (cwd / args.content) if getattr(args, "content", None) else None,
+        "output": (cwd / args.out) if getattr(args, "out", None) else None,
         "strict": getattr(args, "strict", None),
         "drafts": getattr(args, "drafts", None),
     }
@@ -159,7 +159,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         stamp = args.date
     else:
         stamp = dt.datetime.now(tz).replace(microsecond=0, second=0).isoformat()
-    content_dir = config.resolve(config.content_dir)
+    content_dir = config.content_dir
     path = content_dir / f"{stamp[:10]}-{slugify(args.title)}.md"
     if path.exists():
         print(f"briefgen: error: {path} already exists", file=sys.stderr)

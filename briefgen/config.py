@@ -1,41 +1,80 @@
-"""Site settings: the SiteConfig record and load_config(), which reports every bad setting at once."""
+"""Site settings: SiteConfig and its sections, and load_config(), which reports every bad setting at once.
+
+Each setting is a dataclass field; its type says how briefgen.yaml spells it (text, true/false,
+a whole number, a list, or a nested section). A field's `key` metadata renames it in YAML where the
+natural word is a Python keyword (`mail.from`). docs/config.md documents every setting (tested).
+"""
 
 from __future__ import annotations
 
 import difflib
 import re
 import zoneinfo
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, Problem, Problems
-from .yamlnodes import Map, Node, Scalar, kind_of, parse_yaml
+from .yamlnodes import Map, Node, Scalar, Seq, kind_of, parse_yaml
 
 CONFIG_FILE = "briefgen.yaml"
 LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
-SUPPORTED_UI = ("en", "fr")
+PAPER_SIZES = ("A4", "Letter")
+SECURITY = ("starttls", "ssl", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class Paths:
+    content: Path = Path("content")
+    output: Path = Path("site")
+    templates: Path = Path("templates")
+    static: Path = Path("static")
+
+
+@dataclass(frozen=True, slots=True)
+class DigestConfig:
+    enabled: bool = True
+    paper: str = "A4"
+    pdfa: bool = False
+    allow_network: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpConfig:
+    host: str = "localhost"
+    port: int = 0  # 0: the usual port for `security` (587, 465 or 25)
+    user: str = ""
+    security: str = "starttls"
+
+
+@dataclass(frozen=True, slots=True)
+class MailConfig:
+    sender: str = field(default="", metadata={"key": "from"})
+    recipients: tuple[str, ...] = field(default=(), metadata={"key": "to"})
+    subject: str = "{title} — {date} — {articles}"
+    max_attachment_mb: float = 10.0
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
 
 
 @dataclass(frozen=True, slots=True)
 class SiteConfig:
-    """Every setting, with its default; docs/config.md documents each one (a test checks it)."""
+    """Every setting, with its default."""
 
-    root: Path = Path(".")
+    root: Path = field(default=Path("."), metadata={"internal": True})
     title: str = "Briefing"
     description: str = ""
     base_url: str = ""
     language: str = "en"
     timezone: str = "UTC"
-    content_dir: Path = Path("content")
-    output_dir: Path = Path("site")
-    templates_dir: Path = Path("templates")
-    static_dir: Path = Path("static")
     strict: bool = False
     drafts: bool = False
     directory_urls: bool = False
     home_days: int = 7
     related_articles: int = 5
+    jobs: int = 0  # 0: one worker process per core
+    paths: Paths = field(default_factory=Paths)
+    digest: DigestConfig = field(default_factory=DigestConfig)
+    mail: MailConfig = field(default_factory=MailConfig)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -44,18 +83,24 @@ class SiteConfig:
     def resolve(self, path: Path) -> Path:
         return path if path.is_absolute() else self.root / path
 
+    @property
+    def content_dir(self) -> Path:
+        return self.resolve(self.paths.content)
 
-# Settings a user may write in briefgen.yaml: name -> kind. `paths` is a nested mapping.
-_TEXT = ("title", "description", "base_url", "language", "timezone")
-_BOOL = ("strict", "drafts", "directory_urls")
-_INT = ("home_days", "related_articles")
-_PATHS = {
-    "content": "content_dir",
-    "output": "output_dir",
-    "templates": "templates_dir",
-    "static": "static_dir",
-}
-KNOWN = (*_TEXT, *_BOOL, *_INT, "paths")
+    @property
+    def output_dir(self) -> Path:
+        return self.resolve(self.paths.output)
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.resolve(self.paths.templates)
+
+    @property
+    def static_dir(self) -> Path:
+        return self.resolve(self.paths.static)
+
+
+_SECRETS = {"password", "smtp_password", "pass", "secret"}
 
 
 def suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
@@ -76,106 +121,158 @@ def parse_bool(node: Node) -> bool | None:
     return None
 
 
+def _yaml_key(f: Any) -> str:
+    return str(f.metadata.get("key", f.name))
+
+
+def _section_fields(cls: type) -> dict[str, Any]:
+    return {_yaml_key(f): f for f in fields(cls) if not f.metadata.get("internal")}
+
+
+_SECTIONS: dict[str, type] = {
+    "Paths": Paths,
+    "DigestConfig": DigestConfig,
+    "SmtpConfig": SmtpConfig,
+    "MailConfig": MailConfig,
+}
+
+
+def setting_names(cls: type = SiteConfig, prefix: str = "") -> list[str]:
+    """Every setting as written in briefgen.yaml, nested ones dotted (`mail.smtp.host`)."""
+    names = []
+    for key, f in _section_fields(cls).items():
+        section = _SECTIONS.get(str(f.type))
+        names.extend(setting_names(section, f"{prefix}{key}.") if section else [f"{prefix}{key}"])
+    return names
+
+
+class _Reader:
+    """Turns a YAML mapping into dataclass values, collecting every problem."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+        self.lines: dict[str, int] = {}
+
+    def error(self, line: int | None, message: str) -> None:
+        self.problems.append(ConfigError(self.path, line, message))
+
+    def section(self, cls: type, node: Map, prefix: str = "") -> dict[str, Any]:
+        known = _section_fields(cls)
+        values: dict[str, Any] = {}
+        for key, value in node.entries:
+            name = f"{prefix}{key.text}"
+            self.lines[name] = value.line
+            f = known.get(key.text)
+            if f is None:
+                if key.text.lower() in _SECRETS:
+                    self.error(
+                        key.line,
+                        f"'{name}' is not read from briefgen.yaml: passwords come only "
+                        "from the environment (BRIEFGEN_SMTP_PASSWORD or BRIEFGEN_SMTP_PASSWORD_FILE)",
+                    )
+                else:
+                    self.error(key.line, f"unknown setting '{name}'{suggest(key.text, list(known))}")
+                continue
+            if isinstance(value, Scalar) and value.is_null:
+                continue
+            parsed = self.value(str(f.type), value, name)
+            if parsed is not None:
+                values[f.name] = parsed
+        return values
+
+    def value(self, kind: str, node: Node, name: str) -> Any:
+        section = _SECTIONS.get(kind)
+        if section is not None:
+            if not isinstance(node, Map):
+                self.error(node.line, f"{name} must be a mapping of settings, not {kind_of(node)}")
+                return None
+            return section(**self.section(section, node, f"{name}."))
+        if kind == "tuple[str, ...]":
+            items = node.items if isinstance(node, Seq) else (node,)
+            if all(isinstance(i, Scalar) for i in items):
+                return tuple(i.text.strip() for i in items if isinstance(i, Scalar) and i.text.strip())
+            self.error(node.line, f"{name} must be a list of text")
+            return None
+        if not isinstance(node, Scalar):
+            self.error(node.line, f"{name} must be a single value, not {kind_of(node)}")
+            return None
+        if kind == "bool":
+            flag = parse_bool(node)
+            if flag is None:
+                self.error(node.line, f"{name} must be true or false, not '{node.text}'")
+            return flag
+        if kind in ("int", "float"):
+            try:
+                number = int(node.text) if kind == "int" else float(node.text)
+            except ValueError:
+                self.error(node.line, f"{name} must be a number, not '{node.text}'")
+                return None
+            if number < 0:
+                self.error(node.line, f"{name} must not be negative")
+                return None
+            return number
+        if kind == "Path":
+            return Path(node.text)
+        return node.text
+
+
 def load_config(root: Path, **overrides: Any) -> SiteConfig:
-    """Read `root/briefgen.yaml` if present; command-line `overrides` (not None) win."""
+    """Read `root/briefgen.yaml` if present; command-line `overrides` (not None) win.
+
+    Overrides use field names; `content` and `output` set `paths.content` and `paths.output`.
+    """
     path = root / CONFIG_FILE
-    values: dict[str, Any] = {"root": root}
-    lines: dict[str, int] = {}
-    problems: list[Problem] = []
+    reader = _Reader(path)
+    values: dict[str, Any] = {}
     if path.is_file():
         try:
-            text = path.read_bytes().decode("utf-8")
-            node = parse_yaml(text, path)
+            node = parse_yaml(path.read_bytes().decode("utf-8"), path)
         except UnicodeDecodeError:
-            raise Problems([ConfigError(path, None, "not valid UTF-8")]) from None
+            raise Problems([ConfigError(path, None, "not valid UTF-8; save the file as UTF-8")]) from None
         except Problem as error:
             raise Problems([ConfigError(error.path, error.line, error.message)]) from None
-        if node is not None:
-            if isinstance(node, Map):
-                _read(node, path, values, lines, problems)
-            else:
-                problems.append(
-                    ConfigError(path, node.line, f"settings must be a mapping, not {kind_of(node)}")
-                )
+        if isinstance(node, Map):
+            values = reader.section(SiteConfig, node)
+        elif node is not None:
+            reader.error(node.line, f"settings must be a mapping of names to values, not {kind_of(node)}")
+    paths: Paths = values.pop("paths", Paths())
+    if overrides.get("content") is not None:
+        paths = replace(paths, content=overrides["content"])
+    if overrides.get("output") is not None:
+        paths = replace(paths, output=overrides["output"])
+    overrides = {k: v for k, v in overrides.items() if k not in ("content", "output")}
     values.update({k: v for k, v in overrides.items() if v is not None})
-    config = SiteConfig(**values)
-    problems.extend(_check(config, path, lines))
-    if problems:
-        raise Problems(problems)
+    config = SiteConfig(root=root, paths=paths, **values)
+    reader.problems.extend(_check(config, path, reader.lines))
+    if reader.problems:
+        raise Problems(reader.problems)
     return config
-
-
-def _read(
-    node: Map, path: Path, values: dict[str, Any], lines: dict[str, int], problems: list[Problem]
-) -> None:
-    for key, value in node.entries:
-        name = key.text
-        lines[name] = value.line
-        if name not in KNOWN:
-            problems.append(ConfigError(path, key.line, f"unknown setting '{name}'{suggest(name, KNOWN)}"))
-        elif name == "paths":
-            _read_paths(value, path, values, problems)
-        elif isinstance(value, Scalar) and value.is_null:
-            continue
-        elif name in _TEXT:
-            if isinstance(value, Scalar):
-                values[name] = value.text
-            else:
-                problems.append(ConfigError(path, value.line, f"{name} must be text, not {kind_of(value)}"))
-        elif name in _BOOL:
-            flag = parse_bool(value)
-            if flag is None:
-                problems.append(ConfigError(path, value.line, f"{name} must be true or false"))
-            else:
-                values[name] = flag
-        elif name in _INT:
-            if isinstance(value, Scalar) and value.text.isdigit():
-                values[name] = int(value.text)
-            else:
-                problems.append(ConfigError(path, value.line, f"{name} must be a whole number"))
-
-
-def _read_paths(node: Node, path: Path, values: dict[str, Any], problems: list[Problem]) -> None:
-    if not isinstance(node, Map):
-        problems.append(ConfigError(path, node.line, f"paths must be a mapping, not {kind_of(node)}"))
-        return
-    for key, value in node.entries:
-        if key.text not in _PATHS:
-            hint = suggest(key.text, list(_PATHS))
-            problems.append(ConfigError(path, key.line, f"unknown path 'paths.{key.text}'{hint}"))
-        elif not isinstance(value, Scalar) or value.is_null:
-            problems.append(ConfigError(path, value.line, f"paths.{key.text} must be a folder name"))
-        else:
-            values[_PATHS[key.text]] = Path(value.text)
 
 
 def _check(config: SiteConfig, path: Path, lines: dict[str, int]) -> list[Problem]:
     """Checks on values, wherever they came from; a value from the command line has no line."""
     problems: list[Problem] = []
+
+    def fail(name: str, message: str) -> None:
+        problems.append(ConfigError(path, lines.get(name), message))
+
     if not LANG_RE.match(config.language):
-        problems.append(
-            ConfigError(path, lines.get("language"), f"language '{config.language}' is not a language tag")
-        )
+        fail("language", f"language '{config.language}' is not a language tag such as en or fr-CA")
     try:
         zoneinfo.ZoneInfo(config.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         hint = suggest(config.timezone, sorted(zoneinfo.available_timezones()))
         if hint.startswith(" (known"):
             hint = " (use an IANA name such as 'Europe/Paris')"
-        problems.append(
-            ConfigError(path, lines.get("timezone"), f"unknown timezone '{config.timezone}'{hint}")
-        )
-    if config.base_url and not re.match(r"^https?://", config.base_url):
-        problems.append(
-            ConfigError(path, lines.get("base_url"), "base_url must start with http:// or https://")
-        )
+        fail("timezone", f"unknown timezone '{config.timezone}'{hint}")
+    if config.base_url and not re.match(r"^https?://[^\s/]+", config.base_url):
+        fail("base_url", "base_url must start with http:// or https:// and a host name")
+    if config.digest.paper not in PAPER_SIZES:
+        fail("digest.paper", f"digest.paper must be one of {', '.join(PAPER_SIZES)}")
+    if config.mail.smtp.security not in SECURITY:
+        fail("mail.smtp.security", f"mail.smtp.security must be one of {', '.join(SECURITY)}")
     return problems
 
 
-def setting_names() -> list[str]:
-    """Every user-facing setting name, as written in briefgen.yaml (for docs and tests)."""
-    names = [f.name for f in fields(SiteConfig) if f.name not in ("root", *_PATHS.values())]
-    return names + [f"paths.{key}" for key in _PATHS]
-
-
-__all__ = ["SiteConfig", "load_config", "replace", "setting_names"]
+__all__ = ["DigestConfig", "MailConfig", "Paths", "SiteConfig", "SmtpConfig", "load_config", "setting_names"]

@@ -195,8 +195,7 @@ class Registry:
             candidates = ", ".join(f"{self.people[i].name} ({i})" for i in sorted(ids))
             fields.error(
                 written.line,
-                f"{label}: '{written.text}' could be several people: {candidates}; "
-                "write the full name or id",
+                f"{label}: '{written.text}' could be several people: {candidates}; write the full name or id",
             )
             return sorted(ids)[0]
         stub_id = slugify(written.text)
@@ -213,7 +212,7 @@ class Registry:
 
 def load_content(config: SiteConfig) -> Content:
     """Read and validate every person and article; raise Problems listing everything wrong."""
-    content_dir = config.resolve(config.content_dir)
+    content_dir = config.content_dir
     if not content_dir.is_dir():
         raise Problems([ContentError(content_dir, None, "content folder not found")])
     problems: list[Problem] = []

@@ -145,5 +145,9 @@ class Translator:
         text = format_date(day, format="LLLL y", locale=self.locale)
         return text[:1].upper() + text[1:]
 
+    def country(self, code: str) -> str:
+        """`CN` -> `China` / `Chine`; anything that is not an ISO country code is shown as written."""
+        return str(self.locale.territories.get(code.upper(), code)) if len(code) == 2 else code
+
     def time(self, moment: dt.time) -> str:
         return format_time(moment, format="short", locale=self.locale)

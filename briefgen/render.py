@@ -31,7 +31,7 @@ def shipped_templates() -> Path:
 def template_dirs(config: SiteConfig) -> list[Path]:
     """The site's templates/ first (overrides by name), then the shipped theme."""
     dirs = []
-    own = config.resolve(config.templates_dir)
+    own = config.templates_dir
     if own.is_dir():
         dirs.append(own)
     shipped = shipped_templates()
@@ -65,6 +65,7 @@ def make_environment(config: SiteConfig, index: SiteIndex) -> jinja2.Environment
         date=t.date,
         month=t.month,
         time=t.time,
+        country=t.country,
     )
     env.globals.update(
         site=config,

@@ -103,10 +103,11 @@ class Writer:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(self.staging / relative, target)
         removed = self._remove_stale()
-        manifest = {"generator": "briefgen", "files": dict(sorted(self.files.items()))}
-        tmp = self.out / (MARKER + ".tmp")
-        tmp.write_text(json.dumps(manifest, indent=0), "utf-8")
-        os.replace(tmp, self.out / MARKER)
+        if self.files != self.previous or not (self.out / MARKER).is_file():
+            manifest = {"generator": "briefgen", "files": dict(sorted(self.files.items()))}
+            tmp = self.out / (MARKER + ".tmp")
+            tmp.write_text(json.dumps(manifest, indent=0), "utf-8")
+            os.replace(tmp, self.out / MARKER)
         shutil.rmtree(self.staging, ignore_errors=True)
         return removed
 

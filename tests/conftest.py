@@ -1,0 +1,122 @@
+"""Shared fixtures: tiny briefing projects written into tmp_path, and a way to run the CLI."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from briefgen.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+def article(title: str, date: str, body: str = "Body text.", **fields: str) -> str:
+    """A small article file; extra fields are written as raw YAML lines (`actors="[a, b]"`)."""
+    lines = ["---", f'title: "{title}"', f"date: {date}"]
+    lines += [f"{key}: {value}" for key, value in fields.items()]
+    lines += ["---", "", body, ""]
+    return "\n".join(lines)
+
+
+BASIC = {
+    "content/people/qin-gang.yaml": """
+        name: Qin Gang
+        aliases: ["秦刚"]
+        roles:
+          - title: Minister of Foreign Affairs
+            organisation: People's Republic of China
+            from: 2022-12-30
+        country: "CN"
+        """,
+    "content/people/antony-blinken.yaml": """
+        name: Antony Blinken
+        aliases: [Tony Blinken]
+        roles:
+          - title: Secretary of State
+            organisation: United States
+        country: "US"
+        """,
+    "content/2023-06-18-talks.md": article(
+        "Blinken meets Qin in Beijing",
+        "2023-06-18T10:00:00+08:00",
+        "The two ministers talked for *five hours*.",
+        lang="en",
+        summary='"Long talks."',
+        actors="[Antony Blinken, qin gang]",
+        topics="[Diplomacy, Taiwan]",
+        places="[Beijing]",
+        events='\n  - {date: 2023-06-18, title: "Talks at Diaoyutai", actors: [Antony Blinken, 秦刚]}'
+        '\n  - {date: 2023-06-19, title: "Meeting with Xi", actors: [Antony Blinken]}',
+    ),
+    "content/2023-06-14-call.md": article(
+        "Appel entre Qin Gang et Blinken",
+        "2023-06-14",
+        "Un « appel » téléphonique.",
+        lang="fr",
+        actors="[秦刚, antony-blinken]",
+        topics="[diplomacy]",
+        events='\n  - {date: 2023-06-14, title: "Appel téléphonique"}',
+    ),
+}
+
+
+@dataclass
+class Project:
+    root: Path
+
+    def write(self, files: dict[str, str | bytes]) -> None:
+        write_files(self.root, files)
+
+    def read(self, relative: str) -> str:
+        return (self.root / relative).read_text(encoding="utf-8")
+
+    def snapshot(self, folder: str = "site") -> dict[str, bytes]:
+        base = self.root / folder
+        return {
+            p.relative_to(base).as_posix(): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()
+        }
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> Callable[..., Project]:
+    def make(files: dict[str, str | bytes] | None = None, *, basic: bool = True) -> Project:
+        project = Project(tmp_path / "project")
+        project.root.mkdir(exist_ok=True)
+        project.write({**(BASIC if basic else {}), **(files or {})})
+        return project
+
+    return make
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
+    """Run `briefgen ARGS` in a project folder, as a user would, and capture what it prints."""
+
+    def run(project: Project, *args: str) -> Run:
+        monkeypatch.chdir(project.root)
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run

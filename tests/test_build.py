@@ -1,0 +1,260 @@
+"""Building a site: what a reader sees on its pages, and what a failed build leaves behind."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO, article
+
+from briefgen.writer import MARKER
+
+
+def page(project, url: str) -> str:  # type: ignore[no-untyped-def]
+    return project.read(f"site/{url}index.html")
+
+
+def text_of(html: str) -> str:
+    """Visible text, tags dropped and whitespace folded: what a reader sees."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_person_page_lists_articles_newest_first_and_timeline_in_date_order(make_site, cli):
+    project = make_site()
+    assert cli(project, "build").code == 0
+    html = page(project, "people/qin-gang/")
+    text = text_of(html)
+    assert "Qin Gang" in text and "Minister of Foreign Affairs" in text
+    # articles, newest first
+    text = text_of(html[html.index('class="person-articles"') :])
+    assert text.index("Blinken meets Qin in Beijing") < text.index("Appel entre Qin Gang et Blinken")
+    # timeline: the 14 June call (an event with no actors inherits the article's), then the talks
+    timeline = html[html.index('class="timeline"') :]
+    assert timeline.index("Appel téléphonique") < timeline.index("Talks at Diaoyutai")
+    assert "Meeting with Xi" not in timeline  # Qin is not an actor of that event
+    # appears with Blinken in two articles, and every name is a link
+    assert re.search(r'href="../antony-blinken/index.html">Antony Blinken</a> <span class="count">2', html)
+
+
+def test_every_cross_reference_is_a_link(make_site, cli):
+    project = make_site()
+    cli(project, "build")
+    html = page(project, "articles/2023-06-18-talks/")
+    for href, label in [
+        ("../../people/antony-blinken/index.html", "Antony Blinken"),
+        ("../../people/qin-gang/index.html", "Qin Gang"),
+        ("../../topics/diplomacy/index.html", "Diplomacy"),
+        ("../../places/beijing/index.html", "Beijing"),
+        ("../../days/2023-06-18/index.html", "Sunday, June 18, 2023"),
+    ]:
+        assert f'href="{href}"' in html, href
+        assert label in html
+    # "diplomacy" (lower case, other article) and "Diplomacy" are one topic
+    topic = text_of(page(project, "topics/diplomacy/"))
+    assert "Blinken meets Qin in Beijing" in topic and "Appel entre Qin Gang et Blinken" in topic
+
+
+def test_dates_follow_the_site_language(make_site, cli):
+    project = make_site({"briefgen.yaml": "language: fr\n"})
+    cli(project, "build")
+    day = text_of(page(project, "days/2023-06-18/"))
+    assert "dimanche 18 juin 2023" in day
+    assert "Chronologie" in day  # interface strings in French too
+    english = make_site({"briefgen.yaml": "language: en\n"})
+    cli(english, "build")
+    assert "Sunday, June 18, 2023" in text_of(page(english, "days/2023-06-18/"))
+
+
+def test_each_article_page_carries_its_own_language(make_site, cli):
+    project = make_site({"briefgen.yaml": "language: en\n"})
+    cli(project, "build")
+    html = page(project, "articles/2023-06-14-call/")
+    assert '<html lang="en">' in html
+    assert '<article lang="fr">' in html
+    # French typographic quotes with no-break spaces, from the body's « appel »
+    assert "«\u00a0appel\u00a0»" in html or "« appel »" in html
+
+
+def test_urls_are_lowercase_ascii_and_readable(make_site, cli):
+    project = make_site(
+        {"content/Été à Pékin.md": article("Été", "2023-06-20", topics="[Économie Verte]", places="[Pékin]")}
+    )
+    assert cli(project, "build").code == 0
+    files = [p for p in project.snapshot() if p.endswith("index.html")]
+    assert "articles/ete-a-pekin/index.html" in files
+    assert "topics/economie-verte/index.html" in files
+    assert "places/pekin/index.html" in files
+    assert all(re.fullmatch(r"[a-z0-9/._-]+", f) for f in files)
+
+
+def test_markdown_is_rendered_and_raw_html_is_sanitized(make_site, cli):
+    body = (
+        "## Points\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nNote[^1].\n\n[^1]: A footnote.\n\n"
+        '<script>alert("x")</script><a href="javascript:alert(1)" onclick="x()">bad</a>'
+        '<img src="data:x" onerror="alert(1)">'
+    )
+    project = make_site(
+        {"content/x.md": article("<b>Bold</b> & co", "2023-06-20", body, summary="'<i>s</i>'")}
+    )
+    assert cli(project, "build").code == 0
+    html = page(project, "articles/x/")
+    assert '<h2 id="points">Points</h2>' in html
+    assert "<table>" in html and 'class="footnote"' in html
+    assert "<script>alert" not in html and "onclick" not in html and "onerror" not in html
+    assert "javascript:" not in html
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp;" in html  # front matter is text, never markup
+    assert "&lt;i&gt;s&lt;/i&gt;" in html
+
+
+def test_a_site_template_overrides_the_shipped_one_by_name(make_site, cli):
+    project = make_site(
+        {
+            "templates/article.html": """
+                {% extends "base.html" %}
+                {% block main %}<p class="custom">Custom: {{ article.title }}</p>{% endblock %}
+                """
+        }
+    )
+    assert cli(project, "build").code == 0
+    html = page(project, "articles/2023-06-18-talks/")
+    assert '<p class="custom">Custom: Blinken meets Qin in Beijing</p>' in html
+    assert 'class="site-header"' in html  # the shipped base.html is still used
+    assert 'class="custom"' not in page(project, "people/qin-gang/")
+
+
+def test_failed_build_leaves_the_previous_site_byte_identical(make_site, cli):
+    project = make_site()
+    assert cli(project, "build").code == 0
+    before = project.snapshot()
+    project.write({"content/2023-06-18-talks.md": "---\ntitle: [unclosed\n---\n"})
+    result = cli(project, "build")
+    assert result.code == 1
+    assert "content/2023-06-18-talks.md:2:" in result.err
+    assert "Traceback" not in result.err
+    assert project.snapshot() == before
+    assert sorted(p.name for p in (project.root / "site").iterdir()) == sorted(
+        {k.split("/")[0] for k in before}
+    )
+
+
+def test_template_error_names_the_template_and_line_and_keeps_the_site(make_site, cli):
+    project = make_site()
+    cli(project, "build")
+    before = project.snapshot()
+    project.write({"templates/person.html": '{% extends "base.html" %}\n{% block main %}\n{{ nope.x }}\n{% endblock %}\n'})
+    result = cli(project, "build")
+    assert result.code == 1
+    assert re.search(r"templates/person.html:3: .*'nope' is undefined", result.err)
+    assert project.snapshot() == before
+
+
+def test_a_dead_internal_link_fails_the_build_naming_the_article(make_site, cli):
+    project = make_site({"content/x.md": article("X", "2023-06-20", "See [this](../missing-page/).")})
+    result = cli(project, "build")
+    assert result.code == 1
+    assert "content/x.md: dead link '../missing-page/' on page /articles/x/" in result.err
+    assert not (project.root / "site").exists()
+
+
+def test_deleted_article_disappears_with_every_mention(make_site, cli):
+    project = make_site()
+    cli(project, "build")
+    (project.root / "content/2023-06-14-call.md").unlink()
+    assert cli(project, "build").code == 0
+    files = project.snapshot()
+    assert "articles/2023-06-14-call/index.html" not in files
+    assert "days/2023-06-14/index.html" not in files
+    assert not any(b"Appel entre Qin Gang" in data for data in files.values())
+
+
+def test_rebuild_with_nothing_changed_rewrites_nothing(make_site, cli):
+    project = make_site()
+    cli(project, "build")
+    stamps = {p: p.stat().st_mtime_ns for p in (project.root / "site").rglob("*") if p.is_file()}
+    result = cli(project, "build")
+    assert "(0 changed, 0 removed)" in result.out
+    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
+
+
+@pytest.mark.parametrize("out", [".", "content", ".."])
+def test_refuses_an_output_folder_that_holds_the_project_or_content(make_site, cli, out):
+    project = make_site()
+    result = cli(project, "build", "--out", out)
+    assert result.code == 1
+    assert "refusing to write into" in result.err
+    assert (project.root / "content/2023-06-18-talks.md").exists()
+
+
+def test_refuses_a_non_empty_folder_not_made_by_briefgen(make_site, cli):
+    project = make_site({"notes/keep.txt": "precious"})
+    result = cli(project, "build", "--out", "notes")
+    assert result.code == 1
+    assert "not empty and was not made by briefgen" in result.err
+    assert project.read("notes/keep.txt") == "precious"
+
+
+def test_output_is_marked_and_stale_files_inside_it_are_removed(make_site, cli):
+    project = make_site()
+    cli(project, "build")
+    assert (project.root / "site" / MARKER).is_file()
+    (project.root / "site/old.html").write_text("stale")
+    cli(project, "build")
+    assert not (project.root / "site/old.html").exists()
+
+
+def test_new_writes_an_article_that_builds_once_filled_in(make_site, cli):
+    project = make_site()
+    result = cli(project, "new", "Wang Yi reçoit Blinken", "--date", "2023-06-19T10:00:00+08:00")
+    assert result.code == 0
+    path = project.root / "content/2023-06-19-wang-yi-recoit-blinken.md"
+    assert result.out.strip().endswith("2023-06-19-wang-yi-recoit-blinken.md")
+    assert 'title: "Wang Yi reçoit Blinken"' in path.read_text("utf-8")
+    assert cli(project, "check").code == 0  # a fresh article is valid (and a draft)
+    assert cli(project, "build", "--drafts").code == 0
+    assert "Wang Yi reçoit Blinken" in page(project, "articles/2023-06-19-wang-yi-recoit-blinken/")
+    again = cli(project, "new", "Wang Yi reçoit Blinken", "--date", "2023-06-19T10:00:00+08:00")
+    assert again.code == 1 and "already exists" in again.err
+
+
+def test_python_dash_m_and_help(tmp_path: Path):
+    result = subprocess.run(
+        [sys.executable, "-m", "briefgen", "--help"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0
+    for command in ("build", "check", "new"):
+        assert command in result.stdout
+    build_help = subprocess.run(
+        [sys.executable, "-m", "briefgen", "build", "--help"], capture_output=True, text=True, check=False
+    ).stdout
+    for flag in ("--content", "--out", "--strict", "--drafts"):
+        assert flag in build_help
+
+
+def test_sample_content_builds_and_every_page_is_reachable_from_home(tmp_path: Path, cli, make_site):
+    """The shipped sample: builds cleanly, and a crawl from index.html reaches every page."""
+    project = make_site(basic=False)
+    out = tmp_path / "sample-site"
+    result = cli(project, "-C", str(REPO), "build", "--out", str(out), "--strict")
+    assert result.code == 0, result.err
+    pages = {p.relative_to(out).as_posix() for p in out.rglob("*.html")}
+    seen, queue = set(), ["index.html"]
+    while queue:
+        current = queue.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        html = (out / current).read_text("utf-8")
+        for link in re.findall(r'href="([^"#:]+)(?:#[^"]*)?"', html):
+            target = (out / current).parent.joinpath(link).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            assert target.exists(), f"{current}: {link}"
+            relative = target.relative_to(out.resolve()).as_posix()
+            if relative.endswith(".html"):
+                queue.append(relative)
+    assert pages - {"404.html"} <= seen
+    assert len([p for p in pages if p.startswith("articles/")]) >= 15
+    assert len([p for p in pages if p.startswith("people/") and p != "people/index.html"]) >= 12
