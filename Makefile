@@ -8,12 +8,15 @@ INSTALLED := $(VENV)/.installed
 TEST_INSTALLED := $(VENV)/.test-installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: build test lint check serve clean help
+.PHONY: build test lint check serve mail bench clean help
 
 help:
 	@echo "make build   build content/ into site/ (creates .venv on first use)"
 	@echo "make test    lint, type-check and run the whole test suite"
 	@echo "make check   validate content/ without writing anything"
+	@echo "make serve   live preview at http://127.0.0.1:8000, reloading on save"
+	@echo "make mail DATE=YYYY-MM-DD   email that day's digest (see docs/mail.md)"
+	@echo "make bench   benchmarks against Pelican and Hugo (see README)"
 	@echo "make clean   remove site/, caches and .venv"
 
 $(BIN)/python:
@@ -32,6 +35,13 @@ build: $(INSTALLED)
 
 check: $(INSTALLED)
 	$(BIN)/briefgen check
+
+serve: $(INSTALLED)
+	$(BIN)/briefgen serve
+
+mail: $(INSTALLED)
+	@test -n "$(DATE)" || { echo "usage: make mail DATE=YYYY-MM-DD" >&2; exit 2; }
+	$(BIN)/briefgen mail --date "$(DATE)"
 
 lint: $(TEST_INSTALLED)
 	$(BIN)/ruff check briefgen tests

@@ -24,16 +24,16 @@ Progress = Callable[[int, int], None]
 class BuildResult:
     pages: int
     files: int
-    changed: int
-    removed: int
+    changed: tuple[str, ...]  # output paths written, relative to the output folder
+    removed: tuple[str, ...]  # output paths deleted because no page makes them any more
     seconds: float
     warnings: tuple[Problem, ...]
 
     def summary(self) -> str:
         noun = "page" if self.pages == 1 else "pages"
         return (
-            f"built {self.pages:,} {noun} ({self.changed:,} changed, {self.removed:,} removed) "
-            f"in {self.seconds:.2f} s"
+            f"built {self.pages:,} {noun} ({len(self.changed):,} files changed, "
+            f"{len(self.removed):,} removed) in {self.seconds:.2f} s"
         )
 
 
@@ -102,8 +102,8 @@ def build(config: SiteConfig, *, write: bool = True, progress: Progress | None =
     return BuildResult(
         pages=len(specs),
         files=len(existing),
-        changed=len(writer.changed) if writer else 0,
-        removed=len(removed),
+        changed=tuple(writer.changed) if writer else (),
+        removed=tuple(removed),
         seconds=time.perf_counter() - started,
         warnings=content.warnings,
     )

@@ -86,6 +86,46 @@ def _parser() -> argparse.ArgumentParser:
     new_cmd.add_argument("--date", help="ISO date or datetime (default: now)")
     new_cmd.add_argument("--lang", help="language of the article (default: the site language)")
     new_cmd.add_argument("--content", type=Path, metavar="DIR", help="content folder")
+    digest_cmd = commands.add_parser(
+        "digest",
+        help="build the PDF digest of one day",
+        description="Write OUT/digests/YYYY-MM-DD.pdf for a day that has articles.",
+    )
+    digest_cmd.add_argument("--date", required=True, help="the day, as YYYY-MM-DD")
+    content_options(digest_cmd)
+    digest_cmd.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: site)")
+
+    mail_cmd = commands.add_parser(
+        "mail",
+        help="email one day's digest to the recipients, exactly once each",
+        description="Send the day's PDF digest over SMTP (settings: mail in briefgen.yaml and "
+        "BRIEFGEN_SMTP_* / BRIEFGEN_MAIL_* environment variables). A recipient who already "
+        "received this digest is skipped.",
+    )
+    mail_cmd.add_argument("--date", required=True, help="the day, as YYYY-MM-DD")
+    content_options(mail_cmd)
+    mail_cmd.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: site)")
+    mail_cmd.add_argument("--to", metavar="ADDR", help="send a test to this one address only")
+    mail_cmd.add_argument(
+        "--dry-run",
+        metavar="DIR",
+        nargs="?",
+        const=Path("outbox"),
+        type=Path,
+        help="write .eml files into DIR (default: outbox) and send nothing",
+    )
+    mail_cmd.add_argument("--resend", action="store_true", help="send again to those already served")
+
+    serve_cmd = commands.add_parser(
+        "serve",
+        help="preview the site, rebuilding and reloading the browser on every save",
+        description="Build, serve the output folder, and watch content, templates, static files "
+        "and the config; open pages reload when their output changes.",
+    )
+    content_options(serve_cmd)
+    serve_cmd.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: site)")
+    serve_cmd.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    serve_cmd.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
     return parser
 
 
@@ -189,7 +229,32 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"build": cmd_build, "check": cmd_check, "new": cmd_new}
+def cmd_digest(args: argparse.Namespace) -> int:
+    from .pdf import cmd_digest as run_digest
+
+    return run_digest(_config(args), args)
+
+
+def cmd_mail(args: argparse.Namespace) -> int:
+    from .mail import cmd_mail as run_mail
+
+    return run_mail(_config(args), args)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import cmd_serve as run_serve
+
+    return run_serve(_config(args), args)
+
+
+COMMANDS = {
+    "build": cmd_build,
+    "check": cmd_check,
+    "new": cmd_new,
+    "digest": cmd_digest,
+    "mail": cmd_mail,
+    "serve": cmd_serve,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
