@@ -11,7 +11,7 @@ from .config import SiteConfig
 from .content import load_content
 from .errors import ContentError, Problem, Problems
 from .index import SiteIndex, build_index
-from .links import dead_links, internal_links
+from .links import LinkChecker
 from .model import Content
 from .pages import PageSpec, page_errors_source, plan_pages
 from .render import make_environment, render, template_dirs
@@ -81,8 +81,9 @@ def build(config: SiteConfig, *, write: bool = True, progress: Progress | None =
     writer = Writer(out) if write else None
     try:
         problems: list[Problem] = []
+        checker = LinkChecker(existing)
         for spec, html in render_all(config, index, specs, progress):
-            for link in dead_links(spec.output, internal_links(html), existing):
+            for link in checker.dead(spec.output, html):
                 problems.append(
                     ContentError(page_errors_source(spec), None, f"dead link '{link}' on page /{spec.url}")
                 )

@@ -45,6 +45,9 @@ class SmtpConfig:
     port: int = 0  # 0: the usual port for `security` (587, 465 or 25)
     user: str = ""
     security: str = "starttls"
+    timeout: float = 30.0  # seconds to wait for the server at each step
+    retries: int = 3  # further attempts after a transient failure (connection lost, 4xx)
+    backoff: float = 2.0  # seconds before the first retry; doubled before each next one
 
 
 @dataclass(frozen=True, slots=True)

@@ -163,7 +163,10 @@ def parse_when(text: str, tz: dt.tzinfo) -> tuple[dt.date, dt.time | None]:
     moment = dt.datetime.fromisoformat(text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
-    local = moment.astimezone(tz)
+    try:
+        local = moment.astimezone(tz)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is past the last date Python can hold
+        raise ValueError("date value out of range") from None
     return local.date(), local.time().replace(tzinfo=None)
 
 
@@ -217,7 +220,7 @@ def load_content(config: SiteConfig) -> Content:
         raise Problems([ContentError(content_dir, None, "content folder not found")])
     problems: list[Problem] = []
     warnings: list[Problem] = []
-    people = _load_people(content_dir / PEOPLE_DIR, problems)
+    people = _load_people(content_dir / PEOPLE_DIR, config.root, problems)
     registry = Registry(people)
     for key, holders in registry.shared():
         ids = ", ".join(p.id for p in holders)
@@ -246,7 +249,7 @@ def load_content(config: SiteConfig) -> Content:
                 ContentError(
                     path,
                     1,
-                    f"slug '{article.slug}' is already used by {seen[article.slug]}; "
+                    f"slug '{article.slug}' is already used by {_shown(seen[article.slug], config.root)}; "
                     "rename one file or set a different 'slug'",
                 )
             )
@@ -268,6 +271,11 @@ def _place(problem: Problem) -> tuple[str, int]:
     return (str(problem.path or ""), problem.line or 0)
 
 
+def _shown(path: Path, root: Path) -> str:
+    """A file named inside a message, relative to the project folder like the `path:line:` before it."""
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
 def _article_paths(content_dir: Path) -> list[Path]:
     people_dir = content_dir / PEOPLE_DIR
     found = []
@@ -281,7 +289,7 @@ def _article_paths(content_dir: Path) -> list[Path]:
     return sorted(found)
 
 
-def _load_people(people_dir: Path, problems: list[Problem]) -> list[Person]:
+def _load_people(people_dir: Path, root: Path, problems: list[Problem]) -> list[Person]:
     if not people_dir.is_dir():
         return []
     people: dict[str, Person] = {}
@@ -299,7 +307,10 @@ def _load_people(people_dir: Path, problems: list[Problem]) -> list[Person]:
             continue
         if person.id in people:
             other = people[person.id].path
-            problems.append(ContentError(path, 1, f"person id '{person.id}' is already used by {other}"))
+            assert other is not None  # people read from files always have one
+            problems.append(
+                ContentError(path, 1, f"person id '{person.id}' is already used by {_shown(other, root)}")
+            )
             continue
         people[person.id] = person
     return list(people.values())

@@ -19,6 +19,9 @@ class Problem(BriefgenError):
         self.message = message
         super().__init__(self.format())
 
+    def __reduce__(self) -> tuple[type[Problem], tuple[Path | None, int | None, str]]:
+        return (type(self), (self.path, self.line, self.message))  # picklable for worker processes
+
     def format(self) -> str:
         if self.path is None:
             return self.message
@@ -45,6 +48,10 @@ class Problems(BriefgenError):
 
 class BuildError(BriefgenError):
     """The build could not complete (templates, links, output folder)."""
+
+
+class DigestError(BriefgenError):
+    """A PDF digest was asked for a day that cannot have one (malformed date, no articles)."""
 
 
 class DeliveryError(BriefgenError):

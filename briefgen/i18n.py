@@ -54,6 +54,22 @@ STRINGS: dict[str, dict[str, str]] = {
         "menu": "Sections",
         "digest": "PDF digest",
         "built_with": "Built with briefgen",
+        "mail_people": "People: {names}",
+        "mail_pdf_attached": "The day’s PDF digest is attached: {name}.",
+        "mail_pdf_linked": "The PDF digest is too large to attach; download it from the site:",
+        "mail_pdf_download": "Download the PDF digest",
+        "mail_read_day": "Read this day on the site",
+        "mail_footer": "This digest is sent to you by {title}.",
+        "digest_title": "Daily briefing",
+        "digest_edition": "Edition {n}",
+        "digest_headlines": "Headlines",
+        "digest_contents": "Contents",
+        "digest_timeline": "Timeline of the day",
+        "digest_people": "Index of people",
+        "digest_page": "page {page} / {pages}",
+        "digest_page_ref": "p.",
+        "digest_online": "Read on the site",
+        "digest_other_day": "on {day}",
     },
     "fr": {
         "home": "Accueil",
@@ -101,6 +117,23 @@ STRINGS: dict[str, dict[str, str]] = {
         "menu": "Rubriques",
         "digest": "Digest PDF",
         "built_with": "Produit avec briefgen",
+        "mail_people": "Personnes\u00a0: {names}",
+        "mail_pdf_attached": "Le digest PDF du jour est en pièce jointe\u00a0: {name}.",
+        "mail_pdf_linked": "Le digest PDF est trop volumineux pour être joint\u00a0; "
+        "téléchargez-le sur le site\u00a0:",
+        "mail_pdf_download": "Télécharger le digest PDF",
+        "mail_read_day": "Lire cette journée sur le site",
+        "mail_footer": "Ce digest vous est adressé par {title}.",
+        "digest_title": "Revue de presse du jour",
+        "digest_edition": "Édition n\u00b0\u00a0{n}",
+        "digest_headlines": "À la une",
+        "digest_contents": "Sommaire",
+        "digest_timeline": "Chronologie du jour",
+        "digest_people": "Index des personnes",
+        "digest_page": "page {page} sur {pages}",
+        "digest_page_ref": "p.",
+        "digest_online": "Lire sur le site",
+        "digest_other_day": "le {day}",
     },
 }
 
@@ -126,6 +159,7 @@ class Translator:
         self.language = language
         self.strings = STRINGS[ui_language(language)]
         self.locale = locale_for(language)
+        self._dates: dict[tuple[dt.date, str], str] = {}
 
     def __call__(self, key: str, **values: object) -> str:
         text = self.strings.get(key) or STRINGS["en"][key]
@@ -138,7 +172,11 @@ class Translator:
 
     def date(self, day: dt.date, style: str = "full") -> str:
         """`Sunday, June 18, 2023` / `dimanche 18 juin 2023` (styles: full, long, medium, short)."""
-        return format_date(day, format=style, locale=self.locale)
+        key = (day, style)
+        found = self._dates.get(key)
+        if found is None:  # CLDR formatting is slow and the same days recur on every page
+            found = self._dates[key] = format_date(day, format=style, locale=self.locale)
+        return found
 
     def month(self, day: dt.date) -> str:
         """`June 2023` / `juin 2023`, capitalised as a heading."""

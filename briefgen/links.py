@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable
 from html import unescape
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 LINK_RE = re.compile(r"""\s(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 def internal_links(html: str) -> set[str]:
     """The site-internal targets on a page (external, mail and data links are left out)."""
     found = set()
-    for match in LINK_RE.finditer(html):
-        raw = unescape(match.group(1) if match.group(1) is not None else match.group(2)).strip()
-        parts = urlsplit(raw)
-        if parts.scheme or parts.netloc or raw.startswith("#") or not parts.path:
+    for double, single in LINK_RE.findall(html):
+        raw = double or single
+        if not raw or raw[0] == "#" or raw.startswith("//") or _SCHEME.match(raw):
             continue
-        found.add(unquote(parts.path))
+        path = raw.split("#", 1)[0].split("?", 1)[0]
+        if path:
+            found.add(unquote(unescape(path)) if ("&" in path or "%" in path) else path)
     return found
 
 
@@ -34,12 +35,25 @@ def resolve(link: str, page_output: str) -> str:
     return target
 
 
-def dead_links(page_output: str, links: Iterable[str], existing: set[str]) -> list[str]:
-    dead = []
-    for link in sorted(links):
-        target = resolve(link, page_output)
-        if target.startswith("../") or (
-            target not in existing and posixpath.join(target, "index.html") not in existing
-        ):
-            dead.append(link)
-    return dead
+class LinkChecker:
+    """Checks links against the set of files a build makes, remembering answers per folder."""
+
+    def __init__(self, existing: set[str]) -> None:
+        self.existing = existing
+        self.known: dict[tuple[str, str], bool] = {}
+
+    def dead(self, page_output: str, html: str) -> list[str]:
+        folder = posixpath.dirname(page_output)
+        dead = []
+        for link in internal_links(html):
+            key = (folder, link)
+            ok = self.known.get(key)
+            if ok is None:
+                target = resolve(link, page_output)
+                ok = not target.startswith("../") and (
+                    target in self.existing or posixpath.join(target, "index.html") in self.existing
+                )
+                self.known[key] = ok
+            if not ok:
+                dead.append(link)
+        return sorted(dead)

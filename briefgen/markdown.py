@@ -3,76 +3,23 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import threading
-from typing import Any
 
 import markdown as md
 import nh3
 from markupsafe import Markup
 
-EXTENSIONS = ["tables", "footnotes", "toc", "smarty", "sane_lists", "attr_list", "fenced_code"]
+from .slugs import slugify
+from .typography import smarten
 
-# Typographic quotes by language; French puts a no-break space inside « guillemets ».
-_QUOTES = {
-    "fr": ("&laquo;&#160;", "&#160;&raquo;", "&lsquo;", "&rsquo;"),
-    "de": ("&bdquo;", "&ldquo;", "&sbquo;", "&lsquo;"),
-}
+EXTENSIONS = ["tables", "footnotes", "toc", "sane_lists", "attr_list", "fenced_code"]
 
 ALLOWED_TAGS = {
-    "a",
-    "abbr",
-    "b",
-    "blockquote",
-    "br",
-    "caption",
-    "code",
-    "col",
-    "colgroup",
-    "dd",
-    "del",
-    "details",
-    "div",
-    "dl",
-    "dt",
-    "em",
-    "figcaption",
-    "figure",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "i",
-    "img",
-    "ins",
-    "kbd",
-    "li",
-    "mark",
-    "ol",
-    "p",
-    "pre",
-    "q",
-    "s",
-    "small",
-    "span",
-    "strong",
-    "sub",
-    "summary",
-    "sup",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "time",
-    "tr",
-    "u",
-    "ul",
-}
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "details",
+    "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
+    "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub",
+    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul",
+}  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "*": {"id", "class", "title", "lang", "dir"},
     "a": {"href", "hreflang"},
@@ -89,42 +36,19 @@ URL_SCHEMES = {"http", "https", "mailto"}
 _local = threading.local()
 
 
-def _converter(lang: str) -> md.Markdown:
-    """One configured Markdown instance per language and thread, reset between documents."""
-    cache: dict[str, md.Markdown] = _local.__dict__.setdefault("converters", {})
-    base = lang.split("-")[0].lower()
-    if base not in cache:
-        quotes = _QUOTES.get(base)
-        config: dict[str, dict[str, Any]] = {
-            "toc": {"permalink": False, "slugify": _heading_id},
-            "footnotes": {"BACKLINK_TITLE": "↩"},
-        }
-        if quotes:
-            left, right, left_single, right_single = quotes
-            config["smarty"] = {
-                "substitutions": {
-                    "left-double-quote": left,
-                    "right-double-quote": right,
-                    "left-single-quote": left_single,
-                    "right-single-quote": right_single,
-                }
-            }
-        cache[base] = md.Markdown(extensions=EXTENSIONS, extension_configs=config)
-    return cache[base]
-
-
-def _heading_id(value: str, separator: str) -> str:
-    from .slugs import slugify
-
-    return slugify(value)
-
-
-@functools.lru_cache(maxsize=4096)
-def _render(source: str, lang: str) -> str:
-    converter = _converter(lang)
-    converter.reset()
-    html = converter.convert(source)
-    return str(_cleaner().clean(html))
+def _converter() -> md.Markdown:
+    """One configured Markdown instance per thread (and so per worker), reset between documents."""
+    converter: md.Markdown | None = getattr(_local, "converter", None)
+    if converter is None:
+        converter = md.Markdown(
+            extensions=EXTENSIONS,
+            extension_configs={
+                "toc": {"permalink": False, "slugify": lambda value, _sep: slugify(value)},
+                "footnotes": {"BACKLINK_TITLE": "↩"},
+            },
+        )
+        _local.converter = converter
+    return converter
 
 
 @functools.cache
@@ -139,11 +63,14 @@ def _cleaner() -> nh3.Cleaner:
     )
 
 
+def markdown_to_html(source: str, lang: str) -> str:
+    """Markdown -> typographically dressed HTML -> sanitized: no script, handler or javascript: URL."""
+    converter = _converter()
+    converter.reset()
+    return str(_cleaner().clean(smarten(converter.convert(source), lang)))
+
+
+@functools.lru_cache(maxsize=256)
 def render_markdown(source: str, lang: str = "en") -> Markup:
-    """Render an article body to sanitized HTML: no scripts, no event handlers, no javascript: URLs."""
-    return Markup(_render(source, lang))
-
-
-def digest_of(source: str, lang: str) -> str:
-    """A key for caching a rendered body."""
-    return hashlib.sha1(f"{lang}\0{source}".encode()).hexdigest()
+    """An article body as HTML a template may insert as is (cached: pages and digests share it)."""
+    return Markup(markdown_to_html(source, lang))

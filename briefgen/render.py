@@ -8,6 +8,7 @@ from pathlib import Path
 import jinja2
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 from . import urls
 from .config import SiteConfig
@@ -15,7 +16,7 @@ from .errors import BuildError
 from .i18n import Translator
 from .index import SiteIndex
 from .markdown import render_markdown
-from .model import Article, Term
+from .model import Article, Event, Term
 from .pages import PageSpec
 
 
@@ -40,6 +41,51 @@ def template_dirs(config: SiteConfig) -> list[Path]:
     return dirs
 
 
+class Fragments:
+    """Links and list items that recur on thousands of pages, rendered once per depth and cached.
+
+    A link only depends on its target and on how deep the current page is (`../../`), so names,
+    days and list items are rendered once per depth instead of once per page; list items still
+    come from the templates `_article_item.html` and `_event_item.html`, so themes can change them.
+    """
+
+    def __init__(self, env: jinja2.Environment, config: SiteConfig, index: SiteIndex) -> None:
+        self.env = env
+        self.config = config
+        self.index = index
+        self.cache: dict[tuple[object, ...], Markup] = {}
+
+    def href(self, target: object, page_url: str) -> str:
+        return urls.relative(urls.url_of(target), page_url, self.config.directory_urls)
+
+    def _link(self, css: str, target: object, label: str, page_url: str) -> Markup:
+        return Markup('<a class="{}" href="{}">{}</a>').format(css, self.href(target, page_url), label)
+
+    def person(self, pid: str, page_url: str) -> Markup:
+        key = ("person", pid, urls.root_prefix(page_url))
+        found = self.cache.get(key)
+        if found is None:
+            found = self.cache[key] = self._link("person", self.index.people[pid],
+                                                 self.index.people[pid].name, page_url)
+        return found
+
+    def term(self, kind: str, term: Term, page_url: str) -> Markup:
+        key = (kind, term.slug, urls.root_prefix(page_url))
+        found = self.cache.get(key)
+        if found is None:
+            taxon = self.index.term(kind, term)
+            found = self.cache[key] = self._link(kind[:-1], taxon, taxon.name, page_url)
+        return found
+
+    def item(self, template: str, subject: object, flag: bool, page_url: str) -> Markup:
+        key = (template, subject, flag, urls.root_prefix(page_url))
+        found = self.cache.get(key)
+        if found is None:
+            html = self.env.get_template(template).render(item=subject, flag=flag, page_url=page_url)
+            found = self.cache[key] = Markup(html)
+        return found
+
+
 def make_environment(config: SiteConfig, index: SiteIndex) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(d) for d in template_dirs(config)]),
@@ -49,10 +95,29 @@ def make_environment(config: SiteConfig, index: SiteIndex) -> jinja2.Environment
         lstrip_blocks=True,
     )
     t = Translator(config.language)
+    fragments = Fragments(env, config, index)
 
     @pass_context
     def url(context: Context, target: object) -> str:
-        return urls.relative(urls.url_of(target), context["page_url"], config.directory_urls)
+        return fragments.href(target, context["page_url"])
+
+    @pass_context
+    def person_links(context: Context, ids: tuple[str, ...]) -> Markup:
+        page_url = context["page_url"]
+        return Markup(", ").join(fragments.person(pid, page_url) for pid in ids)
+
+    @pass_context
+    def term_links(context: Context, kind: str, terms: tuple[Term, ...]) -> Markup:
+        page_url = context["page_url"]
+        return Markup(", ").join(fragments.term(kind, item, page_url) for item in terms)
+
+    @pass_context
+    def article_item(context: Context, article: Article, show_day: bool = False) -> Markup:
+        return fragments.item("_article_item.html", article, show_day, context["page_url"])
+
+    @pass_context
+    def event_item(context: Context, event: Event, show_article: bool = True) -> Markup:
+        return fragments.item("_event_item.html", event, show_article, context["page_url"])
 
     def term(kind: str, value: Term) -> object:
         return index.term(kind, value)
@@ -74,6 +139,10 @@ def make_environment(config: SiteConfig, index: SiteIndex) -> jinja2.Environment
         term=term,
         body=body,
         lang=config.language,
+        person_links=person_links,
+        term_links=term_links,
+        article_item=article_item,
+        event_item=event_item,
     )
     return env
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import posixpath
 
 from .index import Month, Taxon
 from .model import Article, Person
@@ -52,25 +51,18 @@ def output_path(url: str) -> str:
 def relative(target: str, current: str, directory_urls: bool) -> str:
     """A link from the page at `current` to `target`, both site-relative URLs.
 
-    Links are relative so the site works under any base path; without `directory_urls` they name
-    index.html so the site also works when opened straight from disk.
+    Links climb to the site root and back down (`../../people/qin-gang/`), so the site works under
+    any base path; without `directory_urls` they name index.html so it also works from disk.
     """
     if not directory_urls:
         target = output_path(target)
-    base = posixpath.dirname(output_path(current))
-    fragment = ""
-    if "#" in target:
-        target, fragment = target.split("#", 1)
-        fragment = "#" + fragment
-    if target == "":
-        link = posixpath.relpath(".", base or ".") + "/"
-    else:
-        link = posixpath.relpath(target, base or ".")
-        if target.endswith("/"):
-            link += "/"
-    if link.startswith("./"):
-        link = link[2:]
-    return (link if link != "" else "./") + fragment
+    link = root_prefix(current) + target
+    return link or "./"
+
+
+def root_prefix(current: str) -> str:
+    """`../` once per folder between the page at `current` and the site root."""
+    return "../" * output_path(current).count("/")
 
 
 def absolute(url: str, base_url: str) -> str:

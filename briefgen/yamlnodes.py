@@ -68,8 +68,10 @@ def parse_yaml(text: str, path: Path, first_line: int = 1) -> Node | None:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        if error.context_mark is not None and mark is not None and mark.index >= len(text.rstrip()):
-            mark = error.context_mark  # hit the end looking for a closing ']': blame the opening line
+        opened = error.context_mark
+        unclosed = (error.context or "").startswith("while parsing a flow")
+        if opened is not None and mark is not None and (mark.index >= len(text.rstrip()) or unclosed):
+            mark = opened  # an unclosed '[', '{' or quote: blame the line that opened it
         line = first_line + mark.line if mark is not None else first_line
         problem = error.problem or error.context or "invalid YAML"
         raise ContentError(path, line, f"YAML syntax error: {problem}") from None

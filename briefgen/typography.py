@@ -1,0 +1,101 @@
+"""Typographic quotes, dashes and French spacing on rendered HTML text, by language.
+
+This replaces Python-Markdown's smarty extension, which cost more than the rest of the Markdown
+pipeline together (about 1 ms of 1.9 ms per article); a single pass over the text nodes does the
+same work in a small fraction of that, and also applies the French rules smarty lacks (no-break
+spaces inside « guillemets » and before ; : ! ?).
+"""
+
+from __future__ import annotations
+
+import re
+
+NBSP = "\u00a0"
+NNBSP = "\u202f"  # narrow no-break space, before ; ! ? in French
+_TOKENS = re.compile(r"(<[^>]*>)")
+_VERBATIM = frozenset({"code", "pre", "kbd", "samp", "script", "style"})
+_TAG_NAME = re.compile(r"</?\s*([a-zA-Z0-9]+)")
+
+# (opening double, closing double, opening single, closing single) by base language
+_QUOTES = {
+    "en": ("\u201c", "\u201d", "\u2018", "\u2019"),
+    "fr": ("\u00ab" + NBSP, NBSP + "\u00bb", "\u2018", "\u2019"),
+    "de": ("\u201e", "\u201c", "\u201a", "\u2018"),
+    "it": ("\u00ab", "\u00bb", "\u2018", "\u2019"),
+    "es": ("\u00ab", "\u00bb", "\u2018", "\u2019"),
+}
+
+
+def quotes_for(lang: str) -> tuple[str, str, str, str]:
+    return _QUOTES.get(lang.split("-")[0].lower(), _QUOTES["en"])
+
+
+def smarten(html: str, lang: str) -> str:
+    """Curly quotes, apostrophes, en and em dashes and ellipses in the text of `html`."""
+    french = lang.split("-")[0].lower() == "fr"
+    quotes = quotes_for(lang)
+    out: list[str] = []
+    verbatim = 0
+    previous = " "  # last character of text seen, to tell opening from closing quotes
+    for token in _TOKENS.split(html):
+        if not token:
+            continue
+        if token.startswith("<"):
+            match = _TAG_NAME.match(token)
+            if match and match.group(1).lower() in _VERBATIM and not token.endswith("/>"):
+                verbatim += -1 if token.startswith("</") else 1
+                verbatim = max(verbatim, 0)
+            out.append(token)
+            continue
+        if verbatim:
+            out.append(token)
+        else:
+            text = _text(token, previous, quotes, french)
+            out.append(text)
+        previous = token[-1]
+    return "".join(out)
+
+
+def _text(text: str, previous: str, quotes: tuple[str, str, str, str], french: bool) -> str:
+    if "-" in text:
+        text = text.replace("---", "\u2014").replace("--", "\u2013")
+    if "..." in text:
+        text = text.replace("...", "\u2026")
+    if '"' in text or "'" in text:
+        text = _quotes(text, previous, quotes)
+    if french:
+        text = _french_spacing(text)
+    return text
+
+
+_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+_OPENING_DOUBLE = re.compile(r'(?:(?<=^)|(?<=[\s(\[{\u2013\u2014/-]))"')
+_OPENING_SINGLE = re.compile(r"(?:(?<=^)|(?<=[\s(\[{\u2013\u2014/-]))'")
+
+
+def _quotes(text: str, previous: str, quotes: tuple[str, str, str, str]) -> str:
+    """Quotes after a space or an opening bracket open; all others close; ' inside a word is ’."""
+    open_double, close_double, open_single, close_single = quotes
+    text = previous + text  # the character before this text node decides its first quote
+    if "'" in text:
+        text = _APOSTROPHE.sub("\u2019", text)
+        text = _OPENING_SINGLE.sub(open_single, text).replace("'", close_single)
+    if '"' in text:
+        text = _OPENING_DOUBLE.sub(open_double, text).replace('"', close_double)
+    return text[len(previous) :]
+
+
+_SPACE_BEFORE = re.compile(r"[ \u00a0]+([;!?])")
+_SPACE_BEFORE_COLON = re.compile(r" +(:)")
+_INSIDE_OPEN = re.compile(r"\u00ab[ \u00a0]*")
+_INSIDE_CLOSE = re.compile(r"[ \u00a0]*\u00bb")
+
+
+def _french_spacing(text: str) -> str:
+    """No line break inside « guillemets » nor before ; : ! ? (only where a space was typed)."""
+    if "\u00ab" in text:
+        text = _INSIDE_OPEN.sub("\u00ab" + NBSP, text)
+    if "\u00bb" in text:
+        text = _INSIDE_CLOSE.sub(NBSP + "\u00bb", text)
+    text = _SPACE_BEFORE.sub(NNBSP + r"\1", text)
+    return _SPACE_BEFORE_COLON.sub(NBSP + r"\1", text)
