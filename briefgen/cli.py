@@ -262,6 +262,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except Problems as errors:
+        for warning in errors.warnings:
+            print(_show(warning, "warning"), file=sys.stderr)
         for problem in errors.problems:
             if isinstance(problem, Problem):
                 print(_show(problem), file=sys.stderr)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
+import multiprocessing
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .config import LANG_RE, SiteConfig, parse_bool, suggest
@@ -40,12 +42,16 @@ SOURCE_KEYS = ("name", "url", "published")
 PERSON_KEYS = ("name", "aliases", "roles", "country", "description", "links")
 ROLE_KEYS = ("title", "organisation", "from", "to")
 DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+PARALLEL_THRESHOLD = 400  # below this many files to parse, starting worker processes costs more
 DATE_HINT = "use YYYY-MM-DD or an ISO datetime such as 2023-06-18T09:30:00+08:00"
 
 
 def read_text(path: Path) -> str:
     """A file's text; a byte that is not UTF-8 is an error naming the file and its line."""
-    data = path.read_bytes()
+    return decode(path.read_bytes(), path)
+
+
+def decode(data: bytes, path: Path) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -188,7 +194,7 @@ class Registry:
             if len(ids) > 1:
                 yield key, [self.people[i] for i in sorted(ids)]
 
-    def resolve(self, written: Scalar, fields: Fields, label: str, warnings: list[Problem]) -> str:
+    def resolve(self, written: Scalar, path: Path, label: str, report: Report) -> str:
         ids = self.keys.get(fold(written.text))
         if ids is None and slugify(written.text) in self.people:
             ids = {slugify(written.text)}
@@ -196,9 +202,13 @@ class Registry:
             return next(iter(ids))
         if ids:
             candidates = ", ".join(f"{self.people[i].name} ({i})" for i in sorted(ids))
-            fields.error(
-                written.line,
-                f"{label}: '{written.text}' could be several people: {candidates}; write the full name or id",
+            report.problems.append(
+                ContentError(
+                    path,
+                    written.line,
+                    f"{label}: '{written.text}' could be several people: {candidates}; "
+                    "write the full name or id",
+                )
             )
             return sorted(ids)[0]
         stub_id = slugify(written.text)
@@ -206,65 +216,166 @@ class Registry:
             self.stubs[stub_id] = Person(id=stub_id, name=written.text.strip())
         names = [p.name for p in self.people.values()]
         close = difflib.get_close_matches(written.text, names, n=1, cutoff=0.75)
-        hint = f"; did you mean '{close[0]}'?" if close else " (a stub page is made for it)"
-        warnings.append(
-            ContentError(fields.path, written.line, f"{label}: unknown person '{written.text}'{hint}")
+        hint = f"; did you mean '{close[0]}'?" if close else f"; add people/{stub_id}.yaml to describe them"
+        report.warnings.append(
+            ContentError(path, written.line, f"{label}: unknown person '{written.text}'{hint}")
         )
         return stub_id
 
 
-def load_content(config: SiteConfig) -> Content:
-    """Read and validate every person and article; raise Problems listing everything wrong."""
+@dataclass(slots=True)
+class Report:
+    """Problems (errors) and warnings found while loading, in the order found."""
+
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedArticle:
+    """One article file read and checked on its own, before actors are matched to people.
+
+    It depends only on the file's bytes and the site's timezone and language, so a build can
+    keep it in its cache and skip parsing a file that has not changed.
+    """
+
+    article: Article | None  # actors not yet resolved: `actors` and events' actors are empty
+    actors: tuple[Scalar, ...] = ()
+    event_actors: tuple[tuple[Scalar, ...] | None, ...] = ()  # None: the event names nobody
+    problems: tuple[Problem, ...] = ()
+    digest: str = ""  # of the file's bytes
+
+
+def parse_file(path: Path, config: SiteConfig) -> ParsedArticle:
+    """Read and check one article file; every problem is kept in the result, nothing is raised."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return ParsedArticle(None, problems=(ContentError(path, None, f"cannot read: {error.strerror}"),))
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    fields = Fields(path)
+    try:
+        parsed = parse_article(path, decode(data, path), config, fields)
+    except ContentError as error:
+        return ParsedArticle(None, problems=(error,), digest=digest)
+    return replace(parsed, problems=tuple(fields.problems), digest=digest)
+
+
+def resolve_article(parsed: ParsedArticle, registry: Registry, report: Report) -> Article | None:
+    """Match the article's actors to people (making stubs for unknown ones)."""
+    article = parsed.article
+    if article is None:
+        return None
+
+    def ids(written: tuple[Scalar, ...], label: str) -> tuple[str, ...]:
+        found = (registry.resolve(w, article.path, f"{label}[{i}]", report) for i, w in enumerate(written, 1))
+        return tuple(dict.fromkeys(found))
+
+    actors = ids(parsed.actors, "actors")
+    events = tuple(
+        replace(event, actors=actors if written is None else ids(written, f"events[{i}].actors"))
+        for i, (event, written) in enumerate(zip(article.events, parsed.event_actors, strict=True), 1)
+    )
+    return replace(article, actors=actors, events=events)
+
+
+Parsed = dict[str, ParsedArticle]  # file path -> what parsing it gave, keyed with its digest
+
+
+def load_content(config: SiteConfig, cache: Parsed | None = None, jobs: int = 1) -> Content:
+    """Read and validate every person and article; raise Problems listing everything wrong.
+
+    `cache` maps article paths to earlier parse results: a file whose bytes have the same digest
+    is not parsed again. It is updated in place. With `jobs` > 1, many files parse in parallel.
+    """
     content_dir = config.content_dir
     if not content_dir.is_dir():
         raise Problems([ContentError(content_dir, None, "content folder not found")])
-    problems: list[Problem] = []
-    warnings: list[Problem] = []
-    people = _load_people(content_dir / PEOPLE_DIR, config.root, problems)
+    report = Report()
+    people = _load_people(content_dir / PEOPLE_DIR, config.root, report.problems)
     registry = Registry(people)
     for key, holders in registry.shared():
         ids = ", ".join(p.id for p in holders)
         first = holders[0]
-        warnings.append(
+        written = _as_written(key, holders)
+        report.warnings.append(
             ContentError(
                 first.path,
                 first.line,
-                f"'{key}' names several people ({ids}); an actor written only as '{key}' is an error",
+                f"'{written}' names several people ({ids}); an actor written only as '{written}' is an error",
             )
         )
     articles: list[Article] = []
     seen: dict[str, Path] = {}
-    for path in _article_paths(content_dir):
-        fields = Fields(path)
-        try:
-            article = parse_article(path, read_text(path), config, registry, fields, warnings)
-        except ContentError as error:
-            problems.append(error)
-            continue
-        problems.extend(fields.problems)
+    for parsed in _parse_all(_article_paths(content_dir), config, cache, jobs):
+        report.problems.extend(parsed.problems)
+        article = resolve_article(parsed, registry, report)
         if article is None:
             continue
         if article.slug in seen:
-            problems.append(
+            report.problems.append(
                 ContentError(
-                    path,
+                    article.path,
                     1,
                     f"slug '{article.slug}' is already used by {_shown(seen[article.slug], config.root)}; "
                     "rename one file or set a different 'slug'",
                 )
             )
             continue
-        seen[article.slug] = path
+        seen[article.slug] = article.path
         if config.drafts or not article.draft:
             articles.append(article)
+    warnings = report.warnings
     if config.strict:
-        problems.extend(ContentError(w.path, w.line, f"{w.message} [strict]") for w in warnings)
+        report.problems.extend(ContentError(w.path, w.line, f"{w.message} [strict]") for w in warnings)
         warnings = []
-    if problems:
-        raise Problems(sorted(problems, key=_place))
+    if report.problems:
+        raise Problems(sorted(report.problems, key=_place), warnings=sorted(warnings, key=_place))
     articles.sort(key=lambda a: a.sort_key)
     all_people = sorted([*people, *registry.stubs.values()], key=lambda p: p.id)
     return Content(tuple(articles), tuple(all_people), tuple(sorted(warnings, key=_place)))
+
+
+def _as_written(key: str, holders: list[Person]) -> str:
+    """The folded key of a shared alias, shown the way a person file spells it."""
+    for person in holders:
+        for written in (person.name, *person.aliases):
+            if fold(written) == key:
+                return written
+    return key
+
+
+def _parse_all(paths: list[Path], config: SiteConfig, cache: Parsed | None, jobs: int) -> list[ParsedArticle]:
+    """Parse the files the cache cannot answer for, in parallel when there are many."""
+    results: dict[Path, ParsedArticle] = {}
+    todo = []
+    for path in paths:
+        known = cache.get(str(path)) if cache is not None else None
+        if known is not None and known.digest and known.digest == _digest_of(path):
+            results[path] = known
+        else:
+            todo.append(path)
+    if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(jobs) as pool:
+            parsed = pool.starmap(parse_file, [(p, config) for p in todo], chunksize=64)
+    else:
+        parsed = [parse_file(p, config) for p in todo]
+    for path, result in zip(todo, parsed, strict=True):
+        results[path] = result
+        if cache is not None:
+            cache[str(path)] = result
+    if cache is not None:
+        for stale in set(cache) - {str(p) for p in paths}:
+            del cache[stale]
+    return [results[p] for p in paths]
+
+
+def _digest_of(path: Path) -> str:
+    try:
+        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    except OSError:
+        return ""
 
 
 def _place(problem: Problem) -> tuple[str, int]:
@@ -364,14 +475,7 @@ def parse_person(path: Path, text: str, fields: Fields) -> Person | None:
     )
 
 
-def parse_article(
-    path: Path,
-    text: str,
-    config: SiteConfig,
-    registry: Registry,
-    fields: Fields,
-    warnings: list[Problem],
-) -> Article | None:
+def parse_article(path: Path, text: str, config: SiteConfig, fields: Fields) -> ParsedArticle:
     doc = split(text, path)
     meta = doc.meta
     tz = config.tz
@@ -383,26 +487,24 @@ def parse_article(
         line = meta.get("lang")
         fields.error(line.line if line else 1, f"lang: '{lang}' is not a language tag such as fr or en-GB")
     slug = slugify(fields.text(meta, "slug") or path.stem)
-    actors = _resolve_all(fields.texts(meta, "actors"), "actors", registry, fields, warnings)
+    actors = tuple(fields.texts(meta, "actors"))
+    event_actors: list[tuple[Scalar, ...] | None] = []
     events = []
     for index, item in fields.items(meta, "events"):
         where = f"events[{index}]"
         fields.keys(item, EVENT_KEYS, where)
         event_when = fields.when(item, "date", tz, where, required=True)
         event_title = fields.text(item, "title", where, required=True)
-        if item.get("actors") is None:
-            event_actors = actors  # an event that names nobody involves the article's actors
-        else:
-            event_actors = _resolve_all(
-                fields.texts(item, "actors", where), f"{where}.actors", registry, fields, warnings
-            )
+        # an event without `actors` involves the article's actors (None); `actors: []`, nobody
+        written = None if item.get("actors") is None else tuple(fields.texts(item, "actors", where))
         if event_when is not None and event_title is not None:
+            event_actors.append(written)
             events.append(
                 Event(
                     day=event_when[0],
                     time=event_when[1],
                     title=event_title,
-                    actors=event_actors,
+                    actors=(),
                     places=_terms(fields.texts(item, "places", where)),
                     article=slug,
                     lang=lang,
@@ -431,8 +533,8 @@ def parse_article(
     topics = _terms(fields.texts(meta, "topics"))
     places = _terms(fields.texts(meta, "places"))
     if title is None or when is None:
-        return None
-    return Article(
+        return ParsedArticle(None)
+    article = Article(
         slug=slug,
         path=path,
         title=title,
@@ -440,7 +542,7 @@ def parse_article(
         time=when[1],
         lang=lang,
         summary=summary,
-        actors=actors,
+        actors=(),
         topics=topics,
         places=places,
         events=tuple(events),
@@ -449,17 +551,7 @@ def parse_article(
         body_line=doc.body_line,
         draft=draft,
     )
-
-
-def _resolve_all(
-    written: list[Scalar], label: str, registry: Registry, fields: Fields, warnings: list[Problem]
-) -> tuple[str, ...]:
-    ids: list[str] = []
-    for index, item in enumerate(written, 1):
-        person = registry.resolve(item, fields, f"{label}[{index}]", warnings)
-        if person not in ids:
-            ids.append(person)
-    return tuple(ids)
+    return ParsedArticle(article, actors, tuple(event_actors))
 
 
 def _terms(written: list[Scalar]) -> tuple[Term, ...]:

@@ -40,8 +40,9 @@ class ContentError(Problem):
 class Problems(BriefgenError):
     """Every problem found in one pass (config, content, links), reported together."""
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
+    def __init__(self, problems: Iterable[Problem], warnings: Iterable[Problem] = ()) -> None:
         self.problems = tuple(problems)
+        self.warnings = tuple(warnings)  # shown too: they often explain the errors
         count = len(self.problems)
         super().__init__(f"{count} problem{'s' if count != 1 else ''} found")
 

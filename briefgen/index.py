@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
 from bisect import bisect_left
 from collections import Counter, defaultdict
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from .model import Article, Content, Event, Person, Term
 
 TAXONOMIES = ("topics", "places")
-RELATED_WINDOW = 25  # neighbours in time looked at per shared person/topic when ranking related
+RELATED_WINDOW = 12  # neighbours in time looked at per shared person/topic when ranking related
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,9 +220,10 @@ def _related(ordered: list[Article], limit: int) -> dict[str, tuple[str, ...]]:
         for key in keys_of[position]:
             found = postings[key]
             at = bisect_left(found, position)
+            share = weight[key]
             for other in found[max(0, at - RELATED_WINDOW) : at + RELATED_WINDOW + 1]:
-                if other != position:
-                    scores[other] += weight[key]
-        best = sorted(scores, key=lambda o: (-round(scores[o], 9), abs(o - position), o))[:limit]
-        related[article.slug] = tuple(ordered[o].slug for o in best)
+                scores[other] += share
+        scores.pop(position, None)
+        best = heapq.nsmallest(limit, scores.items(), key=lambda kv: (-kv[1], abs(kv[0] - position), kv[0]))
+        related[article.slug] = tuple(ordered[o].slug for o, _ in best)
     return related

@@ -225,7 +225,7 @@ def test_an_unknown_actor_is_a_warning_and_gets_a_stub_page(make_site, cli) -> N
     result = cli(project, "build")
     assert result.code == 0
     assert reported(result.err) == [
-        "content/z.md:4: warning: actors[1]: unknown person 'Wang Yi' (a stub page is made for it)"
+        "content/z.md:4: warning: actors[1]: unknown person 'Wang Yi'; add people/wang-yi.yaml to describe them"
     ]
     assert has_link(project.read("site/people/wang-yi/index.html"), "z", "Z")
 
@@ -239,7 +239,7 @@ def test_an_actor_close_to_a_known_name_gets_a_suggestion(check) -> None:
 def test_strict_makes_an_unknown_actor_an_error(check) -> None:
     code, lines = check({"content/z.md": article("Z", "2023-06-20", actors="[Wang Yi]")}, "--strict")
     assert lines == [
-        "content/z.md:4: actors[1]: unknown person 'Wang Yi' (a stub page is made for it) [strict]"
+        "content/z.md:4: actors[1]: unknown person 'Wang Yi'; add people/wang-yi.yaml to describe them [strict]"
     ]
     assert code == 1
 
@@ -253,8 +253,8 @@ SHARED_ALIAS = {
 def test_an_alias_held_by_several_people_is_a_warning(check) -> None:
     code, lines = check(SHARED_ALIAS)
     assert lines == [
-        "content/people/qin-gang.yaml:1: warning: 'minister qin' names several people (qin-gang, qin-yi); "
-        "an actor written only as 'minister qin' is an error"
+        "content/people/qin-gang.yaml:1: warning: 'Minister Qin' names several people (qin-gang, qin-yi); "
+        "an actor written only as 'Minister Qin' is an error"
     ]
     assert code == 0
 
@@ -262,6 +262,8 @@ def test_an_alias_held_by_several_people_is_a_warning(check) -> None:
 def test_an_actor_written_only_as_a_shared_alias_is_an_error_listing_the_candidates(check) -> None:
     code, lines = check({**SHARED_ALIAS, "content/z.md": article("Z", "2023-06-20", actors="[minister qin]")})
     assert lines == [
+        "content/people/qin-gang.yaml:1: warning: 'Minister Qin' names several people (qin-gang, qin-yi); "
+        "an actor written only as 'Minister Qin' is an error",  # warnings are shown beside errors
         "content/z.md:4: actors[1]: 'minister qin' could be several people: Qin Gang (qin-gang), "
         "Qin Yi (qin-yi); write the full name or id",
     ]
