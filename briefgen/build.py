@@ -1,23 +1,34 @@
-"""build(): load -> index -> plan -> render -> check links -> write, as one short list of stages."""
+"""build(): scan the inputs, then redo only what they changed: nothing, one page body, or the site.
+
+The full path is one short list of stages: load -> index -> plan -> render -> check links -> write.
+Rendering runs in worker processes for large sites; the cache (cache.py) lets a rebuild skip
+parsing unchanged files and rendering unchanged bodies, and a body-only edit skips the rest.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .config import SiteConfig
-from .content import load_content
+from .cache import ArticleRecord, BuildState, Cache, Stats, scan
+from .config import CONFIG_FILE, SiteConfig
+from .content import Parsed, load_content
 from .errors import ContentError, Problem, Problems
+from .frontmatter import split_raw
 from .index import SiteIndex, build_index
 from .links import LinkChecker
-from .model import Content
+from .markdown import Bodies, body_key, markdown_to_html
+from .model import Article, Content
 from .pages import PageSpec, page_errors_source, plan_pages
 from .render import make_environment, render, template_dirs
-from .writer import Writer, check_output_dir
+from .writer import Entry, Writer, check_output_dir, digest, intact, read_manifest, unchanged
 
 Progress = Callable[[int, int], None]
+PARALLEL_PAGES = 1500  # below this many pages, starting worker processes costs more than it saves
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,12 +39,13 @@ class BuildResult:
     removed: tuple[str, ...]  # output paths deleted because no page makes them any more
     seconds: float
     warnings: tuple[Problem, ...]
+    rendered: int = 0  # pages rendered (the others were known to be unchanged)
 
     def summary(self) -> str:
         noun = "page" if self.pages == 1 else "pages"
         return (
-            f"built {self.pages:,} {noun} ({len(self.changed):,} files changed, "
-            f"{len(self.removed):,} removed) in {self.seconds:.2f} s"
+            f"built {self.pages:,} {noun} ({len(self.changed):,} changed, {len(self.removed):,} removed) "
+            f"in {self.seconds:.2f} s"
         )
 
 
@@ -52,59 +64,279 @@ def static_files(config: SiteConfig) -> dict[str, Path]:
     return found
 
 
-def load(config: SiteConfig) -> tuple[Content, SiteIndex, list[PageSpec]]:
-    content = load_content(config)
+def load(config: SiteConfig, parsed: Parsed | None = None) -> tuple[Content, SiteIndex, list[PageSpec]]:
+    """Content, index and page plan: everything a renderer needs (also used by digest and mail)."""
+    content = load_content(config, parsed, jobs=worker_count(config))
     index = build_index(content, config.related_articles)
     return content, index, plan_pages(index, config)
 
 
-def render_all(
-    config: SiteConfig, index: SiteIndex, specs: list[PageSpec], progress: Progress | None
-) -> Iterator[tuple[PageSpec, str]]:
-    env = make_environment(config, index)
-    total = len(specs)
-    for done, spec in enumerate(specs, 1):
-        yield spec, render(env, spec)
-        if progress is not None and (done % 200 == 0 or done == total):
-            progress(done, total)
+def worker_count(config: SiteConfig) -> int:
+    return config.jobs or os.cpu_count() or 1
 
 
-def build(config: SiteConfig, *, write: bool = True, progress: Progress | None = None) -> BuildResult:
+def inputs_of(config: SiteConfig) -> Stats:
+    """Every file a build reads: content, templates (the site's and the shipped theme), static, config."""
+    folders = [config.content_dir, *template_dirs(config), config.static_dir]
+    return scan(folders, [config.root / CONFIG_FILE])
+
+
+def build(
+    config: SiteConfig, *, write: bool = True, progress: Progress | None = None, use_cache: bool = True
+) -> BuildResult:
     """Build the site; with write=False, do everything but touch the output (`briefgen check`)."""
     started = time.perf_counter()
-    out = config.output_dir
     if write:
-        check_output_dir(out, config.root, config.content_dir)
-    content, index, specs = load(config)
+        check_output_dir(config.output_dir, config.root, config.content_dir)
+    cache = Cache(config) if write and use_cache else None
+    inputs = inputs_of(config)
+    state = cache.state() if cache is not None else None
+    if cache is not None and state is not None:
+        quick = _quick(config, cache, state, inputs, started)
+        if quick is not None:
+            return quick
+    return _full(config, cache, inputs, write, progress, started)
+
+
+# -- the quick paths: nothing changed, or only article bodies -------------------------------------
+
+
+def _quick(
+    config: SiteConfig, cache: Cache, state: BuildState, inputs: Stats, started: float
+) -> BuildResult | None:
+    out = config.output_dir
+    manifest = read_manifest(out)
+    if not manifest or not state.pages:
+        return None
+    if inputs == state.inputs:
+        return _result(state, (), (), started, rendered=0) if intact(out, manifest) else None
+    if inputs.keys() != state.inputs.keys():
+        return None  # a file was added or removed
+    edited = [path for path, stat in inputs.items() if stat != state.inputs[path]]
+    if any(path not in state.articles for path in edited):
+        return None  # something other than an article changed
+    return _splice_bodies(config, cache, state, inputs, manifest, edited, started)
+
+
+def _splice_bodies(
+    config: SiteConfig,
+    cache: Cache,
+    state: BuildState,
+    inputs: Stats,
+    manifest: dict[str, Entry],
+    edited: list[str],
+    started: float,
+) -> BuildResult | None:
+    """Articles whose front matter is byte for byte the same: only their own pages change.
+
+    Nothing but an article's page shows its body, and the page was found at the last build to
+    hold the rendered body exactly once; so the new page is the old one with the body replaced.
+    Anything unexpected (a changed front matter, a page edited by hand, a dead link in the new
+    body) returns None, and the full build takes over and reports it properly.
+    """
+    out = config.output_dir
+    store = cache.bodies()
+    pages: dict[str, bytes] = {}
+    records = dict(state.articles)
+    fresh: list[tuple[str, str]] = []
+    checker = LinkChecker(set(manifest))
+    try:
+        for path in edited:
+            record = state.articles[path]
+            front, body = split_raw(Path(path).read_bytes().decode("utf-8"))
+            if not record.spliceable or digest(front.encode()) != record.front:
+                return None
+            page_bytes = (out / record.output).read_bytes()
+            if digest(page_bytes) != manifest[record.output][0]:
+                return None
+            old_html, key = store.get(record.body), body_key(body, record.lang)
+            new_html = store.get(key) or markdown_to_html(body, record.lang)
+            page = page_bytes.decode("utf-8")
+            if not old_html or page.count(old_html) != 1 or checker.dead(record.output, new_html):
+                return None
+            new_page = page.replace(old_html, new_html)
+            pages[record.output] = new_page.encode("utf-8")
+            fresh.append((key, new_html))
+            spliceable = bool(new_html) and new_page.count(new_html) == 1
+            records[path] = replace(record, body=key, spliceable=spliceable)
+    except (OSError, UnicodeDecodeError, ValueError, KeyError):
+        return None
+    finally:
+        store.close()
+    writer = Writer(out, partial=True)
+    try:
+        for output, data in pages.items():
+            writer.add(output, data)
+        cache.forget_state()
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    bodies = cache.bodies()
+    bodies.put_many(fresh)
+    bodies.close()
+    state = replace(state, inputs=inputs, articles=records)
+    cache.save(state, None)
+    return _result(state, tuple(writer.changed), (), started, rendered=len(pages))
+
+
+def _result(
+    state: BuildState, changed: tuple[str, ...], removed: tuple[str, ...], started: float, rendered: int
+) -> BuildResult:
+    return BuildResult(
+        pages=state.pages,
+        files=state.files,
+        changed=changed,
+        removed=removed,
+        seconds=time.perf_counter() - started,
+        warnings=state.warnings,
+        rendered=rendered,
+    )
+
+
+# -- the full path ----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Job:
+    """What each worker process needs; set before the workers fork, so they inherit it for free."""
+
+    env: object
+    specs: list[PageSpec]
+    bodies: Bodies
+    checker: LinkChecker
+    out: Path
+    previous: dict[str, Entry]
+    compare: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    index: int
+    data: bytes | None  # None: the file on disk already holds exactly these bytes
+    dead: tuple[str, ...]
+    body: tuple[str, bool] | None = None  # for article pages: body key, page holds it exactly once
+    fresh: tuple[tuple[str, str], ...] = field(default=())  # bodies rendered here, for the store
+
+
+_JOB: _Job | None = None
+
+
+def _render_range(bounds: tuple[int, int]) -> list[Rendered]:
+    job = _JOB
+    assert job is not None
+    results = []
+    for i in range(*bounds):
+        spec = job.specs[i]
+        html = render(job.env, spec)  # type: ignore[arg-type]
+        data = html.encode("utf-8")
+        same = job.compare and unchanged(job.out, job.previous, spec.output, digest(data))
+        body = None
+        article = spec.context.get("article")
+        if isinstance(article, Article) and spec.template == "article.html":
+            key, body_html = job.bodies.html(article.body, article.lang)
+            body = (key, bool(body_html) and html.count(body_html) == 1)
+        fresh = tuple(job.bodies.fresh.items())
+        job.bodies.fresh.clear()
+        results.append(
+            Rendered(i, None if same else data, tuple(job.checker.dead(spec.output, html)), body, fresh)
+        )
+    return results
+
+
+def _render_pages(job: _Job, jobs: int, progress: Progress | None) -> Iterator[Rendered]:
+    global _JOB
+    total = len(job.specs)
+    step = 50
+    ranges = [(start, min(start + step, total)) for start in range(0, total, step)]
+    _JOB = job
+    try:
+        if jobs > 1 and total >= PARALLEL_PAGES:
+            context = multiprocessing.get_context("fork")
+            with context.Pool(jobs) as pool:
+                for batch in pool.imap(_render_range, ranges):
+                    yield from batch
+                    if progress is not None:
+                        progress(batch[-1].index + 1, total)
+        else:
+            for bounds in ranges:
+                batch = _render_range(bounds)
+                yield from batch
+                if progress is not None:
+                    progress(bounds[1], total)
+    finally:
+        _JOB = None
+
+
+def _full(
+    config: SiteConfig,
+    cache: Cache | None,
+    inputs: Stats,
+    write: bool,
+    progress: Progress | None,
+    started: float,
+) -> BuildResult:
+    out = config.output_dir
+    parsed = cache.parsed() if cache is not None else None
+    content, index, specs = load(config, parsed)
     statics = static_files(config)
     existing = {spec.output for spec in specs} | set(statics)
     writer = Writer(out) if write else None
+    store = cache.bodies() if cache is not None else None
+    bodies = Bodies(store)
+    env = make_environment(config, index, bodies)
+    job = _Job(
+        env, specs, bodies, LinkChecker(existing), out, writer.previous if writer else {}, writer is not None
+    )
+    records: dict[str, ArticleRecord] = {}
+    fresh: dict[str, str] = {}
     try:
         problems: list[Problem] = []
-        checker = LinkChecker(existing)
-        for spec, html in render_all(config, index, specs, progress):
-            for link in checker.dead(spec.output, html):
-                problems.append(
-                    ContentError(page_errors_source(spec), None, f"dead link '{link}' on page /{spec.url}")
+        for result in _render_pages(job, worker_count(config), progress):
+            spec = specs[result.index]
+            problems.extend(
+                ContentError(page_errors_source(spec), None, f"dead link '{link}' on page /{spec.url}")
+                for link in result.dead
+            )
+            fresh.update(result.fresh)
+            if result.body is not None and parsed is not None:
+                article = spec.context["article"]
+                records[str(article.path)] = ArticleRecord(
+                    front=parsed[str(article.path)].front,
+                    body=result.body[0],
+                    lang=article.lang,
+                    output=spec.output,
+                    spliceable=result.body[1],
                 )
             if writer is not None:
-                writer.add(spec.output, html.encode("utf-8"))
+                if result.data is None:
+                    writer.keep(spec.output)
+                else:
+                    writer.add(spec.output, result.data)
         if problems:
-            raise Problems(problems)
+            raise Problems(problems, warnings=content.warnings)
         removed: list[str] = []
         if writer is not None:
             for relative, path in statics.items():
                 writer.add(relative, path.read_bytes())
+            if cache is not None:
+                cache.forget_state()
             removed = writer.commit()
     except BaseException:
         if writer is not None:
             writer.abort()
         raise
-    return BuildResult(
-        pages=len(specs),
-        files=len(existing),
-        changed=tuple(writer.changed) if writer else (),
-        removed=tuple(removed),
-        seconds=time.perf_counter() - started,
-        warnings=content.warnings,
+    finally:
+        if store is not None:
+            store.close()
+    state = BuildState(
+        inputs=inputs, articles=records, pages=len(specs), files=len(existing), warnings=content.warnings
+    )
+    if cache is not None:
+        bodies_store = cache.bodies()
+        bodies_store.put_many(sorted(fresh.items()))
+        bodies_store.close()
+        cache.save(state, parsed)
+    return _result(
+        state, tuple(writer.changed) if writer else (), tuple(removed), started, rendered=len(specs)
     )

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .config import LANG_RE, SiteConfig, parse_bool, suggest
 from .errors import ContentError, Problem, Problems
-from .frontmatter import split
+from .frontmatter import split, split_raw
 from .model import Article, Content, Event, Person, Role, Source, Term
 from .slugs import fold, slugify
 from .yamlnodes import Map, Node, Scalar, Seq, kind_of, parse_yaml
@@ -244,6 +244,7 @@ class ParsedArticle:
     event_actors: tuple[tuple[Scalar, ...] | None, ...] = ()  # None: the event names nobody
     problems: tuple[Problem, ...] = ()
     digest: str = ""  # of the file's bytes
+    front: str = ""  # digest of the front matter text alone
 
 
 def parse_file(path: Path, config: SiteConfig) -> ParsedArticle:
@@ -255,10 +256,12 @@ def parse_file(path: Path, config: SiteConfig) -> ParsedArticle:
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     fields = Fields(path)
     try:
-        parsed = parse_article(path, decode(data, path), config, fields)
+        text = decode(data, path)
+        parsed = parse_article(path, text, config, fields)
     except ContentError as error:
         return ParsedArticle(None, problems=(error,), digest=digest)
-    return replace(parsed, problems=tuple(fields.problems), digest=digest)
+    front = hashlib.blake2b(split_raw(text)[0].encode(), digest_size=16).hexdigest()
+    return replace(parsed, problems=tuple(fields.problems), digest=digest, front=front)
 
 
 def resolve_article(parsed: ParsedArticle, registry: Registry, report: Report) -> Article | None:

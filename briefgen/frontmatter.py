@@ -20,17 +20,30 @@ class Document:
 
 def split(text: str, path: Path) -> Document:
     """Front matter must open on the first line with `---` and close with a later `---` line."""
+    try:
+        yaml_text, body, body_line = _fences(text)
+    except ValueError as error:
+        raise ContentError(path, 1, str(error)) from None
+    meta = _as_mapping(parse_yaml(yaml_text, path, first_line=2), path)
+    return Document(meta, body, body_line)
+
+
+def split_raw(text: str) -> tuple[str, str]:
+    """(front matter text, body) without parsing: a rebuild compares them with the last build's."""
+    yaml_text, body, _ = _fences(text)
+    return yaml_text, body
+
+
+def _fences(text: str) -> tuple[str, str, int]:
     if text.startswith("\ufeff"):
         text = text[1:]
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].rstrip() != FENCE:
-        raise ContentError(path, 1, "missing front matter: the file must start with a '---' line")
+        raise ValueError("missing front matter: the file must start with a '---' line")
     for index in range(1, len(lines)):
         if lines[index].rstrip() in (FENCE, "..."):
-            yaml_text = "".join(lines[1:index])
-            meta = _as_mapping(parse_yaml(yaml_text, path, first_line=2), path)
-            return Document(meta, "".join(lines[index + 1 :]), index + 2)
-    raise ContentError(path, 1, "front matter is not closed: add a '---' line after it")
+            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
+    raise ValueError("front matter is not closed: add a '---' line after it")
 
 
 def _as_mapping(node: Node | None, path: Path) -> Map:

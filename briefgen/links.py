@@ -36,7 +36,12 @@ def resolve(link: str, page_output: str) -> str:
 
 
 class LinkChecker:
-    """Checks links against the set of files a build makes, remembering answers per folder."""
+    """Checks links against the set of files a build makes, remembering every answer.
+
+    Most links climb to the site root first (`../../people/x/`); once a link has climbed as many
+    levels as its page is deep, where it leads no longer depends on the page, so the answer is
+    shared by every page at that depth.
+    """
 
     def __init__(self, existing: set[str]) -> None:
         self.existing = existing
@@ -44,9 +49,11 @@ class LinkChecker:
 
     def dead(self, page_output: str, html: str) -> list[str]:
         folder = posixpath.dirname(page_output)
+        depth = folder.count("/") + 1 if folder else 0
+        prefix = "../" * depth
         dead = []
         for link in internal_links(html):
-            key = (folder, link)
+            key = ("/", link[len(prefix) :]) if link.startswith(prefix) and depth else (folder, link)
             ok = self.known.get(key)
             if ok is None:
                 target = resolve(link, page_output)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import threading
+from typing import Protocol
 
 import markdown as md
 import nh3
@@ -74,3 +76,37 @@ def markdown_to_html(source: str, lang: str) -> str:
 def render_markdown(source: str, lang: str = "en") -> Markup:
     """An article body as HTML a template may insert as is (cached: pages and digests share it)."""
     return Markup(markdown_to_html(source, lang))
+
+
+def body_key(source: str, lang: str) -> str:
+    """Names a rendered body in a store: the same text in the same language renders the same."""
+    return hashlib.blake2b(f"{lang}\0{source}".encode(), digest_size=16).hexdigest()
+
+
+class BodyLookup(Protocol):
+    def get(self, key: str) -> str | None: ...
+
+
+class Bodies:
+    """Article bodies as HTML, taken from a store of earlier renders when it has them.
+
+    `fresh` collects what had to be rendered, for the caller to add to the store.
+    """
+
+    def __init__(self, store: BodyLookup | None = None) -> None:
+        self.store = store
+        self.fresh: dict[str, str] = {}
+        self.seen: dict[str, Markup] = {}
+
+    def html(self, source: str, lang: str) -> tuple[str, Markup]:
+        key = body_key(source, lang)
+        found = self.seen.get(key)
+        if found is None:
+            stored = self.store.get(key) if self.store is not None else None
+            if stored is None:
+                stored = self.fresh[key] = markdown_to_html(source, lang)
+            found = Markup(stored)
+            if len(self.seen) > 512:  # a body is needed by its page and by its day's digest
+                self.seen.clear()
+            self.seen[key] = found
+        return key, found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from .config import SiteConfig
 from .errors import BuildError
 from .i18n import Translator
 from .index import SiteIndex
-from .markdown import render_markdown
+from .markdown import Bodies
 from .model import Article, Event, Term
 from .pages import PageSpec
 
@@ -65,8 +66,9 @@ class Fragments:
         key = ("person", pid, urls.root_prefix(page_url))
         found = self.cache.get(key)
         if found is None:
-            found = self.cache[key] = self._link("person", self.index.people[pid],
-                                                 self.index.people[pid].name, page_url)
+            found = self.cache[key] = self._link(
+                "person", self.index.people[pid], self.index.people[pid].name, page_url
+            )
         return found
 
     def term(self, kind: str, term: Term, page_url: str) -> Markup:
@@ -75,6 +77,15 @@ class Fragments:
         if found is None:
             taxon = self.index.term(kind, term)
             found = self.cache[key] = self._link(kind[:-1], taxon, taxon.name, page_url)
+        return found
+
+    def day(self, day: dt.date, style: str, t: Translator, page_url: str) -> Markup:
+        key = ("day", day, style, urls.root_prefix(page_url))
+        found = self.cache.get(key)
+        if found is None:
+            found = self.cache[key] = Markup(
+                '<a class="day" href="{}"><time datetime="{}">{}</time></a>'
+            ).format(self.href(day, page_url), day.isoformat(), t.date(day, style))
         return found
 
     def item(self, template: str, subject: object, flag: bool, page_url: str) -> Markup:
@@ -86,7 +97,11 @@ class Fragments:
         return found
 
 
-def make_environment(config: SiteConfig, index: SiteIndex) -> jinja2.Environment:
+def make_environment(
+    config: SiteConfig, index: SiteIndex, bodies: Bodies | None = None
+) -> jinja2.Environment:
+    """The environment for one build; `bodies` renders article bodies (with a cache, if given)."""
+    bodies = bodies or Bodies()
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(d) for d in template_dirs(config)]),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
@@ -112,18 +127,28 @@ def make_environment(config: SiteConfig, index: SiteIndex) -> jinja2.Environment
         return Markup(", ").join(fragments.term(kind, item, page_url) for item in terms)
 
     @pass_context
-    def article_item(context: Context, article: Article, show_day: bool = False) -> Markup:
-        return fragments.item("_article_item.html", article, show_day, context["page_url"])
+    def article_list(context: Context, articles: list[Article], show_day: bool = False) -> Markup:
+        page_url = context["page_url"]
+        items = (fragments.item("_article_item.html", a, show_day, page_url) for a in articles)
+        return Markup('<ul class="article-list">\n{}</ul>').format(Markup("").join(items))
 
     @pass_context
-    def event_item(context: Context, event: Event, show_article: bool = True) -> Markup:
-        return fragments.item("_event_item.html", event, show_article, context["page_url"])
+    def timeline(context: Context, events: tuple[Event, ...], show_article: bool = True) -> Markup:
+        if not events:
+            return Markup('<p class="empty">{}</p>').format(t("no_events"))
+        page_url = context["page_url"]
+        items = (fragments.item("_event_item.html", e, show_article, page_url) for e in events)
+        return Markup('<ol class="timeline">\n{}</ol>').format(Markup("").join(items))
+
+    @pass_context
+    def day_link(context: Context, day: dt.date, style: str = "full") -> Markup:
+        return fragments.day(day, style, t, context["page_url"])
 
     def term(kind: str, value: Term) -> object:
         return index.term(kind, value)
 
-    def body(article: Article) -> str:
-        return render_markdown(article.body, article.lang)
+    def body(article: Article) -> Markup:
+        return bodies.html(article.body, article.lang)[1]
 
     env.filters.update(
         url=url,
@@ -141,8 +166,9 @@ def make_environment(config: SiteConfig, index: SiteIndex) -> jinja2.Environment
         lang=config.language,
         person_links=person_links,
         term_links=term_links,
-        article_item=article_item,
-        event_item=event_item,
+        article_list=article_list,
+        timeline=timeline,
+        day_link=day_link,
     )
     return env
 

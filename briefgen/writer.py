@@ -42,29 +42,73 @@ def check_output_dir(out: Path, root: Path, content: Path) -> None:
             )
 
 
-def _digest(data: bytes) -> str:
+def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-class Writer:
-    """Collect a whole build's files, then commit them atomically (per file) or abort."""
+Entry = tuple[str, int, int]  # digest of the bytes, mtime in ns and size of the file as written
 
-    def __init__(self, out: Path) -> None:
+
+def intact(out: Path, manifest: dict[str, Entry]) -> bool:
+    """The output folder holds exactly what the last build wrote: no file missing, edited or added."""
+    found = 0
+    for dirpath, dirnames, filenames in os.walk(out):
+        relative_dir = os.path.relpath(dirpath, out)
+        if relative_dir == STAGING:
+            dirnames.clear()
+            continue
+        for name in filenames:
+            relative = name if relative_dir == "." else f"{relative_dir}/{name}"
+            if relative == MARKER:
+                continue
+            entry = manifest.get(relative)
+            if entry is None:
+                return False
+            info = os.stat(os.path.join(dirpath, name))
+            if (info.st_mtime_ns, info.st_size) != entry[1:]:
+                return False
+            found += 1
+    return found == len(manifest)
+
+
+def read_manifest(out: Path) -> dict[str, Entry]:
+    """What the last build wrote into `out` (empty if it cannot be read)."""
+    try:
+        data = json.loads((out / MARKER).read_text("utf-8"))
+        files = data["files"]
+        return {str(k): (str(v[0]), int(v[1]), int(v[2])) for k, v in files.items()}
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return {}
+
+
+def unchanged(out: Path, previous: dict[str, Entry], relative: str, new_digest: str) -> bool:
+    """True if the file the last build wrote is still there, untouched, with these very bytes."""
+    entry = previous.get(relative)
+    if entry is None or entry[0] != new_digest:
+        return False
+    try:
+        info = (out / relative).stat()
+    except OSError:
+        return False
+    return (info.st_mtime_ns, info.st_size) == entry[1:]
+
+
+class Writer:
+    """Collect a build's files, then commit them (each replaced atomically) or abort.
+
+    With `partial`, files not added in this run keep their place (a rebuild of a few pages);
+    otherwise every file the build did not make is removed on commit.
+    """
+
+    def __init__(self, out: Path, partial: bool = False) -> None:
         self.out = out
         self.staging = out / STAGING
         self.created_out = not out.exists()
-        self.previous = self._read_manifest()
-        self.files: dict[str, str] = {}  # relative path -> digest of its bytes
+        self.previous = read_manifest(out)
+        self.files: dict[str, Entry] = dict(self.previous) if partial else {}
+        self.added: set[str] = set()
         self.changed: list[str] = []
         self.staging.mkdir(parents=True, exist_ok=True)
-
-    def _read_manifest(self) -> dict[str, str]:
-        try:
-            data = json.loads((self.out / MARKER).read_text("utf-8"))
-            files = data.get("files", {})
-            return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
-        except (OSError, ValueError):
-            return {}
 
     def _target(self, relative: str) -> Path:
         target = (self.out / relative).resolve()
@@ -72,41 +116,47 @@ class Writer:
             raise BuildError(f"refusing to write outside the output folder: {relative}")
         return self.out / relative
 
-    def add(self, relative: str, data: bytes, source: str = "") -> None:
-        if relative in self.files:
-            raise BuildError(
-                f"two outputs would be written to {relative}" + (f" (second from {source})" if source else "")
-            )
-        target = self._target(relative)
-        digest = _digest(data)
-        self.files[relative] = digest
-        if self.previous.get(relative) == digest and target.is_file() and self._same(target, data):
+    def _claim(self, relative: str) -> None:
+        if relative in self.added:
+            raise BuildError(f"two outputs would be written to {relative}")
+        self.added.add(relative)
+
+    def add(self, relative: str, data: bytes) -> None:
+        """Stage `data` for `relative`, unless the file already holds exactly these bytes."""
+        self._claim(relative)
+        self._target(relative)
+        new_digest = digest(data)
+        if unchanged(self.out, self.previous, relative, new_digest):
+            self.files[relative] = self.previous[relative]
             return
-        staged = self.staging / relative
-        staged.parent.mkdir(parents=True, exist_ok=True)
-        staged.write_bytes(data)
+        # staged files are numbered, not nested: no folders to make here and to delete afterwards
+        (self.staging / str(len(self.changed))).write_bytes(data)
+        self.files[relative] = (new_digest, 0, 0)
         self.changed.append(relative)
 
-    @staticmethod
-    def _same(target: Path, data: bytes) -> bool:
-        try:
-            return target.stat().st_size == len(data)
-        except OSError:
-            return False
+    def keep(self, relative: str) -> None:
+        """The file is already as it should be (checked with `unchanged` by a worker)."""
+        self._claim(relative)
+        self.files[relative] = self.previous[relative]
 
     def commit(self) -> list[str]:
         """Move staged files into place and drop files this build no longer makes."""
-        for relative in self.changed:
+        folders: set[Path] = set()
+        for number, relative in enumerate(self.changed):
             target = self.out / relative
+            if target.parent not in folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(target.parent)
             if target.is_dir() and not target.is_symlink():
                 shutil.rmtree(target)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self.staging / relative, target)
+            os.replace(self.staging / str(number), target)
+            info = target.stat()
+            self.files[relative] = (self.files[relative][0], info.st_mtime_ns, info.st_size)
         removed = self._remove_stale()
         if self.files != self.previous or not (self.out / MARKER).is_file():
             manifest = {"generator": "briefgen", "files": dict(sorted(self.files.items()))}
             tmp = self.out / (MARKER + ".tmp")
-            tmp.write_text(json.dumps(manifest, indent=0), "utf-8")
+            tmp.write_text(json.dumps(manifest, separators=(",", ":")), "utf-8")
             os.replace(tmp, self.out / MARKER)
         shutil.rmtree(self.staging, ignore_errors=True)
         return removed
@@ -133,4 +183,4 @@ class Writer:
                 sub = folder / name
                 if sub != self.staging and not sub.is_symlink() and not any(sub.iterdir()):
                     sub.rmdir()
-        return removed
+        return sorted(removed)

@@ -175,7 +175,7 @@ def test_rebuild_with_nothing_changed_rewrites_nothing(make_site, cli):
     cli(project, "build")
     stamps = {p: p.stat().st_mtime_ns for p in (project.root / "site").rglob("*") if p.is_file()}
     result = cli(project, "build")
-    assert "(0 files changed, 0 removed)" in result.out
+    assert "(0 changed, 0 removed)" in result.out
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
 
 

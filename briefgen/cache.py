@@ -1,0 +1,169 @@
+"""The build cache in .briefgen/: what the last build read and wrote, so the next redoes only what changed.
+
+The folder is safe to delete. A cache written by another briefgen version or for other settings
+is ignored, and one that cannot be read is discarded with a warning: a cache can make a build
+faster, never different.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import sqlite3
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import SiteConfig
+from .content import ParsedArticle
+from .errors import Problem
+
+CACHE_DIR = ".briefgen"
+STATE_FILE = "build-state.pickle"
+PARSED_FILE = "parsed.pickle"
+BODIES_FILE = "bodies.sqlite"
+
+Stats = dict[str, tuple[int, int]]  # path -> (mtime in ns, size)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRecord:
+    """What the last build knew about one article file, for rebuilding after a body-only edit."""
+
+    front: str  # digest of the front matter text
+    body: str  # key of the rendered body in the body store
+    lang: str
+    output: str  # its page, relative to the output folder
+    spliceable: bool  # the page holds the rendered body exactly once, and nothing else depends on it
+
+
+@dataclass(frozen=True, slots=True)
+class BuildState:
+    """The last successful build: what it read, what it made, and what it warned about."""
+
+    inputs: Stats = field(default_factory=dict)
+    articles: dict[str, ArticleRecord] = field(default_factory=dict)
+    pages: int = 0
+    files: int = 0
+    warnings: tuple[Problem, ...] = ()
+
+
+def settings_stamp(config: SiteConfig) -> str:
+    """Changes whenever briefgen, Python or any setting changes: then nothing cached is reused."""
+    text = f"{__version__}\0{sys.version}\0{config!r}"
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def scan(folders: list[Path], files: list[Path]) -> Stats:
+    """Size and modification time of every file under `folders`, and of `files` that exist."""
+    stats: Stats = {}
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            for name in filenames:
+                path = os.path.join(dirpath, name)
+                try:
+                    info = os.stat(path)
+                except OSError:
+                    continue
+                stats[path] = (info.st_mtime_ns, info.st_size)
+    for file in files:
+        try:
+            info = file.stat()
+        except OSError:
+            continue
+        stats[str(file)] = (info.st_mtime_ns, info.st_size)
+    return stats
+
+
+class Cache:
+    """Reads and writes the cache files; every read failure means "no cache"."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.folder = config.root / CACHE_DIR
+        self.stamp = settings_stamp(config)
+        self.warnings: list[str] = []
+
+    def _load(self, name: str) -> Any:
+        path = self.folder / name
+        if not path.is_file():
+            return None
+        try:
+            with path.open("rb") as handle:
+                stamp, value = pickle.load(handle)
+        except Exception as error:  # any damage: the cache is only ever an optimisation
+            self.warnings.append(f"ignoring the damaged build cache {path} ({type(error).__name__})")
+            return None
+        return value if stamp == self.stamp else None
+
+    def _save(self, name: str, value: object) -> None:
+        self.folder.mkdir(exist_ok=True)
+        tmp = self.folder / f".{name}.tmp"
+        with tmp.open("wb") as handle:
+            pickle.dump((self.stamp, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.folder / name)
+
+    def state(self) -> BuildState | None:
+        value = self._load(STATE_FILE)
+        return value if isinstance(value, BuildState) else None
+
+    def parsed(self) -> dict[str, ParsedArticle]:
+        value = self._load(PARSED_FILE)
+        return value if isinstance(value, dict) else {}
+
+    def save(self, state: BuildState, parsed: dict[str, ParsedArticle] | None) -> None:
+        if parsed is not None:
+            self._save(PARSED_FILE, parsed)
+        self._save(STATE_FILE, state)
+
+    def forget_state(self) -> None:
+        """Before writing the output: if the build dies halfway, the next one starts afresh."""
+        with contextlib.suppress(OSError):
+            (self.folder / STATE_FILE).unlink()
+
+    def bodies(self) -> BodyStore:
+        return BodyStore(self.folder / BODIES_FILE)
+
+
+class BodyStore:
+    """Rendered article bodies by key; opened lazily in each process that uses it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._connection: sqlite3.Connection | None = None
+        self._pid = 0
+
+    def _db(self) -> sqlite3.Connection:
+        if self._connection is None or self._pid != os.getpid():
+            self.path.parent.mkdir(exist_ok=True)
+            self._connection = sqlite3.connect(self.path, timeout=30)
+            self._connection.execute("CREATE TABLE IF NOT EXISTS body (key TEXT PRIMARY KEY, html TEXT)")
+            self._pid = os.getpid()
+        return self._connection
+
+    def get(self, key: str) -> str | None:
+        try:
+            row = self._db().execute("SELECT html FROM body WHERE key = ?", (key,)).fetchone()
+        except sqlite3.DatabaseError:
+            return None
+        return str(row[0]) if row else None
+
+    def put_many(self, items: list[tuple[str, str]]) -> None:
+        if not items:
+            return
+        try:
+            with self._db() as db:
+                db.executemany("INSERT OR REPLACE INTO body VALUES (?, ?)", items)
+        except sqlite3.DatabaseError:
+            self.path.unlink(missing_ok=True)  # a damaged store is rebuilt on the next run
+
+    def close(self) -> None:
+        if self._connection is not None and self._pid == os.getpid():
+            self._connection.close()
+        self._connection = None
