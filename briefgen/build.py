@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .cache import ArticleRecord, BuildState, Cache, Stats, scan
+from .cache import ArticleRecord, BuildState, Cache, Stats, edited, scan, settle
 from .config import CONFIG_FILE, SiteConfig
 from .content import Parsed, load_content
 from .errors import ContentError, Problem, Problems
@@ -89,33 +89,38 @@ def build(
     if write:
         check_output_dir(config.output_dir, config.root, config.content_dir)
     cache = Cache(config) if write and use_cache else None
+    scanned_ns = time.time_ns()
     inputs = inputs_of(config)
     state = cache.state() if cache is not None else None
+    result = None
     if cache is not None and state is not None:
-        quick = _quick(config, cache, state, inputs, started)
-        if quick is not None:
-            return quick
-    return _full(config, cache, inputs, write, progress, started)
+        result = _quick(config, cache, state, inputs, started, scanned_ns)
+    if result is None:
+        result = _full(config, cache, inputs, write, progress, started, scanned_ns)
+    if cache is not None and cache.warnings:
+        notes = tuple(Problem(None, None, note) for note in cache.warnings)
+        result = replace(result, warnings=result.warnings + notes)
+    return result
 
 
 # -- the quick paths: nothing changed, or only article bodies -------------------------------------
 
 
 def _quick(
-    config: SiteConfig, cache: Cache, state: BuildState, inputs: Stats, started: float
+    config: SiteConfig, cache: Cache, state: BuildState, inputs: Stats, started: float, scanned_ns: int
 ) -> BuildResult | None:
     out = config.output_dir
     manifest = read_manifest(out)
     if not manifest or not state.pages:
         return None
-    if inputs == state.inputs:
-        return _result(state, (), (), started, rendered=0) if intact(out, manifest) else None
     if inputs.keys() != state.inputs.keys():
         return None  # a file was added or removed
-    edited = [path for path, stat in inputs.items() if stat != state.inputs[path]]
-    if any(path not in state.articles for path in edited):
+    changed = edited(state.inputs, inputs)
+    if not changed:
+        return _result(state, (), (), started, rendered=0) if intact(out, manifest) else None
+    if any(path not in state.articles for path in changed):
         return None  # something other than an article changed
-    return _splice_bodies(config, cache, state, inputs, manifest, edited, started)
+    return _splice_bodies(config, cache, state, inputs, manifest, changed, started, scanned_ns)
 
 
 def _splice_bodies(
@@ -124,8 +129,9 @@ def _splice_bodies(
     state: BuildState,
     inputs: Stats,
     manifest: dict[str, Entry],
-    edited: list[str],
+    changed: list[str],
     started: float,
+    scanned_ns: int,
 ) -> BuildResult | None:
     """Articles whose front matter is byte for byte the same: only their own pages change.
 
@@ -141,7 +147,7 @@ def _splice_bodies(
     fresh: list[tuple[str, str]] = []
     checker = LinkChecker(set(manifest))
     try:
-        for path in edited:
+        for path in changed:
             record = state.articles[path]
             front, body = split_raw(Path(path).read_bytes().decode("utf-8"))
             if not record.spliceable or digest(front.encode()) != record.front:
@@ -175,7 +181,7 @@ def _splice_bodies(
     bodies = cache.bodies()
     bodies.put_many(fresh)
     bodies.close()
-    state = replace(state, inputs=inputs, articles=records)
+    state = replace(state, inputs=settle(inputs, scanned_ns), articles=records)
     cache.save(state, None)
     return _result(state, tuple(writer.changed), (), started, rendered=len(pages))
 
@@ -275,6 +281,7 @@ def _full(
     write: bool,
     progress: Progress | None,
     started: float,
+    scanned_ns: int,
 ) -> BuildResult:
     out = config.output_dir
     parsed = cache.parsed() if cache is not None else None
@@ -330,7 +337,11 @@ def _full(
         if store is not None:
             store.close()
     state = BuildState(
-        inputs=inputs, articles=records, pages=len(specs), files=len(existing), warnings=content.warnings
+        inputs=settle(inputs, scanned_ns),
+        articles=records,
+        pages=len(specs),
+        files=len(existing),
+        warnings=content.warnings,
     )
     if cache is not None:
         bodies_store = cache.bodies()

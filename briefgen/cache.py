@@ -27,7 +27,8 @@ STATE_FILE = "build-state.pickle"
 PARSED_FILE = "parsed.pickle"
 BODIES_FILE = "bodies.sqlite"
 
-Stats = dict[str, tuple[int, int]]  # path -> (mtime in ns, size)
+Stats = dict[str, tuple[int, int, str]]  # path -> (mtime in ns, size, digest if it was racy)
+RACY_NS = 3_000_000_000  # a file changed this close to a scan may change again with the same stat
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,7 @@ class ArticleRecord:
 class BuildState:
     """The last successful build: what it read, what it made, and what it warned about."""
 
-    inputs: Stats = field(default_factory=dict)
+    inputs: Stats = field(default_factory=dict)  # settled: see settle()
     articles: dict[str, ArticleRecord] = field(default_factory=dict)
     pages: int = 0
     files: int = 0
@@ -72,14 +73,44 @@ def scan(folders: list[Path], files: list[Path]) -> Stats:
                     info = os.stat(path)
                 except OSError:
                     continue
-                stats[path] = (info.st_mtime_ns, info.st_size)
+                stats[path] = (info.st_mtime_ns, info.st_size, "")
     for file in files:
         try:
             info = file.stat()
         except OSError:
             continue
-        stats[str(file)] = (info.st_mtime_ns, info.st_size)
+        stats[str(file)] = (info.st_mtime_ns, info.st_size, "")
     return stats
+
+
+def _file_digest(path: str) -> str:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "blake2b").hexdigest()
+    except OSError:
+        return "?"
+
+
+def settle(stats: Stats, scanned_ns: int) -> Stats:
+    """Remember the content digest of files modified just before the scan.
+
+    File times are only as fine as the kernel's clock tick, so a file saved twice within one tick
+    with the same size looks unchanged; for such recent files the digest decides instead.
+    """
+    return {
+        path: (mtime, size, _file_digest(path) if mtime >= scanned_ns - RACY_NS else "")
+        for path, (mtime, size, _) in stats.items()
+    }
+
+
+def edited(old: Stats, new: Stats) -> list[str]:
+    """Files of `new` that differ from `old` (new files included; removed ones are not listed)."""
+    changed = []
+    for path, (mtime, size, _) in new.items():
+        before = old.get(path)
+        if before is None or before[:2] != (mtime, size) or (before[2] and before[2] != _file_digest(path)):
+            changed.append(path)
+    return changed
 
 
 class Cache:

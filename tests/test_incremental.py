@@ -1,0 +1,162 @@
+"""Rebuilds: they redo only what changed, and always end with the site a cold build would make."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+from conftest import Project, article
+
+from briefgen.writer import MARKER
+
+PEOPLE = ["Antony Blinken", "Qin Gang", "Wang Yi", "Xi Jinping", "Janet Yellen", "Li Qiang"]
+TOPICS = ["Diplomacy", "Taiwan", "Trade", "Climate"]
+PLACES = ["Beijing", "Washington", "Paris"]
+
+
+def site_files(rng: random.Random, count: int) -> dict[str, str | bytes]:
+    files: dict[str, str | bytes] = {
+        f"content/people/{name.lower().replace(' ', '-')}.yaml": f"name: {name}\n" for name in PEOPLE[2:]
+    }
+    for number in range(count):
+        files[f"content/a{number:03d}.md"] = random_article(rng, number)
+    return files
+
+
+def random_article(rng: random.Random, number: int, extra: str = "") -> str:
+    actors = rng.sample(PEOPLE, rng.randint(1, 3))
+    day = rng.randint(10, 20)
+    return article(
+        f"Article {number} {rng.choice(['about', 'on'])} {rng.choice(TOPICS)}",
+        f"2023-06-{day:02d}T{rng.randint(6, 20):02d}:00:00+02:00",
+        f'Paragraph {rng.random():.6f} with "quotes" and a [link](https://example.org).{extra}',
+        actors="[" + ", ".join(actors) + "]",
+        topics="[" + ", ".join(rng.sample(TOPICS, 2)) + "]",
+        places=f"[{rng.choice(PLACES)}]",
+        events=f'\n  - {{date: 2023-06-{day:02d}, title: "Event {number}", actors: [{actors[0]}]}}',
+    )
+
+
+def output(project: Project, folder: str) -> dict[str, bytes]:
+    snapshot = project.snapshot(folder)
+    snapshot.pop(MARKER)  # records file times, which differ between two builds by nature
+    return snapshot
+
+
+def cold_build(project: Project, cli, tmp_path: Path) -> dict[str, bytes]:  # type: ignore[no-untyped-def]
+    """Build the same content from scratch, in a copy with no cache and no output."""
+    clone = Project(tmp_path / "cold")
+    shutil.copytree(project.root / "content", clone.root / "content")
+    for extra in ("templates", "briefgen.yaml"):
+        source = project.root / extra
+        if source.is_dir():
+            shutil.copytree(source, clone.root / extra)
+        elif source.exists():
+            shutil.copy(source, clone.root / extra)
+    assert cli(clone, "build", "-q").code == 0
+    return output(clone, "site")
+
+
+def test_random_edits_end_with_the_site_a_cold_build_makes(make_site, cli, tmp_path):
+    rng = random.Random(20230618)
+    project = make_site(site_files(rng, 12), basic=False)
+    assert cli(project, "build", "-q").code == 0
+    next_number = 12
+    for step in range(14):
+        paths = sorted((project.root / "content").glob("a*.md"))
+        kind = rng.choice(["body", "body", "meta", "add", "delete", "person", "template"])
+        target = rng.choice(paths)
+        if kind == "body":
+            target.write_text(target.read_text("utf-8") + f"\nMore text {step}.\n", "utf-8")
+        elif kind == "meta":
+            number = int(target.stem[1:])
+            target.write_text(random_article(rng, number, extra=f" Step {step}."), "utf-8")
+        elif kind == "add":
+            project.write({f"content/a{next_number:03d}.md": random_article(rng, next_number)})
+            next_number += 1
+        elif kind == "delete" and len(paths) > 3:
+            target.unlink()
+        elif kind == "person":
+            project.write({"content/people/wang-yi.yaml": f"name: Wang Yi\ndescription: Step {step}\n"})
+        elif kind == "template":
+            project.write(
+                {
+                    "templates/_article_item.html": (
+                        '<li class="article-item"><a href="{{ item | url }}">{{ item.title }}</a> '
+                        f"<!-- step {step} --></li>\n"
+                    )
+                }
+            )
+        assert cli(project, "build", "-q").code == 0, kind
+        assert output(project, "site") == cold_build(project, cli, tmp_path / str(step)), (step, kind)
+
+
+def test_a_deleted_article_vanishes_from_every_page(make_site, cli):
+    project = make_site()
+    cli(project, "build")
+    (project.root / "content/2023-06-14-call.md").unlink()
+    cli(project, "build")
+    pages = output(project, "site")
+    assert not [name for name, data in pages.items() if b"2023-06-14-call" in data]
+
+
+def test_editing_a_body_rewrites_only_that_article_page(make_site, cli, tmp_path):
+    project = make_site()
+    cli(project, "build")
+    path = project.root / "content/2023-06-18-talks.md"
+    path.write_text(path.read_text("utf-8").replace("five hours", "six hours"), "utf-8")
+    result = cli(project, "build")
+    assert "(1 changed, 0 removed)" in result.out
+    page = project.read("site/articles/2023-06-18-talks/index.html")
+    assert "<em>six hours</em>" in page and "five hours" not in page
+    assert output(project, "site") == cold_build(project, cli, tmp_path)
+
+
+def test_adding_an_actor_adds_the_article_to_their_page(make_site, cli):
+    project = make_site(
+        {"content/people/wang-yi.yaml": "name: Wang Yi\n", "content/people/xi.yaml": "name: Xi Jinping\n"}
+    )
+    cli(project, "build")
+    assert "Appel entre Qin Gang" not in project.read("site/people/wang-yi/index.html")
+    path = project.root / "content/2023-06-14-call.md"
+    path.write_text(path.read_text("utf-8").replace("actors: [秦刚,", "actors: [Wang Yi, 秦刚,"), "utf-8")
+    result = cli(project, "build")
+    assert result.code == 0
+    assert "Appel entre Qin Gang" in project.read("site/people/wang-yi/index.html")
+    assert "people/xi/index.html" not in result.out  # untouched pages are not rewritten
+
+
+def test_a_damaged_cache_is_discarded_with_a_warning_and_the_site_is_right(make_site, cli, tmp_path):
+    project = make_site()
+    cli(project, "build")
+    for name in ("build-state.pickle", "parsed.pickle"):
+        (project.root / ".briefgen" / name).write_bytes(b"\x80\x04garbage")
+    path = project.root / "content/2023-06-18-talks.md"
+    path.write_text(path.read_text("utf-8").replace("five hours", "six hours"), "utf-8")
+    result = cli(project, "build")
+    assert result.code == 0
+    assert "warning: ignoring the damaged build cache" in result.err
+    assert output(project, "site") == cold_build(project, cli, tmp_path)
+
+
+def test_a_stale_body_store_never_reaches_the_site(make_site, cli, tmp_path):
+    """Rendered bodies are looked up by their text, so an entry for old text is never reused."""
+    project = make_site()
+    cli(project, "build")
+    shutil.rmtree(project.root / ".briefgen")
+    path = project.root / "content/2023-06-18-talks.md"
+    path.write_text(path.read_text("utf-8").replace("five hours", "ten hours"), "utf-8")
+    cli(project, "build")
+    assert "<em>ten hours</em>" in project.read("site/articles/2023-06-18-talks/index.html")
+    assert output(project, "site") == cold_build(project, cli, tmp_path)
+
+
+def test_a_page_edited_by_hand_in_the_output_is_put_back(make_site, cli):
+    project = make_site()
+    cli(project, "build")
+    page = project.root / "site/people/qin-gang/index.html"
+    original = page.read_bytes()
+    page.write_bytes(b"vandalised")
+    cli(project, "build")
+    assert page.read_bytes() == original
