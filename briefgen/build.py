@@ -18,6 +18,7 @@ from .cache import ArticleRecord, BuildState, Cache, Stats, edited, scan, settle
 from .config import CONFIG_FILE, SiteConfig
 from .content import Parsed, load_content
 from .errors import ContentError, Problem, Problems
+from .fingerprint import Fingerprints
 from .frontmatter import split_raw
 from .index import SiteIndex, build_index
 from .links import LinkChecker
@@ -25,7 +26,7 @@ from .markdown import Bodies, body_key, markdown_to_html
 from .model import Article, Content
 from .pages import PageSpec, page_errors_source, plan_pages
 from .render import make_environment, render, template_dirs
-from .writer import Entry, Writer, check_output_dir, digest, intact, read_manifest, unchanged
+from .writer import MARKER, Entry, Writer, check_output_dir, digest, intact, read_manifest, unchanged
 
 Progress = Callable[[int, int], None]
 PARALLEL_PAGES = 1500  # below this many pages, starting worker processes costs more than it saves
@@ -44,8 +45,8 @@ class BuildResult:
     def summary(self) -> str:
         noun = "page" if self.pages == 1 else "pages"
         return (
-            f"built {self.pages:,} {noun} ({len(self.changed):,} changed, {len(self.removed):,} removed) "
-            f"in {self.seconds:.2f} s"
+            f"built {self.pages:,} {noun} ({self.rendered:,} rendered, {len(self.changed):,} changed, "
+            f"{len(self.removed):,} removed) in {self.seconds:.2f} s"
         )
 
 
@@ -96,7 +97,7 @@ def build(
     if cache is not None and state is not None:
         result = _quick(config, cache, state, inputs, started, scanned_ns)
     if result is None:
-        result = _full(config, cache, inputs, write, progress, started, scanned_ns)
+        result = _full(config, cache, state, inputs, write, progress, started, scanned_ns)
     if cache is not None and cache.warnings:
         notes = tuple(Problem(None, None, note) for note in cache.warnings)
         result = replace(result, warnings=result.warnings + notes)
@@ -190,7 +191,7 @@ def _result(
     state: BuildState, changed: tuple[str, ...], removed: tuple[str, ...], started: float, rendered: int
 ) -> BuildResult:
     return BuildResult(
-        pages=state.pages,
+        pages=len(state.pages),
         files=state.files,
         changed=changed,
         removed=removed,
@@ -209,6 +210,7 @@ class _Job:
 
     env: object
     specs: list[PageSpec]
+    todo: list[int]  # positions in `specs` of the pages to render
     bodies: Bodies
     checker: LinkChecker
     out: Path
@@ -232,7 +234,7 @@ def _render_range(bounds: tuple[int, int]) -> list[Rendered]:
     job = _JOB
     assert job is not None
     results = []
-    for i in range(*bounds):
+    for i in job.todo[bounds[0] : bounds[1]]:
         spec = job.specs[i]
         html = render(job.env, spec)  # type: ignore[arg-type]
         data = html.encode("utf-8")
@@ -252,7 +254,7 @@ def _render_range(bounds: tuple[int, int]) -> list[Rendered]:
 
 def _render_pages(job: _Job, jobs: int, progress: Progress | None) -> Iterator[Rendered]:
     global _JOB
-    total = len(job.specs)
+    total = len(job.todo)
     step = 50
     ranges = [(start, min(start + step, total)) for start in range(0, total, step)]
     _JOB = job
@@ -260,10 +262,10 @@ def _render_pages(job: _Job, jobs: int, progress: Progress | None) -> Iterator[R
         if jobs > 1 and total >= PARALLEL_PAGES:
             context = multiprocessing.get_context("fork")
             with context.Pool(jobs) as pool:
-                for batch in pool.imap(_render_range, ranges):
+                for bounds, batch in zip(ranges, pool.imap(_render_range, ranges), strict=True):
                     yield from batch
                     if progress is not None:
-                        progress(batch[-1].index + 1, total)
+                        progress(bounds[1], total)
         else:
             for bounds in ranges:
                 batch = _render_range(bounds)
@@ -277,6 +279,7 @@ def _render_pages(job: _Job, jobs: int, progress: Progress | None) -> Iterator[R
 def _full(
     config: SiteConfig,
     cache: Cache | None,
+    state: BuildState | None,
     inputs: Stats,
     write: bool,
     progress: Progress | None,
@@ -292,10 +295,17 @@ def _full(
     store = cache.bodies() if cache is not None else None
     bodies = Bodies(store)
     env = make_environment(config, index, bodies)
-    job = _Job(
-        env, specs, bodies, LinkChecker(existing), out, writer.previous if writer else {}, writer is not None
-    )
+    fingerprints = Fingerprints(env, index)
+    prints = {spec.output: fingerprints.page(spec) for spec in specs}
+    previous = writer.previous if writer else {}
     records: dict[str, ArticleRecord] = {}
+    todo = []
+    for position, spec in enumerate(specs):
+        if writer is not None and _still_valid(spec, prints, state, previous, out, existing, records):
+            writer.keep(spec.output)
+        else:
+            todo.append(position)
+    job = _Job(env, specs, todo, bodies, LinkChecker(existing), out, previous, writer is not None)
     fresh: dict[str, str] = {}
     try:
         problems: list[Problem] = []
@@ -336,10 +346,10 @@ def _full(
     finally:
         if store is not None:
             store.close()
-    state = BuildState(
+    new_state = BuildState(
         inputs=settle(inputs, scanned_ns),
         articles=records,
-        pages=len(specs),
+        pages=prints,
         files=len(existing),
         warnings=content.warnings,
     )
@@ -347,7 +357,36 @@ def _full(
         bodies_store = cache.bodies()
         bodies_store.put_many(sorted(fresh.items()))
         bodies_store.close()
-        cache.save(state, parsed)
-    return _result(
-        state, tuple(writer.changed) if writer else (), tuple(removed), started, rendered=len(specs)
-    )
+        cache.save(new_state, parsed)
+    changed = tuple(writer.changed) if writer else ()
+    return _result(new_state, changed, tuple(removed), started, rendered=len(todo))
+
+
+def _still_valid(
+    spec: PageSpec,
+    prints: dict[str, str],
+    state: BuildState | None,
+    previous: dict[str, Entry],
+    out: Path,
+    existing: set[str],
+    records: dict[str, ArticleRecord],
+) -> bool:
+    """A page need not be rendered if it would show exactly what it showed last time.
+
+    That is: same fingerprint, its file untouched since, and no output removed since the last
+    build (a removed page could be the target of one of its links, checked only when rendered).
+    """
+    if state is None or state.pages.get(spec.output) != prints[spec.output]:
+        return False
+    if not previous.keys() <= existing | {MARKER} or spec.output not in previous:
+        return False
+    entry = previous[spec.output]
+    if not unchanged(out, previous, spec.output, entry[0]):
+        return False
+    article = spec.context.get("article")
+    if isinstance(article, Article) and spec.template == "article.html":
+        record = state.articles.get(str(article.path))
+        if record is None:
+            return False
+        records[str(article.path)] = record
+    return True

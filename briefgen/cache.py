@@ -22,6 +22,7 @@ from .config import SiteConfig
 from .content import ParsedArticle
 from .errors import Problem
 
+CACHE_FORMAT = 3  # raise whenever what the cache holds changes shape
 CACHE_DIR = ".briefgen"
 STATE_FILE = "build-state.pickle"
 PARSED_FILE = "parsed.pickle"
@@ -48,14 +49,14 @@ class BuildState:
 
     inputs: Stats = field(default_factory=dict)  # settled: see settle()
     articles: dict[str, ArticleRecord] = field(default_factory=dict)
-    pages: int = 0
+    pages: dict[str, str] = field(default_factory=dict)  # output path -> page fingerprint
     files: int = 0
     warnings: tuple[Problem, ...] = ()
 
 
 def settings_stamp(config: SiteConfig) -> str:
     """Changes whenever briefgen, Python or any setting changes: then nothing cached is reused."""
-    text = f"{__version__}\0{sys.version}\0{config!r}"
+    text = f"{CACHE_FORMAT}\0{__version__}\0{sys.version}\0{config!r}"
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 

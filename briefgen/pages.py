@@ -110,7 +110,8 @@ def _people(index: SiteIndex) -> list[PageSpec]:
             )
         )
     people = sorted(index.people.values(), key=lambda p: (p.name.casefold(), p.id))
-    specs.append(_spec("people.html", urls.PEOPLE, people=people))
+    counted = [(p, len(index.facts[p.id].articles)) for p in people]
+    specs.append(_spec("people.html", urls.PEOPLE, people=counted))
     return specs
 
 
@@ -167,7 +168,8 @@ def _days(index: SiteIndex) -> list[PageSpec]:
                 days=[(day, index.articles_of(index.days[day])) for day in month_days],
             )
         )
-    specs.append(_spec("archive.html", urls.ARCHIVE, months=list(index.months.items())))
+    months = [(m, [(day, len(index.days[day])) for day in days]) for m, days in index.months.items()]
+    specs.append(_spec("archive.html", urls.ARCHIVE, months=months))
     return specs
 
 

@@ -1,0 +1,116 @@
+"""Page fingerprints: a digest of everything a page shows, so a rebuild renders only pages that change.
+
+A page shows its context, its templates, and names looked up while rendering (people and topic
+names in links). Each goes into the digest: the context value by value (each article, event,
+person or taxon digested once per build), the page template with everything it extends or
+includes, and one shared digest of every person record and taxon name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+
+import jinja2
+from jinja2 import meta
+
+from .index import PersonFacts, SiteIndex, Taxon
+from .model import Article, Event, Person
+from .pages import PageSpec
+
+ITEM_TEMPLATES = ("_article_item.html", "_event_item.html")  # used through globals on any page
+
+
+def _digest(*parts: object) -> bytes:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
+
+
+class Fingerprints:
+    def __init__(self, env: jinja2.Environment, index: SiteIndex) -> None:
+        self.env = env
+        self.index = index
+        self.memo: dict[int, bytes] = {}
+        self.templates: dict[str, bytes] = {}
+        self.shared = _digest(
+            [repr(p) for p in index.people.values()],
+            [(t.kind, t.slug, t.name) for taxa in index.taxonomies.values() for t in taxa.values()],
+        )
+
+    def page(self, spec: PageSpec) -> str:
+        h = hashlib.blake2b(digest_size=16)
+        h.update(f"{spec.template}\0{spec.url}\0".encode())
+        h.update(self.template(spec.template))
+        h.update(self.shared)
+        for key in sorted(spec.context):
+            h.update(key.encode())
+            h.update(self.value(spec.context[key]))
+        article = spec.context.get("article")
+        if isinstance(article, Article):
+            h.update(article.body.encode())  # the one page that shows the body
+        return h.hexdigest()
+
+    def template(self, name: str) -> bytes:
+        found = self.templates.get(name)
+        if found is None:
+            sources = [self._source(n) for n in sorted(self._closure([name, *ITEM_TEMPLATES]))]
+            found = self.templates[name] = _digest(sources)
+        return found
+
+    def _source(self, name: str) -> str:
+        loader = self.env.loader
+        assert loader is not None
+        return loader.get_source(self.env, name)[0]
+
+    def _closure(self, names: Iterable[str]) -> set[str]:
+        seen: set[str] = set()
+        todo = list(names)
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            try:
+                tree = self.env.parse(self._source(name))
+            except jinja2.TemplateError:
+                continue  # rendering will report it with its line
+            todo.extend(n for n in meta.find_referenced_templates(tree) if isinstance(n, str))
+        return seen
+
+    def value(self, value: object) -> bytes:
+        key = id(value)
+        found = self.memo.get(key)
+        if found is not None:
+            return found
+        match value:
+            case Article():
+                found = _digest(
+                    value.slug,
+                    value.title,
+                    value.day,
+                    value.time,
+                    value.lang,
+                    value.summary,
+                    value.actors,
+                    value.topics,
+                    value.places,
+                    value.events,
+                    value.source,
+                    value.draft,
+                    str(value.path),
+                )
+            case Event():
+                source = self.index.articles.get(value.article)
+                found = _digest(value, source.title if source else "", source.lang if source else "")
+            case Taxon() | PersonFacts():  # their events show the title of the article reporting them
+                found = _digest(value, self.value(value.events))
+            case Person():
+                found = _digest(value)
+            case list() | tuple():
+                found = _digest([self.value(item) for item in value])
+            case Mapping():
+                found = _digest([(k, self.value(v)) for k, v in sorted(value.items())])
+            case _:
+                return _digest(value)  # small values (dates, numbers, text): not worth keeping
+        if isinstance(value, (Article, Event, Person, Taxon, PersonFacts)):
+            self.memo[key] = found
+        return found
