@@ -306,7 +306,7 @@ def _full(
         else:
             todo.append(position)
     job = _Job(env, specs, todo, bodies, LinkChecker(existing), out, previous, writer is not None)
-    fresh: dict[str, str] = {}
+    fresh: list[tuple[str, str]] = []
     try:
         problems: list[Problem] = []
         for result in _render_pages(job, worker_count(config), progress):
@@ -315,7 +315,10 @@ def _full(
                 ContentError(page_errors_source(spec), None, f"dead link '{link}' on page /{spec.url}")
                 for link in result.dead
             )
-            fresh.update(result.fresh)
+            fresh.extend(result.fresh)
+            if store is not None and len(fresh) >= 500:  # keep memory flat: store bodies as they come
+                store.put_many(fresh)
+                fresh.clear()
             if result.body is not None and parsed is not None:
                 article = spec.context["article"]
                 records[str(article.path)] = ArticleRecord(
@@ -355,7 +358,7 @@ def _full(
     )
     if cache is not None:
         bodies_store = cache.bodies()
-        bodies_store.put_many(sorted(fresh.items()))
+        bodies_store.put_many(fresh)
         bodies_store.close()
         cache.save(new_state, parsed)
     changed = tuple(writer.changed) if writer else ()

@@ -253,7 +253,7 @@ def parse_file(path: Path, config: SiteConfig) -> ParsedArticle:
         data = path.read_bytes()
     except OSError as error:
         return ParsedArticle(None, problems=(ContentError(path, None, f"cannot read: {error.strerror}"),))
-    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    digest = _digest(data)
     fields = Fields(path)
     try:
         text = decode(data, path)
@@ -354,7 +354,18 @@ def _parse_all(paths: list[Path], config: SiteConfig, cache: Parsed | None, jobs
     todo = []
     for path in paths:
         known = cache.get(str(path)) if cache is not None else None
-        if known is not None and known.digest and known.digest == _digest_of(path):
+        data = _read(path) if known is not None else None
+        if (
+            known is not None
+            and known.article is not None
+            and data is not None
+            and known.digest == _digest(data)
+        ):
+            body = split_raw(data.decode("utf-8"))[1]  # bodies are not kept in the cache
+            results[path] = replace(known, article=replace(known.article, body=body))
+        elif (
+            known is not None and known.article is None and data is not None and known.digest == _digest(data)
+        ):
             results[path] = known
         else:
             todo.append(path)
@@ -367,18 +378,25 @@ def _parse_all(paths: list[Path], config: SiteConfig, cache: Parsed | None, jobs
     for path, result in zip(todo, parsed, strict=True):
         results[path] = result
         if cache is not None:
-            cache[str(path)] = result
+            article = result.article
+            cache[str(path)] = (
+                result if article is None else replace(result, article=replace(article, body=""))
+            )
     if cache is not None:
         for stale in set(cache) - {str(p) for p in paths}:
             del cache[stale]
     return [results[p] for p in paths]
 
 
-def _digest_of(path: Path) -> str:
+def _read(path: Path) -> bytes | None:
     try:
-        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+        return path.read_bytes()
     except OSError:
-        return ""
+        return None
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _place(problem: Problem) -> tuple[str, int]:
