@@ -7,6 +7,8 @@ parsing unchanged files and rendering unchanged bodies, and a body-only edit ski
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import multiprocessing
 import os
 import time
@@ -14,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from . import urls
 from .cache import ArticleRecord, BuildState, Cache, Stats, edited, scan, settle
 from .config import CONFIG_FILE, SiteConfig
 from .content import Parsed, load_content
@@ -83,9 +86,20 @@ def inputs_of(config: SiteConfig) -> Stats:
 
 
 def build(
-    config: SiteConfig, *, write: bool = True, progress: Progress | None = None, use_cache: bool = True
+    config: SiteConfig,
+    *,
+    write: bool = True,
+    progress: Progress | None = None,
+    use_cache: bool = True,
+    digests: bool | None = None,
 ) -> BuildResult:
-    """Build the site; with write=False, do everything but touch the output (`briefgen check`)."""
+    """Build the site; with write=False, do everything but touch the output (`briefgen check`).
+
+    PDF digests are made when `digest.enabled` is set, unless `digests` is False: then the pages
+    still link them and earlier PDFs stay, but none is rendered (the preview server renders them
+    in a second, background build so that page reloads never wait for WeasyPrint).
+    """
+    render_pdfs = config.digest.enabled if digests is None else digests and config.digest.enabled
     started = time.perf_counter()
     if write:
         check_output_dir(config.output_dir, config.root, config.content_dir)
@@ -96,8 +110,13 @@ def build(
     result = None
     if cache is not None and state is not None:
         result = _quick(config, cache, state, inputs, started, scanned_ns)
+        if result is not None and render_pdfs and result.changed:
+            # pages are written; the edited articles' digests need the whole index: build again
+            state = cache.state()
+            later = _full(config, cache, state, inputs_of(config), write, None, started, scanned_ns, True)
+            result = replace(later, changed=tuple(sorted({*result.changed, *later.changed})))
     if result is None:
-        result = _full(config, cache, state, inputs, write, progress, started, scanned_ns)
+        result = _full(config, cache, state, inputs, write, progress, started, scanned_ns, render_pdfs)
     if cache is not None and cache.warnings:
         notes = tuple(Problem(None, None, note) for note in cache.warnings)
         result = replace(result, warnings=result.warnings + notes)
@@ -285,12 +304,14 @@ def _full(
     progress: Progress | None,
     started: float,
     scanned_ns: int,
+    render_pdfs: bool = False,
 ) -> BuildResult:
     out = config.output_dir
     parsed = cache.parsed() if cache is not None else None
     content, index, specs = load(config, parsed)
     statics = static_files(config)
-    existing = {spec.output for spec in specs} | set(statics)
+    pdf_days = {urls.digest_url(day): day for day in index.days} if config.digest.enabled else {}
+    existing = {spec.output for spec in specs} | set(statics) | set(pdf_days)
     writer = Writer(out) if write else None
     store = cache.bodies() if cache is not None else None
     bodies = Bodies(store)
@@ -336,9 +357,14 @@ def _full(
         if problems:
             raise Problems(problems, warnings=content.warnings)
         removed: list[str] = []
+        pdf_prints: dict[str, str] = {}
+        notes: list[Problem] = []
         if writer is not None:
             for relative, path in statics.items():
                 writer.add(relative, path.read_bytes())
+            pdf_prints = _write_digests(
+                config, index, fingerprints, inputs, state, writer, pdf_days, render_pdfs, notes.append
+            )
             if cache is not None:
                 cache.forget_state()
             removed = writer.commit()
@@ -353,8 +379,9 @@ def _full(
         inputs=settle(inputs, scanned_ns),
         articles=records,
         pages=prints,
+        digests=pdf_prints,
         files=len(existing),
-        warnings=content.warnings,
+        warnings=content.warnings + tuple(notes),
     )
     if cache is not None:
         bodies_store = cache.bodies()
@@ -363,6 +390,64 @@ def _full(
         cache.save(new_state, parsed)
     changed = tuple(writer.changed) if writer else ()
     return _result(new_state, changed, tuple(removed), started, rendered=len(todo))
+
+
+def _write_digests(
+    config: SiteConfig,
+    index: SiteIndex,
+    fingerprints: Fingerprints,
+    inputs: Stats,
+    state: BuildState | None,
+    writer: Writer,
+    pdf_days: dict[str, dt.date],
+    render_pdfs: bool,
+    warn: Callable[[Problem], None],
+) -> dict[str, str]:
+    """Render the PDF of each day whose digest would show something new; keep the others.
+
+    Without `render_pdfs`, existing PDFs are kept as they are (a later build refreshes them).
+    """
+    if not pdf_days:
+        return {}
+    from . import pdf  # WeasyPrint loads only when digests are made
+
+    previous = state.digests if state is not None else {}
+    if not render_pdfs:
+        for output in pdf_days:
+            if output in writer.previous:
+                writer.keep(output)
+        return {output: previous[output] for output in pdf_days if output in previous}
+    theme = _digest(sorted((name, path.read_bytes()) for name, path in pdf.theme_files(config).items()))
+    assets = _digest(sorted((p, s) for p, s in inputs.items() if not p.endswith((".md", ".yaml", ".yml"))))
+    days = list(reversed(index.days))  # chronological: the edition number is the position
+    prints: dict[str, str] = {}
+    for output, day in pdf_days.items():
+        h = hashlib.blake2b(digest_size=16)
+        h.update(theme + assets + fingerprints.shared)
+        h.update(repr((day, days.index(day), config.digest, pdf._font_state())).encode())
+        for article in index.articles_of(index.days[day]):
+            h.update(fingerprints.value(article))
+            h.update(article.body.encode())
+        prints[output] = h.hexdigest()
+    todo = []
+    for output in pdf_days:
+        entry = writer.previous.get(output)
+        if (
+            previous.get(output) == prints[output]
+            and entry
+            and unchanged(writer.out, writer.previous, output, entry[0])
+        ):
+            writer.keep(output)
+        else:
+            todo.append(output)
+    rendered = pdf.render_digests(config, index, [pdf_days[o] for o in todo], worker_count(config), warn=warn)
+    for output in todo:
+        writer.add(output, rendered[pdf_days[output]])
+    return prints
+
+
+def _digest(value: object) -> bytes:
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).digest()
 
 
 def _still_valid(

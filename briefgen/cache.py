@@ -22,7 +22,7 @@ from .config import SiteConfig
 from .content import ParsedArticle
 from .errors import Problem
 
-CACHE_FORMAT = 3  # raise whenever what the cache holds changes shape
+CACHE_FORMAT = 4  # raise whenever what the cache holds changes shape
 CACHE_DIR = ".briefgen"
 STATE_FILE = "build-state.pickle"
 PARSED_FILE = "parsed.pickle"
@@ -50,6 +50,7 @@ class BuildState:
     inputs: Stats = field(default_factory=dict)  # settled: see settle()
     articles: dict[str, ArticleRecord] = field(default_factory=dict)
     pages: dict[str, str] = field(default_factory=dict)  # output path -> page fingerprint
+    digests: dict[str, str] = field(default_factory=dict)  # PDF output path -> its fingerprint
     files: int = 0
     warnings: tuple[Problem, ...] = ()
 

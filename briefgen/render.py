@@ -141,6 +141,16 @@ def make_environment(
         return Markup('<ol class="timeline">\n{}</ol>').format(Markup("").join(items))
 
     @pass_context
+    def digest_link(context: Context, day: dt.date) -> Markup:
+        """A link to the day's PDF digest, or nothing when there is none."""
+        if not config.digest.enabled or day not in index.days:
+            return Markup("")
+        href = urls.relative(urls.digest_url(day), context["page_url"], True)
+        return Markup('<a class="digest-link" href="{}" type="application/pdf">{}</a>').format(
+            href, t("digest")
+        )
+
+    @pass_context
     def day_link(context: Context, day: dt.date, style: str = "full") -> Markup:
         return fragments.day(day, style, t, context["page_url"])
 
@@ -169,6 +179,7 @@ def make_environment(
         article_list=article_list,
         timeline=timeline,
         day_link=day_link,
+        digest_link=digest_link,
     )
     return env
 

@@ -96,7 +96,10 @@ def make_site(tmp_path: Path) -> Callable[..., Project]:
     def make(files: dict[str, str | bytes] | None = None, *, basic: bool = True) -> Project:
         project = Project(tmp_path / "project")
         project.root.mkdir(exist_ok=True)
-        project.write({**(BASIC if basic else {}), **(files or {})})
+        files = {**(BASIC if basic else {}), **(files or {})}
+        if "briefgen.yaml" not in files:  # PDFs are slow to make: tests about them turn them on
+            files["briefgen.yaml"] = "digest:\n  enabled: false\n"
+        project.write(files)
         return project
 
     return make

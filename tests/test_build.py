@@ -60,18 +60,18 @@ def test_every_cross_reference_is_a_link(make_site, cli):
 
 
 def test_dates_follow_the_site_language(make_site, cli):
-    project = make_site({"briefgen.yaml": "language: fr\n"})
+    project = make_site({"briefgen.yaml": "language: fr\ndigest: {enabled: false}\n"})
     cli(project, "build")
     day = text_of(page(project, "days/2023-06-18/"))
     assert "dimanche 18 juin 2023" in day
     assert "Chronologie" in day  # interface strings in French too
-    english = make_site({"briefgen.yaml": "language: en\n"})
+    english = make_site({"briefgen.yaml": "language: en\ndigest: {enabled: false}\n"})
     cli(english, "build")
     assert "Sunday, June 18, 2023" in text_of(page(english, "days/2023-06-18/"))
 
 
 def test_each_article_page_carries_its_own_language(make_site, cli):
-    project = make_site({"briefgen.yaml": "language: en\n"})
+    project = make_site({"briefgen.yaml": "language: en\ndigest: {enabled: false}\n"})
     cli(project, "build")
     html = page(project, "articles/2023-06-14-call/")
     assert '<html lang="en">' in html

@@ -81,14 +81,15 @@ def test_strict_in_settings_makes_warnings_errors(make_site, cli) -> None:
 
 def test_a_project_without_settings_builds_with_the_defaults(make_site, cli) -> None:
     project = make_site()
-    assert not (project.root / "briefgen.yaml").exists()
+    (project.root / "briefgen.yaml").unlink()  # the fixture's, which turns PDF digests off
     assert cli(project, "build").code == 0
     assert "Sunday, June 18, 2023" in day_page(project)
     assert '<html lang="en">' in project.read("site/index.html")
+    assert (project.root / "site/digests/2023-06-18.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_the_site_language_sets_the_dates(make_site, cli) -> None:
-    project = make_site({"briefgen.yaml": "language: fr\n"})
+    project = make_site({"briefgen.yaml": "language: fr\ndigest: {enabled: false}\n"})
     assert cli(project, "build").code == 0
     assert "dimanche 18 juin 2023" in day_page(project)
 
@@ -101,7 +102,7 @@ def test_every_setting_is_documented() -> None:
 
 
 def test_yaml_1_1_guesses_never_reach_the_settings(make_site, cli) -> None:
-    project = make_site({"briefgen.yaml": "title: NO\nlanguage: no\n"})  # Norwegian, not false
+    project = make_site({"briefgen.yaml": "title: NO\nlanguage: no\ndigest: {enabled: no}\n"})  # Norwegian
     assert cli(project, "build").code == 0
     assert "søndag 18. juni 2023" in day_page(project)
     assert "<title>NO</title>" in project.read("site/index.html")
