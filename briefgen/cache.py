@@ -13,7 +13,7 @@ import os
 import pickle
 import sqlite3
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,8 @@ class BuildState:
 
 def settings_stamp(config: SiteConfig) -> str:
     """Changes whenever briefgen, Python or any setting changes: then nothing cached is reused."""
-    text = f"{CACHE_FORMAT}\0{__version__}\0{sys.version}\0{config!r}"
+    settings = replace(config, jobs=0)  # how many workers render changes nothing in the output
+    text = f"{CACHE_FORMAT}\0{__version__}\0{sys.version}\0{settings!r}"
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 

@@ -69,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, metavar="DIR", help="output folder (default: site, or paths.output)"
     )
     build_cmd.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    build_cmd.add_argument(
+        "-j", "--jobs", type=int, metavar="N", help="worker processes (default: one per core)"
+    )
+    build_cmd.add_argument(
+        "--no-digests", action="store_true", help="do not render PDF digests in this build"
+    )
 
     check_cmd = commands.add_parser(
         "check",
@@ -137,6 +143,7 @@ def _config(args: argparse.Namespace) -> SiteConfig:
         "output": (cwd / args.out) if getattr(args, "out", None) else None,
         "strict": getattr(args, "strict", None),
         "drafts": getattr(args, "drafts", None),
+        "jobs": getattr(args, "jobs", None),
     }
     return load_config(root, **overrides)
 
@@ -167,7 +174,7 @@ def _progress(done: int, total: int) -> None:
 def cmd_build(args: argparse.Namespace) -> int:
     config = _config(args)
     tty = sys.stderr.isatty() and not args.quiet
-    result = build(config, progress=_progress if tty else None)
+    result = build(config, progress=_progress if tty else None, digests=False if args.no_digests else None)
     for warning in result.warnings:
         print(_show(warning, "warning"), file=sys.stderr)
     if not args.quiet:
