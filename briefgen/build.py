@@ -29,7 +29,7 @@ from .markdown import Bodies, body_key, markdown_to_html
 from .model import Article, Content
 from .pages import PageSpec, page_errors_source, plan_pages
 from .render import make_environment, render, template_dirs
-from .writer import MARKER, Entry, Writer, check_output_dir, digest, intact, read_manifest, unchanged
+from .writer import MARKER, Entry, Writer, check_output_dir, digest, intact, read_manifest, stage, unchanged
 
 Progress = Callable[[int, int], None]
 PARALLEL_PAGES = 1500  # below this many pages, starting worker processes costs more than it saves
@@ -234,16 +234,19 @@ class _Job:
     checker: LinkChecker
     out: Path
     previous: dict[str, Entry]
-    compare: bool
+    staging: Path | None  # where changed pages are staged; None: nothing is written (check)
+    fingerprints: Fingerprints | None  # set when fingerprints are to be taken while rendering
 
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
     index: int
-    data: bytes | None  # None: the file on disk already holds exactly these bytes
+    digest: str
+    staged: bool  # False: the file on disk already holds exactly these bytes
     dead: tuple[str, ...]
     body: tuple[str, bool] | None = None  # for article pages: body key, page holds it exactly once
     fresh: tuple[tuple[str, str], ...] = field(default=())  # bodies rendered here, for the store
+    print: str = ""  # the page's fingerprint, when taken here
 
 
 _JOB: _Job | None = None
@@ -257,7 +260,11 @@ def _render_range(bounds: tuple[int, int]) -> list[Rendered]:
         spec = job.specs[i]
         html = render(job.env, spec)  # type: ignore[arg-type]
         data = html.encode("utf-8")
-        same = job.compare and unchanged(job.out, job.previous, spec.output, digest(data))
+        page_digest = digest(data)
+        staged = job.staging is not None and not unchanged(job.out, job.previous, spec.output, page_digest)
+        if staged:
+            assert job.staging is not None
+            stage(job.staging / spec.output, data)
         body = None
         article = spec.context.get("article")
         if isinstance(article, Article) and spec.template == "article.html":
@@ -265,9 +272,9 @@ def _render_range(bounds: tuple[int, int]) -> list[Rendered]:
             body = (key, bool(body_html) and html.count(body_html) == 1)
         fresh = tuple(job.bodies.fresh.items())
         job.bodies.fresh.clear()
-        results.append(
-            Rendered(i, None if same else data, tuple(job.checker.dead(spec.output, html)), body, fresh)
-        )
+        dead = tuple(job.checker.dead(spec.output, html))
+        page_print = job.fingerprints.page(spec) if job.fingerprints is not None else ""
+        results.append(Rendered(i, page_digest, staged, dead, body, fresh, page_print))
     return results
 
 
@@ -317,16 +324,22 @@ def _full(
     bodies = Bodies(store)
     env = make_environment(config, index, bodies)
     fingerprints = Fingerprints(env, index)
-    prints = {spec.output: fingerprints.page(spec) for spec in specs}
     previous = writer.previous if writer else {}
     records: dict[str, ArticleRecord] = {}
     todo = []
-    for position, spec in enumerate(specs):
-        if writer is not None and _still_valid(spec, prints, state, previous, out, existing, records):
-            writer.keep(spec.output)
-        else:
-            todo.append(position)
-    job = _Job(env, specs, todo, bodies, LinkChecker(existing), out, previous, writer is not None)
+    prints: dict[str, str] = {}
+    if state is not None and writer is not None:  # a rebuild: render only pages that change
+        prints = {spec.output: fingerprints.page(spec) for spec in specs}
+        for position, spec in enumerate(specs):
+            if _still_valid(spec, prints, state, previous, out, existing, records):
+                writer.keep(spec.output)
+            else:
+                todo.append(position)
+    else:  # a first build renders everything, and takes the fingerprints as it goes
+        todo = list(range(len(specs)))
+    staging = writer.staging if writer else None
+    late_prints = fingerprints if not prints and writer is not None else None
+    job = _Job(env, specs, todo, bodies, LinkChecker(existing), out, previous, staging, late_prints)
     fresh: list[tuple[str, str]] = []
     try:
         problems: list[Problem] = []
@@ -340,6 +353,8 @@ def _full(
             if store is not None and len(fresh) >= 500:  # keep memory flat: store bodies as they come
                 store.put_many(fresh)
                 fresh.clear()
+            if result.print:
+                prints[spec.output] = result.print
             if result.body is not None and parsed is not None:
                 article = spec.context["article"]
                 records[str(article.path)] = ArticleRecord(
@@ -350,10 +365,10 @@ def _full(
                     spliceable=result.body[1],
                 )
             if writer is not None:
-                if result.data is None:
-                    writer.keep(spec.output)
+                if result.staged:
+                    writer.staged(spec.output, result.digest)
                 else:
-                    writer.add(spec.output, result.data)
+                    writer.keep(spec.output)
         if problems:
             raise Problems(problems, warnings=content.warnings)
         removed: list[str] = []

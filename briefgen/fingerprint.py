@@ -18,7 +18,11 @@ from .index import PersonFacts, SiteIndex, Taxon
 from .model import Article, Event, Person
 from .pages import PageSpec
 
-ITEM_TEMPLATES = ("_article_item.html", "_event_item.html")  # used through globals on any page
+ITEM_TEMPLATES = (
+    "_article_item.html",
+    "_article_line.html",
+    "_event_item.html",
+)  # used through globals on any page
 
 
 def _digest(*parts: object) -> bytes:

@@ -108,6 +108,8 @@ def make_environment(
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # one build never sees a template change; checking costs a stat per use
+        cache_size=-1,
     )
     t = Translator(config.language)
     fragments = Fragments(env, config, index)
@@ -127,10 +129,15 @@ def make_environment(
         return Markup(", ").join(fragments.term(kind, item, page_url) for item in terms)
 
     @pass_context
-    def article_list(context: Context, articles: list[Article], show_day: bool = False) -> Markup:
+    def article_list(
+        context: Context, articles: list[Article], show_day: bool = False, compact: bool = False
+    ) -> Markup:
+        """Articles as a list: with summaries and people, or `compact` (one line each)."""
         page_url = context["page_url"]
-        items = (fragments.item("_article_item.html", a, show_day, page_url) for a in articles)
-        return Markup('<ul class="article-list">\n{}</ul>').format(Markup("").join(items))
+        template = "_article_line.html" if compact else "_article_item.html"
+        items = (fragments.item(template, a, show_day, page_url) for a in articles)
+        css = "article-lines" if compact else "article-list"
+        return Markup('<ul class="{}">\n{}</ul>').format(css, Markup("").join(items))
 
     @pass_context
     def timeline(context: Context, events: tuple[Event, ...], show_article: bool = True) -> Markup:

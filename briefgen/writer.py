@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import posixpath
 import shutil
 from pathlib import Path
 
@@ -71,6 +72,34 @@ def intact(out: Path, manifest: dict[str, Entry]) -> bool:
     return found == len(manifest)
 
 
+def stage(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def _merge(source: Path, target: Path) -> None:
+    """Move everything under `source` to the same place under `target`.
+
+    A folder missing from `target` moves in whole; a link in `target` is replaced, never followed,
+    so nothing is ever written outside the output folder.
+    """
+    for entry in os.scandir(source):
+        destination = target / entry.name
+        if not destination.exists() and not destination.is_symlink():
+            os.replace(entry.path, destination)
+        elif entry.is_dir() and destination.is_dir() and not destination.is_symlink():
+            _merge(Path(entry.path), destination)
+        else:
+            if destination.is_dir() and not destination.is_symlink():
+                shutil.rmtree(destination)
+            elif destination.is_symlink() and entry.is_dir():
+                destination.unlink()
+            os.replace(entry.path, destination)
+
+
 def read_manifest(out: Path) -> dict[str, Entry]:
     """What the last build wrote into `out` (empty if it cannot be read)."""
     try:
@@ -93,9 +122,25 @@ def unchanged(out: Path, previous: dict[str, Entry], relative: str, new_digest: 
     return (info.st_mtime_ns, info.st_size) == entry[1:]
 
 
-class Writer:
-    """Collect a build's files, then commit them (each replaced atomically) or abort.
+def safe_relative(relative: str) -> str:
+    """An output path that stays inside the output folder, or a BuildError."""
+    if (
+        not relative
+        or relative.startswith("/")
+        or "\\" in relative
+        or "\0" in relative
+        or posixpath.normpath(relative) != relative
+        or relative.split("/")[0] in ("..", STAGING, MARKER)
+    ):
+        raise BuildError(f"refusing to write outside the output folder: {relative}")
+    return relative
 
+
+class Writer:
+    """Collect a build's files in a staging folder, then move them into place, or abort.
+
+    Staged files sit at their final paths under `.briefgen-staging/`, so workers can stage files
+    themselves and a new folder (all of `articles/` on a first build) moves in with one rename.
     With `partial`, files not added in this run keep their place (a rebuild of a few pages);
     otherwise every file the build did not make is removed on commit.
     """
@@ -108,49 +153,43 @@ class Writer:
         self.files: dict[str, Entry] = dict(self.previous) if partial else {}
         self.added: set[str] = set()
         self.changed: list[str] = []
-        self.staging.mkdir(parents=True, exist_ok=True)
-
-    def _target(self, relative: str) -> Path:
-        target = (self.out / relative).resolve()
-        if not target.is_relative_to(self.out.resolve()) or relative.startswith(STAGING):
-            raise BuildError(f"refusing to write outside the output folder: {relative}")
-        return self.out / relative
+        if self.staging.exists():
+            shutil.rmtree(self.staging)  # left by a build that was killed
+        self.staging.mkdir(parents=True)
 
     def _claim(self, relative: str) -> None:
         if relative in self.added:
             raise BuildError(f"two outputs would be written to {relative}")
         self.added.add(relative)
 
+    def staged_path(self, relative: str) -> Path:
+        return self.staging / safe_relative(relative)
+
     def add(self, relative: str, data: bytes) -> None:
         """Stage `data` for `relative`, unless the file already holds exactly these bytes."""
-        self._claim(relative)
-        self._target(relative)
         new_digest = digest(data)
         if unchanged(self.out, self.previous, relative, new_digest):
-            self.files[relative] = self.previous[relative]
+            self.keep(relative)
             return
-        # staged files are numbered, not nested: no folders to make here and to delete afterwards
-        (self.staging / str(len(self.changed))).write_bytes(data)
+        stage(self.staged_path(relative), data)
+        self.staged(relative, new_digest)
+
+    def staged(self, relative: str, new_digest: str) -> None:
+        """A worker staged this file at `staged_path(relative)`."""
+        self._claim(safe_relative(relative))
         self.files[relative] = (new_digest, 0, 0)
         self.changed.append(relative)
 
     def keep(self, relative: str) -> None:
-        """The file is already as it should be (checked with `unchanged` by a worker)."""
+        """The file is already as it should be (checked with `unchanged`)."""
         self._claim(relative)
         self.files[relative] = self.previous[relative]
 
     def commit(self) -> list[str]:
         """Move staged files into place and drop files this build no longer makes."""
-        folders: set[Path] = set()
-        for number, relative in enumerate(self.changed):
-            target = self.out / relative
-            if target.parent not in folders:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(target.parent)
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)
-            os.replace(self.staging / str(number), target)
-            info = target.stat()
+        _merge(self.staging, self.out)
+        for relative in self.changed:
+            info = (self.out / relative).stat()
             self.files[relative] = (self.files[relative][0], info.st_mtime_ns, info.st_size)
         removed = self._remove_stale()
         if self.files != self.previous or not (self.out / MARKER).is_file():
