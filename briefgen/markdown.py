@@ -11,6 +11,7 @@ import markdown as md
 import nh3
 from markupsafe import Markup
 
+from . import __version__
 from .slugs import slugify
 from .typography import smarten
 
@@ -79,8 +80,12 @@ def render_markdown(source: str, lang: str = "en") -> Markup:
 
 
 def body_key(source: str, lang: str) -> str:
-    """Names a rendered body in a store: the same text in the same language renders the same."""
-    return hashlib.blake2b(f"{lang}\0{source}".encode(), digest_size=16).hexdigest()
+    """Names a rendered body in a store: the same text in the same language renders the same.
+
+    The key also names this briefgen and Python-Markdown, whose output may differ between versions.
+    """
+    text = f"{__version__}\0{md.__version__}\0{lang}\0{source}"
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 class BodyLookup(Protocol):
