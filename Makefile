@@ -24,6 +24,7 @@ $(BIN)/python:
 
 $(INSTALLED): pyproject.toml | $(BIN)/python
 	$(PIP) install -e .
+	@sh scripts/ensure-fonts.sh
 	@touch $@
 
 $(TEST_INSTALLED): pyproject.toml $(INSTALLED)

@@ -225,7 +225,8 @@ def test_an_unknown_actor_is_a_warning_and_gets_a_stub_page(make_site, cli) -> N
     result = cli(project, "build")
     assert result.code == 0
     assert reported(result.err) == [
-        "content/z.md:4: warning: actors[1]: unknown person 'Wang Yi'; add people/wang-yi.yaml to describe them"
+        "content/z.md:4: warning: actors[1]: unknown person 'Wang Yi'; "
+        "add people/wang-yi.yaml to describe them"
     ]
     assert has_link(project.read("site/people/wang-yi/index.html"), "z", "Z")
 
@@ -239,7 +240,8 @@ def test_an_actor_close_to_a_known_name_gets_a_suggestion(check) -> None:
 def test_strict_makes_an_unknown_actor_an_error(check) -> None:
     code, lines = check({"content/z.md": article("Z", "2023-06-20", actors="[Wang Yi]")}, "--strict")
     assert lines == [
-        "content/z.md:4: actors[1]: unknown person 'Wang Yi'; add people/wang-yi.yaml to describe them [strict]"
+        "content/z.md:4: actors[1]: unknown person 'Wang Yi'; "
+        "add people/wang-yi.yaml to describe them [strict]"
     ]
     assert code == 1
 

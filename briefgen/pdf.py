@@ -1,0 +1,737 @@
+"""The PDF digest at the I/O edge: digest HTML from the theme, WeasyPrint, fonts, fetching, writing.
+
+WeasyPrint is imported only when a PDF is rendered, so commands that make no PDF stay quick. Each
+process keeps one FontConfiguration and parses the print stylesheet once; `render_digests` forks
+worker processes that inherit them (and the index) instead of rebuilding them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import ctypes.util
+import datetime as dt
+import functools
+import hashlib
+import html
+import importlib.metadata
+import json
+import mimetypes
+import multiprocessing
+import os
+import posixpath
+import re
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import jinja2
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
+
+from . import __version__, urls
+from .config import SiteConfig
+from .digest import (
+    Digest,
+    actor_anchor,
+    article_anchor,
+    body_anchor,
+    event_anchor,
+    make_digest,
+    parse_day,
+)
+from .errors import BuildError, ContentError, DigestError, Problem
+from .i18n import STRINGS, Translator, ui_language
+from .index import TAXONOMIES, SiteIndex
+from .markdown import render_markdown
+from .model import Article
+from .render import make_environment, template_dirs
+
+TEMPLATE = "digest/digest.html"
+STYLESHEET = "digest/digest.css"
+PDFA_VARIANT = "pdf/a-3u"
+
+# The families digest.css names, by what they are for, and the Debian packages that bring them.
+TEXT_FONTS = ("Noto Serif", "Noto Sans")
+CJK_FONTS = ("Noto Serif CJK SC", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei")
+TEXT_PACKAGE = "fonts-noto-core"
+CJK_PACKAGE = "fonts-wqy-microhei"
+SUBSET_PACKAGE = "libharfbuzz-subset0"
+
+Warn = Callable[[Problem], None]
+
+
+# --- Warnings -----------------------------------------------------------------------------------
+
+
+def print_warning(problem: Problem) -> None:
+    """Print a warning as the command line does: `content/a.md: warning: message`."""
+    text = problem.format()
+    if problem.path is not None:
+        with contextlib.suppress(ValueError):
+            shown = os.path.relpath(problem.path)
+            if not shown.startswith(".."):
+                text = text.replace(str(problem.path), shown, 1)
+        head, _, tail = text.partition(": ")
+        text = f"{head}: warning: {tail}"
+    else:
+        text = f"warning: {text}"
+    print(text, file=sys.stderr)
+
+
+# --- Fonts ----------------------------------------------------------------------------------------
+
+
+@functools.cache
+def installed_families() -> frozenset[str] | None:
+    """Every font family fontconfig knows, or None when fontconfig cannot be asked."""
+
+    class FontSet(ctypes.Structure):
+        _fields_ = [
+            ("nfont", ctypes.c_int),
+            ("sfont", ctypes.c_int),
+            ("fonts", ctypes.POINTER(ctypes.c_void_p)),
+        ]
+
+    try:
+        lib = ctypes.CDLL(ctypes.util.find_library("fontconfig") or "libfontconfig.so.1")
+    except OSError:
+        return None
+    lib.FcInitLoadConfigAndFonts.restype = ctypes.c_void_p
+    lib.FcConfigGetFonts.restype = ctypes.POINTER(FontSet)
+    lib.FcConfigGetFonts.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    lib.FcPatternGetString.restype = ctypes.c_int
+    lib.FcPatternGetString.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.POINTER(ctypes.c_char_p),
+    ]
+    lib.FcConfigDestroy.argtypes = [ctypes.c_void_p]
+    config = lib.FcInitLoadConfigAndFonts()
+    if not config:
+        return None
+    families: set[str] = set()
+    try:
+        fonts = lib.FcConfigGetFonts(config, 0)  # FcSetSystem
+        if fonts:
+            value = ctypes.c_char_p()
+            for i in range(fonts.contents.nfont):
+                n = 0
+                while lib.FcPatternGetString(fonts.contents.fonts[i], b"family", n, ctypes.byref(value)) == 0:
+                    families.add((value.value or b"").decode("utf-8", "replace"))
+                    n += 1
+    finally:
+        lib.FcConfigDestroy(config)
+    return frozenset(families)
+
+
+@functools.cache
+def has_harfbuzz_subset() -> bool:
+    """Without libharfbuzz-subset WeasyPrint subsets fonts with fontTools: CJK PDFs ~20x slower."""
+    for name in (ctypes.util.find_library("harfbuzz-subset"), "libharfbuzz-subset.so.0"):
+        if name:
+            try:
+                ctypes.CDLL(name)
+                return True
+            except OSError:
+                continue
+    return False
+
+
+def font_advice(families: frozenset[str] | None, subset: bool) -> str | None:
+    """One message saying what the digest lacks and the command that installs it; None if nothing."""
+    if families is None:
+        return None
+    gaps: list[str] = []
+    packages: list[str] = []
+    if not any(f in families for f in TEXT_FONTS):
+        gaps.append(f"the text fonts {' and '.join(TEXT_FONTS)} (DejaVu is used instead)")
+        packages.append(TEXT_PACKAGE)
+    if not any(f in families for f in CJK_FONTS):
+        gaps.append("a font for Chinese, Japanese and Korean names (秦刚 would print as empty boxes)")
+        packages.append(CJK_PACKAGE)
+    if not subset:
+        gaps.append(f"{SUBSET_PACKAGE} (fonts are subset with fontTools, about 20x slower for CJK)")
+        packages.append(SUBSET_PACKAGE)
+    if not gaps:
+        return None
+    sudo = "" if hasattr(os, "geteuid") and os.geteuid() == 0 else "sudo "
+    return (
+        f"PDF digests are missing {'; '.join(gaps)}. Install with: "
+        f"{sudo}apt-get install --no-install-recommends {' '.join(packages)} "
+        "(or run scripts/ensure-fonts.sh)"
+    )
+
+
+_fonts_checked = False
+
+
+def check_fonts(warn: Warn) -> None:
+    """Warn once per process (forked workers inherit the flag) if a font the digest names is missing."""
+    global _fonts_checked
+    if _fonts_checked:
+        return
+    _fonts_checked = True
+    advice = font_advice(installed_families(), has_harfbuzz_subset())
+    if advice:
+        warn(Problem(None, None, advice))
+
+
+def _font_state() -> tuple[str, ...]:
+    """The families the stylesheet names that are installed: installing a font changes the PDFs."""
+    families = installed_families() or frozenset()
+    return tuple(f for f in (*TEXT_FONTS, *CJK_FONTS) if f in families)
+
+
+# --- What may be read -------------------------------------------------------------------------
+
+
+class Refused(Exception):
+    """A resource the digest may not read, with the reason shown to the user."""
+
+
+def _has_scheme(url: str) -> bool:
+    return re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchPolicy:
+    """Which URLs a digest may read: files under `roots`, data: URLs, and the network if allowed."""
+
+    roots: tuple[Path, ...]
+    allow_network: bool = False
+
+    def local_path(self, url: str) -> Path | None:
+        """The file a URL names if it may be read; None for a network URL that is allowed.
+
+        Raises Refused for everything else, with the reason.
+        """
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme in ("http", "https"):
+            if self.allow_network:
+                return None
+            raise Refused("network access is off for digests (set digest.allow_network: true to allow it)")
+        if scheme != "file" or parts.netloc not in ("", "localhost"):
+            raise Refused(f"'{scheme}:' addresses are not read")
+        path = Path(url2pathname(unquote(parts.path))).resolve()
+        if not any(path.is_relative_to(root) for root in self.roots):
+            raise Refused("outside the project: only the content folder and the theme's files are read")
+        if not path.is_file():
+            raise Refused("file not found")
+        return path
+
+
+def fetch_policy(config: SiteConfig) -> FetchPolicy:
+    folders = [config.content_dir, config.static_dir]
+    for theme in template_dirs(config):
+        folders += [theme / "static", theme / "digest"]
+    return FetchPolicy(tuple(dict.fromkeys(f.resolve() for f in folders)), config.digest.allow_network)
+
+
+@functools.cache
+def _fetcher_class() -> type:
+    """A WeasyPrint URLFetcher that follows a FetchPolicy and remembers every refusal."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class PolicyFetcher(URLFetcher):  # type: ignore[misc]
+        def __init__(self, policy: FetchPolicy) -> None:
+            super().__init__(timeout=10)
+            self.policy = policy
+            self.failures: list[tuple[str, str]] = []
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            try:
+                if url.startswith("data:"):
+                    return super().fetch(url, headers)
+                path = self.policy.local_path(url)
+                if path is None:
+                    return super().fetch(url, headers)
+                kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
+            except Refused as refusal:
+                self.failures.append((url, str(refusal)))
+                raise
+            except Exception as error:
+                self.failures.append((url, f"{type(error).__name__}: {error}"))
+                raise
+
+    return PolicyFetcher
+
+
+# --- The digest's HTML ------------------------------------------------------------------------
+
+_NBSP, _NNBSP = "\u00a0", "\u202f"
+
+
+def french_spacing(text: str) -> str:
+    """French typography: no-break spaces inside « guillemets » and before : ; ! ?."""
+    text = re.sub(r"«[ \t\n\u00a0\u202f]*", "«" + _NBSP, text)
+    text = re.sub(r"[ \t\n\u00a0\u202f]*»", _NBSP + "»", text)
+    text = re.sub(r"[ \t\n\u00a0]+([;!?])", _NNBSP + r"\1", text)
+    return re.sub(r"[ \t\n\u202f]+:", _NBSP + ":", text)
+
+
+def is_french(lang: str) -> bool:
+    return lang.split("-")[0].lower() == "fr"
+
+
+def typography(text: str, lang: str) -> str:
+    return french_spacing(text) if is_french(lang) else text
+
+
+@dataclass(slots=True)
+class Resources:
+    """Files and addresses the article bodies ask for: fetch URL -> (article, as written)."""
+
+    by_url: dict[str, tuple[Article, str]] = field(default_factory=dict)
+
+    def add(self, url: str, article: Article, written: str) -> None:
+        self.by_url.setdefault(unquote(url), (article, written))
+
+    def find(self, url: str) -> tuple[Article, str] | None:
+        return self.by_url.get(unquote(url))
+
+
+class _BodyRewriter(HTMLParser):
+    """Re-serializes a sanitized article body for print: ids made unique per article, links
+    pointed at the site from the PDF's place, images made absolute, French spacing applied."""
+
+    def __init__(self, fix: Callable[[str, str, str], str], french: bool) -> None:
+        super().__init__(convert_charrefs=True)
+        self.fix = fix
+        self.french = french
+        self.out: list[str] = []
+        self.verbatim = 0  # inside <pre> or <code>, where spacing is left alone
+
+    def _tag(self, tag: str, attrs: list[tuple[str, str | None]]) -> str:
+        parts = [tag]
+        for name, value in attrs:
+            if value is None:
+                parts.append(name)
+            else:
+                parts.append(f'{name}="{html.escape(self.fix(tag, name, value), quote=True)}"')
+        return "<" + " ".join(parts) + ">"
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("pre", "code"):
+            self.verbatim += 1
+        self.out.append(self._tag(tag, attrs))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.out.append(self._tag(tag, attrs))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("pre", "code") and self.verbatim:
+            self.verbatim -= 1
+        self.out.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        if self.french and not self.verbatim:
+            data = french_spacing(data)
+        self.out.append(html.escape(data, quote=False))
+
+
+def _static_sources(config: SiteConfig) -> list[Path]:
+    """Folders served as site/static/, the one that wins first (as build.static_files orders them)."""
+    return [config.static_dir, *(d / "static" for d in template_dirs(config))]
+
+
+class _Linker:
+    """Links and resource URLs as seen from the PDF at digests/DAY.pdf."""
+
+    def __init__(self, config: SiteConfig, page_url: str) -> None:
+        self.config = config
+        self.page_url = page_url
+
+    def site(self, target: str) -> str:
+        """A link to a site page: absolute under base_url, else relative to the PDF's folder."""
+        if self.config.base_url:
+            return urls.absolute(target, self.config.base_url)
+        return urls.relative(target, self.page_url, self.config.directory_urls)
+
+    def body_href(self, article: Article, href: str) -> str:
+        """A link in an article body: its own anchors made unique, relative links resolved
+        from the article's page on the site, addresses with a scheme left alone."""
+        if href.startswith("#"):
+            return "#" + body_anchor(article.slug, href[1:])
+        if _has_scheme(href) or href.startswith("//"):
+            return href
+        path, tail = re.match(r"([^?#]*)(.*)", href, re.DOTALL).groups()  # type: ignore[union-attr]
+        target = urls.url_of(article)
+        if path:
+            joined = posixpath.normpath(posixpath.join(target, path))
+            if joined.startswith(".."):
+                return href
+            target = "" if joined == "." else joined + ("/" if path.endswith("/") else "")
+        return self.site(target) + tail
+
+    def image(self, article: Article, src: str) -> str:
+        if _has_scheme(src) or src.startswith("//"):
+            return src
+        relative = unquote(src.split("#")[0].split("?")[0])
+        if relative.startswith("/"):
+            relative = relative.lstrip("/")
+            if relative.startswith("static/"):
+                name = relative[len("static/") :]
+                for folder in _static_sources(self.config):
+                    if (folder / name).is_file():
+                        return (folder / name).resolve().as_uri()
+            return (self.config.content_dir / relative).resolve().as_uri()
+        return (article.path.parent / relative).resolve().as_uri()
+
+
+def print_body(article: Article, linker: _Linker, resources: Resources) -> Markup:
+    """The article body as the PDF shows it (see _BodyRewriter)."""
+
+    def fix(tag: str, name: str, value: str) -> str:
+        if name == "id":
+            return body_anchor(article.slug, value)
+        if name == "href":
+            return linker.body_href(article, value)
+        if tag == "img" and name == "src":
+            url = linker.image(article, value)
+            resources.add(url, article, value)
+            return url
+        return value
+
+    rewriter = _BodyRewriter(fix, is_french(article.lang))
+    rewriter.feed(str(render_markdown(article.body, article.lang)))
+    rewriter.close()
+    return Markup("".join(rewriter.out))
+
+
+def _footer_parts(t: Translator) -> tuple[str, str, str]:
+    """`page {page} / {pages}` split around its numbers, for the @page footer's counters."""
+    text = t("digest_page", page="\x00", pages="\x01")
+    before, _, rest = text.partition("\x00")
+    middle, _, after = rest.partition("\x01")
+    return before, middle, after
+
+
+_environments: dict[int, tuple[SiteConfig, SiteIndex, jinja2.Environment]] = {}
+
+
+def _environment(config: SiteConfig, index: SiteIndex) -> jinja2.Environment:
+    """The site's Jinja environment with the digest's filters: made once per config and index."""
+    key = id(index)
+    cached = _environments.get(key)
+    if cached and cached[0] is config and cached[1] is index:
+        return cached[2]
+    env = make_environment(config, index)
+
+    @pass_context
+    def url(context: Context, target: object) -> str:
+        return _Linker(config, context["page_url"]).site(urls.url_of(target))
+
+    env.filters.update(url=url, typo=typography)
+    env.globals.update(
+        article_anchor=article_anchor,
+        actor_anchor=actor_anchor,
+        event_anchor=event_anchor,
+        version=__version__,
+        footer=_footer_parts(Translator(config.language)),
+    )
+    _environments.clear()
+    _environments[key] = (config, index, env)
+    return env
+
+
+def _bodies(config: SiteConfig, digest: Digest) -> tuple[dict[str, Markup], Resources]:
+    linker = _Linker(config, urls.digest_url(digest.day))
+    resources = Resources()
+    return {a.slug: print_body(a, linker, resources) for a in digest.articles}, resources
+
+
+def _html(config: SiteConfig, index: SiteIndex, digest: Digest) -> tuple[str, Resources]:
+    env = _environment(config, index)
+    bodies, resources = _bodies(config, digest)
+    try:
+        template = env.get_template(TEMPLATE)
+        text = template.render(page_url=urls.digest_url(digest.day), digest=digest, bodies=bodies)
+    except jinja2.TemplateSyntaxError as error:
+        where = f"{error.filename or error.name}:{error.lineno}"
+        raise BuildError(f"{where}: template syntax error: {error.message}") from None
+    except jinja2.TemplateNotFound as error:
+        raise BuildError(f"template not found: {error.name} (needed by the PDF digest)") from None
+    except (jinja2.UndefinedError, TypeError, AttributeError, KeyError, ValueError) as error:
+        raise BuildError(f"error rendering {TEMPLATE} for {digest.day}: {error}") from None
+    return text, resources
+
+
+def digest_html(config: SiteConfig, index: SiteIndex, day: dt.date) -> str:
+    """The HTML handed to WeasyPrint for `day` (without the stylesheet, which is passed apart)."""
+    return _html(config, index, make_digest(index, day))[0]
+
+
+# --- Stylesheet and fonts, once per process -----------------------------------------------------
+
+
+def theme_files(config: SiteConfig) -> dict[str, Path]:
+    """Every file under digest/ in the theme, a site's own file winning over the shipped one."""
+    found: dict[str, Path] = {}
+    for folder in template_dirs(config):
+        base = folder / "digest"
+        if base.is_dir():
+            for path in sorted(base.rglob("*")):
+                if path.is_file():
+                    found.setdefault(path.relative_to(folder).as_posix(), path)
+    return found
+
+
+def stylesheet_text(config: SiteConfig) -> tuple[Path, str]:
+    """The print stylesheet and the paper size rule that follows it."""
+    path = theme_files(config).get(STYLESHEET)
+    if path is None:
+        raise BuildError(f"the digest stylesheet {STYLESHEET} is missing from the theme")
+    paper = config.digest.paper.lower()
+    return path, path.read_text("utf-8") + f"\n@page {{ size: {paper}; }}\n"
+
+
+_font_config: Any = None
+_stylesheets: dict[tuple[str, str, FetchPolicy], Any] = {}
+
+
+def _shared_font_config() -> Any:
+    global _font_config
+    if _font_config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _font_config = FontConfiguration()
+    return _font_config
+
+
+def _stylesheet(config: SiteConfig, policy: FetchPolicy, warn: Callable[[Problem], None]) -> Any:
+    from weasyprint import CSS
+
+    path, text = stylesheet_text(config)
+    key = (str(path), text, policy)
+    if key not in _stylesheets:
+        fetcher = _fetcher_class()(policy)
+        _stylesheets[key] = CSS(
+            string=text, base_url=str(path), url_fetcher=fetcher, font_config=_shared_font_config()
+        )
+        for url, reason in fetcher.failures:
+            warn(Problem(path, None, f"'{url}' is left out of PDF digests: {reason}"))
+    return _stylesheets[key]
+
+
+# --- Rendering ----------------------------------------------------------------------------------
+
+Note = tuple[str | None, str]  # (path, message): a warning that crosses process boundaries
+
+
+def _render(config: SiteConfig, index: SiteIndex, day: dt.date) -> tuple[bytes, list[Note]]:
+    from weasyprint import HTML
+
+    notes: list[Note] = []
+
+    def note(problem: Problem) -> None:
+        notes.append((str(problem.path) if problem.path else None, problem.message))
+
+    digest = make_digest(index, day)
+    text, resources = _html(config, index, digest)
+    policy = fetch_policy(config)
+    stylesheet = _stylesheet(config, policy, note)
+    fetcher = _fetcher_class()(policy)
+    options: dict[str, Any] = {"pdf_variant": PDFA_VARIANT} if config.digest.pdfa else {}
+    data = HTML(string=text, url_fetcher=fetcher).write_pdf(
+        stylesheets=[stylesheet], font_config=_shared_font_config(), **options
+    )
+    for url, reason in dict(fetcher.failures).items():
+        found = resources.find(url)
+        if found is not None:
+            article, written = found
+            note(
+                ContentError(article.path, None, f"image '{written}' is left out of the PDF digest: {reason}")
+            )
+        else:
+            note(Problem(None, None, f"digest {day}: '{url}' is left out: {reason}"))
+    return bytes(data), notes
+
+
+def _report(notes: Iterable[Note], warn: Warn) -> None:
+    for path, message in notes:
+        warn(ContentError(path, None, message) if path else Problem(None, None, message))
+
+
+def render_digest(config: SiteConfig, index: SiteIndex, day: dt.date, *, warn: Warn | None = None) -> bytes:
+    """The PDF of `day`; DigestError if the day has no articles. Warnings go to `warn` (stderr)."""
+    warn = warn or print_warning
+    check_fonts(warn)
+    data, notes = _render(config, index, day)
+    _report(notes, warn)
+    return data
+
+
+_shared: tuple[SiteConfig, SiteIndex] | None = None
+
+
+def _render_shared(day: dt.date) -> tuple[bytes, list[Note]]:
+    assert _shared is not None, "worker started without the index"
+    return _render(*_shared, day)
+
+
+def render_digests(
+    config: SiteConfig,
+    index: SiteIndex,
+    days: Iterable[dt.date],
+    jobs: int,
+    *,
+    warn: Warn | None = None,
+) -> dict[dt.date, bytes]:
+    """Render several days: in `jobs` forked processes that inherit the index, or here if jobs <= 1.
+
+    The font configuration and the stylesheet are made before forking, so workers share them.
+    """
+    global _shared
+    warn = warn or print_warning
+    days = list(dict.fromkeys(days))
+    for day in days:
+        make_digest(index, day)  # a day without articles fails here, before any work
+    check_fonts(warn)
+    results: dict[dt.date, tuple[bytes, list[Note]]]
+    if jobs <= 1 or len(days) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        results = {day: _render(config, index, day) for day in days}
+    else:
+        # Made once here and inherited by the workers: stylesheet, fonts, compiled template.
+        _stylesheet(config, fetch_policy(config), warn)
+        _environment(config, index).get_template(TEMPLATE)
+        _shared = (config, index)
+        try:
+            with multiprocessing.get_context("fork").Pool(min(jobs, len(days))) as pool:
+                results = dict(zip(days, pool.map(_render_shared, days, chunksize=1), strict=True))
+        finally:
+            _shared = None
+    for _, notes in results.values():
+        _report(notes, warn)
+    return {day: data for day, (data, _) in results.items()}
+
+
+# --- Fingerprint --------------------------------------------------------------------------------
+
+
+def digest_fingerprint(config: SiteConfig, index: SiteIndex, day: dt.date) -> str:
+    """A hash of everything the PDF of `day` shows; equal fingerprints mean the PDF is the same.
+
+    It covers the day's articles (fields and bodies), the people and terms named, the edition,
+    the digest templates and stylesheet, the local images the bodies use, the settings the PDF
+    depends on, the interface strings, the fonts installed, and the briefgen and WeasyPrint versions.
+    """
+    digest = make_digest(index, day)
+    h = hashlib.sha256()
+
+    def add(*parts: object) -> None:
+        for part in parts:
+            h.update(part if isinstance(part, bytes) else repr(part).encode())
+            h.update(b"\x00")
+
+    add("briefgen", __version__, _weasyprint_version(), _font_state())
+    add(config.title, config.description, config.base_url, config.language, config.directory_urls)
+    add(config.digest, STRINGS[ui_language(config.language)], STRINGS["en"])
+    add(digest.day, digest.edition, digest.articles, digest.events)
+    for entry in digest.people:
+        add(entry.person.id, entry.person.name, entry.mentions)
+    for article in digest.articles:
+        for kind in TAXONOMIES:
+            for term in getattr(article, kind):
+                add(kind, index.term(kind, term).slug, index.term(kind, term).name)
+    for event in digest.events:
+        for place in event.places:
+            add("event-place", index.term("places", place).name)
+    for name, path in sorted(theme_files(config).items()):
+        add(name, path.read_bytes())
+    _, resources = _bodies(config, digest)
+    for url in sorted(resources.by_url):
+        if url.startswith("file:"):
+            path = Path(url2pathname(urlsplit(url).path))
+            add(url, path.read_bytes() if path.is_file() else b"missing")
+    return h.hexdigest()
+
+
+@functools.cache
+def _weasyprint_version() -> str:
+    try:
+        return importlib.metadata.version("weasyprint")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover
+        return "unknown"
+
+
+# --- `briefgen digest` ----------------------------------------------------------------------------
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `path` so that readers see the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _claim_output(config: SiteConfig) -> None:
+    """Refuse an unsafe output folder; mark a new one as briefgen's so `build` may use it later."""
+    from .writer import MARKER, check_output_dir
+
+    out = config.output_dir
+    check_output_dir(out, config.root, config.content_dir)
+    if not (out / MARKER).is_file():
+        out.mkdir(parents=True, exist_ok=True)
+        (out / MARKER).write_text(json.dumps({"generator": "briefgen", "files": {}}), "utf-8")
+
+
+def cmd_digest(config: SiteConfig, args: argparse.Namespace) -> int:
+    """`briefgen digest --date YYYY-MM-DD`: write OUT/digests/DATE.pdf and print its path."""
+    from .build import load
+
+    try:
+        day = parse_day(args.date)
+    except DigestError as error:
+        print(f"briefgen: error: --date {error}", file=sys.stderr)
+        return 2
+    content, index, _ = load(config)
+    for problem in content.warnings:
+        print_warning(problem)
+    if day not in index.days:
+        raise DigestError(f"no articles on {day.isoformat()}: there is no digest for that day")
+    data = render_digest(config, index, day)
+    _claim_output(config)
+    path = config.output_dir / urls.digest_url(day)
+    write_atomic(path, data)
+    print(path)
+    return 0
+
+
+__all__ = [
+    "FetchPolicy",
+    "Refused",
+    "check_fonts",
+    "cmd_digest",
+    "digest_fingerprint",
+    "digest_html",
+    "fetch_policy",
+    "font_advice",
+    "french_spacing",
+    "print_warning",
+    "render_digest",
+    "render_digests",
+    "stylesheet_text",
+    "write_atomic",
+]
