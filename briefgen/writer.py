@@ -150,6 +150,7 @@ class Writer:
         self.staging = out / STAGING
         self.created_out = not out.exists()
         self.previous = read_manifest(out)
+        self.partial = partial
         self.files: dict[str, Entry] = dict(self.previous) if partial else {}
         self.added: set[str] = set()
         self.changed: list[str] = []
@@ -191,7 +192,7 @@ class Writer:
         for relative in self.changed:
             info = (self.out / relative).stat()
             self.files[relative] = (self.files[relative][0], info.st_mtime_ns, info.st_size)
-        removed = self._remove_stale()
+        removed = [] if self.partial else self._remove_stale()
         if self.files != self.previous or not (self.out / MARKER).is_file():
             manifest = {"generator": "briefgen", "files": dict(sorted(self.files.items()))}
             tmp = self.out / (MARKER + ".tmp")
@@ -206,20 +207,22 @@ class Writer:
             self.out.rmdir()
 
     def _remove_stale(self) -> list[str]:
+        """Delete files under the output folder that this build did not make (and empty folders)."""
         removed = []
-        for dirpath, dirnames, filenames in os.walk(self.out, topdown=False):
-            folder = Path(dirpath)
-            relative_dir = folder.relative_to(self.out)
-            if relative_dir.parts and relative_dir.parts[0] == STAGING:
+        out = str(self.out)
+        for dirpath, dirnames, filenames in os.walk(out, topdown=False):
+            relative_dir = os.path.relpath(dirpath, out)
+            if relative_dir.split(os.sep)[0] == STAGING:
                 continue
+            prefix = "" if relative_dir == "." else relative_dir.replace(os.sep, "/") + "/"
             for name in filenames:
-                relative = (relative_dir / name).as_posix()
-                if relative in (MARKER, STAGING) or relative in self.files:
+                relative = prefix + name
+                if relative in self.files or relative == MARKER:
                     continue
-                (folder / name).unlink()
+                os.unlink(os.path.join(dirpath, name))
                 removed.append(relative)
             for name in dirnames:
-                sub = folder / name
-                if sub != self.staging and not sub.is_symlink() and not any(sub.iterdir()):
-                    sub.rmdir()
+                sub = os.path.join(dirpath, name)
+                if name != STAGING and not os.path.islink(sub) and not os.listdir(sub):
+                    os.rmdir(sub)
         return sorted(removed)
