@@ -282,6 +282,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BriefgenError as error:
         print(f"briefgen: error: {error}", file=sys.stderr)
         return EXIT_PROBLEMS
+    except OSError as error:  # a file that cannot be read or written: the user's to fix, no traceback
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"briefgen: error: {where}{error.strerror or error}", file=sys.stderr)
+        return EXIT_PROBLEMS
     except KeyboardInterrupt:
         print("briefgen: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

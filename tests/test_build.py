@@ -266,3 +266,20 @@ def test_sample_content_builds_and_every_page_is_reachable_from_home(tmp_path: P
     assert pages - {"404.html"} <= seen
     assert len([p for p in pages if p.startswith("articles/")]) >= 15
     assert len([p for p in pages if p.startswith("people/") and p != "people/index.html"]) >= 12
+
+
+def test_an_unwritable_output_is_a_message_not_a_traceback(make_site, cli):
+    project = make_site({"site": b""})  # a file where the output folder should be
+    result = cli(project, "build")
+    assert result.code == 1
+    assert "Traceback" not in result.err
+    assert "site" in result.err
+
+
+def test_an_unreadable_file_is_a_message_not_a_traceback(make_site, cli):
+    project = make_site()
+    (project.root / "content/people/ghost.yaml").symlink_to(project.root / "nowhere.yaml")
+    result = cli(project, "check")
+    assert result.code == 1
+    assert "Traceback" not in result.err
+    assert "ghost.yaml" in result.err
