@@ -32,7 +32,7 @@ from .render import make_environment, render, template_dirs
 from .writer import MARKER, Entry, Writer, check_output_dir, digest, intact, read_manifest, stage, unchanged
 
 Progress = Callable[[int, int], None]
-PARALLEL_PAGES = 1500  # below this many pages, starting worker processes costs more than it saves
+PARALLEL_PAGES = 200  # below this many pages, starting worker processes costs more than it saves
 
 
 @dataclass(frozen=True, slots=True)
