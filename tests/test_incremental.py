@@ -163,3 +163,21 @@ def test_a_page_edited_by_hand_in_the_output_is_put_back(make_site, cli):
     page.write_bytes(b"vandalised")
     cli(project, "build")
     assert page.read_bytes() == original
+
+
+def test_worker_processes_build_the_same_site_as_one_process(make_site, cli, tmp_path, monkeypatch):
+    rng = random.Random(7)
+    files = site_files(rng, 30)
+    serial = make_site(files, basic=False)
+    assert cli(serial, "build", "-q", "--jobs", "1").code == 0
+    monkeypatch.setattr("briefgen.build.PARALLEL_PAGES", 1)
+    monkeypatch.setattr("briefgen.content.PARALLEL_THRESHOLD", 1)
+    parallel = Project(tmp_path / "parallel")
+    shutil.copytree(serial.root / "content", parallel.root / "content")
+    shutil.copy(serial.root / "briefgen.yaml", parallel.root / "briefgen.yaml")
+    assert cli(parallel, "build", "-q", "--jobs", "2").code == 0
+    assert output(parallel, "site") == output(serial, "site")
+    # and a dead link found by a worker is reported like any other
+    parallel.write({"content/a000.md": random_article(rng, 0, extra=" [x](../nowhere/)")})
+    result = cli(parallel, "build", "--jobs", "2")
+    assert result.code == 1 and "dead link '../nowhere/'" in result.err
