@@ -438,11 +438,11 @@ def _write_digests(
     prints: dict[str, str] = {}
     for output, day in pdf_days.items():
         h = hashlib.blake2b(digest_size=16)
-        h.update(theme + assets + fingerprints.shared)
+        h.update(theme + assets)
         h.update(repr((day, days.index(day), config.digest, pdf._font_state())).encode())
         for article in index.articles_of(index.days[day]):
             h.update(fingerprints.value(article))
-            h.update(article.body.encode())
+            h.update(article.body.encode())  # its value: fields and the names of its people and terms
         prints[output] = h.hexdigest()
     todo = []
     for output in pdf_days:

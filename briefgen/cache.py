@@ -21,6 +21,7 @@ from . import __version__
 from .config import SiteConfig
 from .content import ParsedArticle
 from .errors import Problem
+from .model import fast_pickle
 
 CACHE_FORMAT = 4  # raise whenever what the cache holds changes shape
 CACHE_DIR = ".briefgen"
@@ -32,6 +33,7 @@ Stats = dict[str, tuple[int, int, str]]  # path -> (mtime in ns, size, digest if
 RACY_NS = 3_000_000_000  # a file changed this close to a scan may change again with the same stat
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class ArticleRecord:
     """What the last build knew about one article file, for rebuilding after a body-only edit."""
@@ -43,6 +45,7 @@ class ArticleRecord:
     spliceable: bool  # the page holds the rendered body exactly once, and nothing else depends on it
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class BuildState:
     """The last successful build: what it read, what it made, and what it warned about."""

@@ -19,7 +19,7 @@ from pathlib import Path
 from .config import LANG_RE, SiteConfig, parse_bool, suggest
 from .errors import ContentError, Problem, Problems
 from .frontmatter import split, split_raw
-from .model import Article, Content, Event, Person, Role, Source, Term
+from .model import Article, Content, Event, Person, Role, Source, Term, fast_pickle
 from .slugs import fold, slugify
 from .yamlnodes import Map, Node, Scalar, Seq, kind_of, parse_yaml
 
@@ -231,6 +231,7 @@ class Report:
     warnings: list[Problem] = field(default_factory=list)
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class ParsedArticle:
     """One article file read and checked on its own, before actors are matched to people.

@@ -2,8 +2,8 @@
 
 A page shows its context, its templates, and names looked up while rendering (people and topic
 names in links). Each goes into the digest: the context value by value (each article, event,
-person or taxon digested once per build), the page template with everything it extends or
-includes, and one shared digest of every person record and taxon name.
+person or taxon digested once per build, together with the names of the people and terms it
+links to), and the page template with everything it extends or includes.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import jinja2
 from jinja2 import meta
 
 from .index import PersonFacts, SiteIndex, Taxon
-from .model import Article, Event, Person
+from .model import Article, Event, Person, Term
 from .pages import PageSpec
 
 ITEM_TEMPLATES = (
@@ -35,16 +35,11 @@ class Fingerprints:
         self.index = index
         self.memo: dict[int, bytes] = {}
         self.templates: dict[str, bytes] = {}
-        self.shared = _digest(
-            [repr(p) for p in index.people.values()],
-            [(t.kind, t.slug, t.name) for taxa in index.taxonomies.values() for t in taxa.values()],
-        )
 
     def page(self, spec: PageSpec) -> str:
         h = hashlib.blake2b(digest_size=16)
         h.update(f"{spec.template}\0{spec.url}\0".encode())
         h.update(self.template(spec.template))
-        h.update(self.shared)
         for key in sorted(spec.context):
             h.update(key.encode())
             h.update(self.value(spec.context[key]))
@@ -80,6 +75,14 @@ class Fingerprints:
             todo.extend(n for n in meta.find_referenced_templates(tree) if isinstance(n, str))
         return seen
 
+    def people(self, ids: Iterable[str]) -> list[str]:
+        """The names links to these people show."""
+        return [self.index.people[pid].name for pid in ids]
+
+    def terms(self, kind: str, terms: Iterable[Term]) -> list[str]:
+        """The names links to these topics or places show (the most used spelling)."""
+        return [self.index.term(kind, term).name for term in terms]
+
     def value(self, value: object) -> bytes:
         key = id(value)
         found = self.memo.get(key)
@@ -87,25 +90,20 @@ class Fingerprints:
             return found
         match value:
             case Article():
-                found = _digest(
-                    value.slug,
-                    value.title,
-                    value.day,
-                    value.time,
-                    value.lang,
-                    value.summary,
-                    value.actors,
-                    value.topics,
-                    value.places,
-                    value.events,
-                    value.source,
-                    value.draft,
-                    str(value.path),
-                )
+                found = _digest(value.slug, value.title, value.day, value.time, value.lang, value.summary,
+                                value.actors, value.topics, value.places, value.source, value.draft,
+                                str(value.path), self.value(value.events),
+                                self.people(value.actors), self.terms("topics", value.topics),
+                                self.terms("places", value.places))  # fmt: skip
             case Event():
                 source = self.index.articles.get(value.article)
-                found = _digest(value, source.title if source else "", source.lang if source else "")
-            case Taxon() | PersonFacts():  # their events show the title of the article reporting them
+                found = _digest(value, source.title if source else "", source.lang if source else "",
+                                self.people(value.actors), self.terms("places", value.places))  # fmt: skip
+            case PersonFacts():
+                topics = [self.index.taxonomies["topics"][slug].name for slug, _ in value.topics]
+                co_actors = self.people(pid for pid, _ in value.co_actors)
+                found = _digest(value, self.value(value.events), co_actors, topics)
+            case Taxon():
                 found = _digest(value, self.value(value.events))
             case Person():
                 found = _digest(value)

@@ -10,12 +10,13 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .model import Article, Content, Event, Person, Term
+from .model import Article, Content, Event, Person, Term, fast_pickle
 
 TAXONOMIES = ("topics", "places")
 RELATED_WINDOW = 12  # neighbours in time looked at per shared person/topic when ranking related
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Taxon:
     """One topic or place with everything filed under it."""
@@ -27,6 +28,7 @@ class Taxon:
     events: tuple[Event, ...]  # chronological
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Month:
     year: int
@@ -37,6 +39,7 @@ class Month:
         return dt.date(self.year, self.month, 1)
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class PersonFacts:
     """What the site knows about one person beyond their file."""
@@ -47,6 +50,7 @@ class PersonFacts:
     topics: tuple[tuple[str, int], ...]  # (topic slug, articles), most first
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class SiteIndex:
     articles: dict[str, Article]

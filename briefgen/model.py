@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import TypeVar
 
 from .errors import Problem
 
+T = TypeVar("T")
 
+
+def fast_pickle(cls: type[T]) -> type[T]:
+    """Pickle a slotted dataclass as its class and a tuple of its fields.
+
+    The default for slotted dataclasses calls `fields()` for every object, which made saving and
+    loading the build cache, and sending parsed articles between processes, several times slower.
+    """
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+
+    def __reduce__(self: object) -> tuple[type[T], tuple[object, ...]]:
+        return (cls, tuple(getattr(self, name) for name in names))
+
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign]
+    return cls
+
+
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Term:
     """A topic or a place as one article spells it; `slug` is what makes two spellings the same."""
@@ -17,6 +36,7 @@ class Term:
     name: str
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Role:
     title: str
@@ -25,6 +45,7 @@ class Role:
     end: dt.date | None = None
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Person:
     id: str
@@ -42,6 +63,7 @@ class Person:
         return self.path is None
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Source:
     name: str
@@ -49,6 +71,7 @@ class Source:
     published: dt.date | None = None
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Event:
     day: dt.date
@@ -64,6 +87,7 @@ class Event:
         return (self.day, self.time or dt.time.min, self.title.casefold(), self.article)
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Article:
     slug: str
@@ -87,6 +111,7 @@ class Article:
         return (self.day, self.time or dt.time.min, self.slug)
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Content:
     """Everything read from the content folder, validated and resolved."""

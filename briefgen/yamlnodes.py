@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from .errors import ContentError
+from .model import fast_pickle
 
 # Only the node tree is used, never YAML's own types, so the base resolver (no implicit tags) is
 # enough, and cheaper. The C composer is several times faster; fall back where libyaml is absent.
@@ -23,6 +24,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Scalar:
     text: str
@@ -34,12 +36,14 @@ class Scalar:
         return not self.quoted and self.text in NULLS
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Seq:
     items: tuple[Node, ...]
     line: int
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Map:
     entries: tuple[tuple[Scalar, Node], ...]
