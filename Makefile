@@ -44,6 +44,9 @@ mail: $(INSTALLED)
 	@test -n "$(DATE)" || { echo "usage: make mail DATE=YYYY-MM-DD" >&2; exit 2; }
 	$(BIN)/briefgen mail --date "$(DATE)"
 
+bench: $(INSTALLED)
+	$(PYTHON) bench/run.py $(BENCH_ARGS)
+
 lint: $(TEST_INSTALLED)
 	$(BIN)/ruff check briefgen tests
 	$(BIN)/ruff format --check briefgen tests

@@ -328,10 +328,13 @@ def _full(
     records: dict[str, ArticleRecord] = {}
     todo = []
     prints: dict[str, str] = {}
-    if state is not None and writer is not None:  # a rebuild: render only pages that change
+    # A page whose file is gone since the last build may be the target of a link on any page, and
+    # links are checked only on pages rendered: then render them all.
+    nothing_removed = previous.keys() <= existing | {MARKER}
+    if state is not None and writer is not None and nothing_removed:  # render only pages that change
         prints = {spec.output: fingerprints.page(spec) for spec in specs}
         for position, spec in enumerate(specs):
-            if _still_valid(spec, prints, state, previous, out, existing, records):
+            if _still_valid(spec, prints, state, previous, out, records):
                 writer.keep(spec.output)
             else:
                 todo.append(position)
@@ -468,20 +471,16 @@ def _digest(value: object) -> bytes:
 def _still_valid(
     spec: PageSpec,
     prints: dict[str, str],
-    state: BuildState | None,
+    state: BuildState,
     previous: dict[str, Entry],
     out: Path,
-    existing: set[str],
     records: dict[str, ArticleRecord],
 ) -> bool:
     """A page need not be rendered if it would show exactly what it showed last time.
 
-    That is: same fingerprint, its file untouched since, and no output removed since the last
-    build (a removed page could be the target of one of its links, checked only when rendered).
+    That is: the same fingerprint, and its file untouched since.
     """
-    if state is None or state.pages.get(spec.output) != prints[spec.output]:
-        return False
-    if not previous.keys() <= existing | {MARKER} or spec.output not in previous:
+    if state.pages.get(spec.output) != prints[spec.output] or spec.output not in previous:
         return False
     entry = previous[spec.output]
     if not unchanged(out, previous, spec.output, entry[0]):
