@@ -1,0 +1,58 @@
+"""Typography and link extraction: the small text passes every page goes through."""
+
+from __future__ import annotations
+
+import pytest
+
+from briefgen.links import LinkChecker, internal_links
+from briefgen.markdown import markdown_to_html
+
+
+@pytest.mark.parametrize(
+    ("source", "lang", "expected"),
+    [
+        ('He said "no" -- twice...', "en", "He said \u201cno\u201d \u2013 twice\u2026"),
+        ("It's the ministers' view", "en", "It\u2019s the ministers\u2019 view"),
+        (
+            'Il a dit "non" : c\'est clair !',
+            "fr",
+            "Il a dit «&nbsp;non&nbsp;»&nbsp;: c\u2019est clair\u202f!",
+        ),
+        ("« Franc et constructif »", "fr", "«&nbsp;Franc et constructif&nbsp;»"),
+        ('Er sagte "nein"', "de", "Er sagte \u201enein\u201c"),
+    ],
+)
+def test_quotes_dashes_and_spacing_follow_the_language(source: str, lang: str, expected: str) -> None:
+    assert markdown_to_html(source, lang) == f"<p>{expected}</p>"
+
+
+def test_code_and_attributes_are_left_alone() -> None:
+    html = markdown_to_html('Run `print("x")` and see [the "docs"](https://example.org/a--b).', "en")
+    assert '<code>print("x")</code>' in html
+    assert 'href="https://example.org/a--b"' in html
+    assert "\u201cdocs\u201d" in html
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<a href="../../people/x/">x</a> <img src="../../static/a.png"> it\'s',
+        "<a href='../../people/x/'>x</a> <img src='../../static/a.png'>",
+        '<A HREF="../../people/x/">x</A> <IMG SRC="../../static/a.png">',
+    ],
+)
+def test_links_are_found_however_the_attributes_are_written(html: str) -> None:
+    assert internal_links(html) == {"../../people/x/", "../../static/a.png"}
+
+
+def test_external_mail_fragment_and_data_links_are_not_checked() -> None:
+    html = '<a href="https://x.org/">a</a><a href="mailto:a@b.c">m</a><a href="#top">t</a><img src="data:,x">'
+    assert internal_links(html) == set()
+
+
+def test_dead_links_are_reported_and_live_ones_are_not() -> None:
+    checker = LinkChecker({"index.html", "people/x/index.html", "static/a.png"})
+    page = "articles/a/index.html"
+    html = '<a href="../../people/x/">x</a><a href="../../people/y/">y</a><img src="../../static/a.png">'
+    assert checker.dead(page, html) == ["../../people/y/"]
+    assert checker.dead(page, '<a href="../../../escape/">e</a>') == ["../../../escape/"]
