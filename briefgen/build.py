@@ -108,7 +108,7 @@ def build(
     inputs = inputs_of(config)
     state = cache.state() if cache is not None else None
     result = None
-    if cache is not None and state is not None:
+    if cache is not None and state is not None and not (render_pdfs and state.digests_pending):
         result = _quick(config, cache, state, inputs, started, scanned_ns)
         if result is not None and render_pdfs and result.changed:
             # pages are written; the edited articles' digests need the whole index: build again
@@ -201,7 +201,9 @@ def _splice_bodies(
     bodies = cache.bodies()
     bodies.put_many(fresh)
     bodies.close()
-    state = replace(state, inputs=settle(inputs, scanned_ns), articles=records)
+    # the edited articles' digests are now out of date: a build that renders PDFs must look again
+    pending = state.digests_pending or config.digest.enabled
+    state = replace(state, inputs=settle(inputs, scanned_ns), articles=records, digests_pending=pending)
     cache.save(state, None)
     return _result(state, tuple(writer.changed), (), started, rendered=len(pages))
 
@@ -398,6 +400,7 @@ def _full(
         articles=records,
         pages=prints,
         digests=pdf_prints,
+        digests_pending=bool(pdf_days) and not render_pdfs,
         files=len(existing),
         warnings=content.warnings + tuple(notes),
     )

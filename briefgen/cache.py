@@ -23,7 +23,7 @@ from .content import ParsedArticle
 from .errors import Problem
 from .model import fast_pickle
 
-CACHE_FORMAT = 4  # raise whenever what the cache holds changes shape
+CACHE_FORMAT = 5  # raise whenever what the cache holds changes shape
 CACHE_DIR = ".briefgen"
 STATE_FILE = "build-state.pickle"
 PARSED_FILE = "parsed.pickle"
@@ -54,6 +54,7 @@ class BuildState:
     articles: dict[str, ArticleRecord] = field(default_factory=dict)
     pages: dict[str, str] = field(default_factory=dict)  # output path -> page fingerprint
     digests: dict[str, str] = field(default_factory=dict)  # PDF output path -> its fingerprint
+    digests_pending: bool = False  # the last build skipped PDF digests (the preview's first pass)
     files: int = 0
     warnings: tuple[Problem, ...] = ()
 

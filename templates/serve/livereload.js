@@ -24,6 +24,9 @@
   function reload() {
     try {
       sessionStorage.setItem(scrollKey, JSON.stringify([window.scrollX, window.scrollY]));
+      // Put the reader back ourselves, the same way in every browser, rather than rely on each
+      // browser's own guess (made before the changed page has its final height).
+      history.scrollRestoration = "manual";
     } catch (_) {
       // storage disabled: reload anyway, at the top
     }
@@ -38,11 +41,20 @@
     } catch (_) {
       return;
     }
+    history.scrollRestoration = "auto";
     if (!saved) return;
     const [x, y] = JSON.parse(saved);
-    const go = () => window.scrollTo(x, y);
-    if (document.readyState === "complete") go();
-    else window.addEventListener("load", go, { once: true });
+    window.scrollTo(x, y); // the text is laid out already: this script is deferred
+    if (document.readyState === "complete") return;
+    const landed = [window.scrollX, window.scrollY];
+    window.addEventListener(
+      "load",
+      () => {
+        // images may have made the page taller; go again unless the reader has scrolled since
+        if (window.scrollX === landed[0] && window.scrollY === landed[1]) window.scrollTo(x, y);
+      },
+      { once: true }
+    );
   }
 
   // Assets this page loads itself (images, scripts, fonts via <link>), not pages it links to.

@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""Live preview latency: from saving an article to the open page showing the change, in a real browser.
+
+    .venv/bin/python bench/serve_bench.py [--saves 20] [--articles 10000] [--skip-large] [--json FILE]
+
+For the sample site (content/ of this repository) and for a synthetic corpus made by
+/work/shared/bench/gen_corpus.py, the script copies the content into a temporary project, runs the
+preview exactly as `briefgen serve` does (real watcher, real build, real server), opens an article
+in headless Chromium (/usr/bin/chromium) and saves the article `--saves` times the way editors do
+(temporary file renamed over the original). Each measurement runs from just before the rename to the
+moment the new sentence is on the page, and the median is reported. Targets: under 0.3 s on the
+sample site, under 1 s on 10,000 articles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+from briefgen.config import load_config
+from briefgen.serve import Preview, SiteBuilder
+from briefgen.watch import project_sources
+
+REPO = Path(__file__).resolve().parent.parent
+GEN_CORPUS = Path("/work/shared/bench/gen_corpus.py")
+CHROMIUM = "/usr/bin/chromium"
+BUILT = re.compile(r"built .* in ([0-9.]+) s")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass
+class Result:
+    site: str
+    articles: int
+    first_build_s: float
+    saves: int
+    median_s: float
+    p90_s: float
+    min_s: float
+    max_s: float
+    rebuilds: int
+    build_median_s: float  # of the rebuilds alone, as the server logs them
+
+
+def save(path: Path, text: str) -> None:
+    temp = path.with_name(f".{path.name}.bench.tmp")
+    temp.write_text(text, "utf-8")
+    os.replace(temp, path)
+
+
+def pick_article(content: Path) -> Path:
+    """An article from the middle of the corpus, so its page has neighbours and related articles."""
+    articles = sorted(p for p in content.glob("*.md"))
+    return articles[len(articles) // 2]
+
+
+def reloaded_with(page: Page, text: str, timeout: float = 60.0) -> float:
+    """When the page finished loading a version that shows `text` (perf_counter time).
+
+    The browser reports its `load` event at once, where polling the page for the text (Playwright's
+    locator waits) would add up to half a second after a navigation.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        page.wait_for_event("load", timeout=(deadline - time.monotonic()) * 1000)
+        loaded = time.perf_counter()
+        if text in page.locator("article").inner_text():
+            return loaded
+    raise TimeoutError(f"the page did not show {text!r}")
+
+
+def measure(name: str, project: Path, saves: int, page: Page) -> Result:
+    config = load_config(project)
+    builder = SiteBuilder(project, lambda: load_config(project))
+    logged: list[str] = []
+    preview = Preview(builder, config.output_dir, sources=project_sources(config), port=0, log=logged.append)
+    started = time.perf_counter()
+    preview.start()  # the first (full) build
+    first_build = time.perf_counter() - started
+    try:
+        article = pick_article(config.content_dir)
+        original = article.read_text("utf-8")
+        slug = article.stem
+        page.goto(f"{preview.url}articles/{slug}/")
+        page.wait_for_function("document.readyState === 'complete'")
+        if page.locator("article").count() == 0:
+            raise SystemExit(f"{name}: no <article> on {page.url}; is the slug scheme different?")
+        builder.wait_background(600)  # the first background pass (PDF digests) is a one-off
+        rebuilds_before = preview.live.builds
+        logged.clear()
+        times = []
+        for n in range(saves):
+            marker = f"Benchmark sentence number {n} for {name}."
+            started = time.perf_counter()
+            save(article, f"{original.rstrip()}\n\n{marker}\n")
+            times.append(reloaded_with(page, marker) - started)
+            # An analyst reads before saving again: by then the background pass that follows each
+            # rebuild (after a 1 s pause) is done. A save during that pass would wait for it.
+            builder.wait_background(600)
+        builds = [float(m.group(1)) for line in logged if (m := BUILT.search(line))]
+        save(article, original)
+        times.sort()
+        return Result(
+            site=name,
+            articles=len(list(config.content_dir.glob("*.md"))),
+            first_build_s=round(first_build, 3),
+            saves=saves,
+            median_s=round(statistics.median(times), 3),
+            p90_s=round(times[int(0.9 * (len(times) - 1))], 3),
+            min_s=round(times[0], 3),
+            max_s=round(times[-1], 3),
+            rebuilds=preview.live.builds - rebuilds_before,
+            build_median_s=round(statistics.median(builds), 3) if builds else float("nan"),
+        )
+    finally:
+        preview.stop()
+        builder.close()
+
+
+def sample_project(work: Path) -> Path:
+    project = work / "sample"
+    shutil.copytree(REPO / "content", project / "content")
+    shutil.copy(REPO / "briefgen.yaml", project / "briefgen.yaml")
+    return project
+
+
+def corpus_project(work: Path, articles: int) -> Path:
+    project = work / f"corpus-{articles}"
+    subprocess.run(
+        [sys.executable, str(GEN_CORPUS), str(project / "content"), str(articles)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    (project / "briefgen.yaml").write_text("title: Benchmark corpus\n", "utf-8")
+    return project
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--saves", type=int, default=20)
+    parser.add_argument("--articles", type=int, default=10_000, help="size of the synthetic corpus")
+    parser.add_argument("--skip-large", action="store_true", help="only the sample site")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory(prefix="briefgen-serve-bench-") as tmp, sync_playwright() as pw:
+        work = Path(tmp)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = browser.new_page()
+            results.append(measure("sample site", sample_project(work), args.saves, page))
+            print(json.dumps(asdict(results[-1])), flush=True)
+            if not args.skip_large:
+                project = corpus_project(work, args.articles)
+                results.append(measure(f"{args.articles:,} articles", project, args.saves, page))
+                print(json.dumps(asdict(results[-1])), flush=True)
+        finally:
+            browser.close()
+    print()
+    print("save -> page shows the change, in seconds")
+    print(f"{'site':<18} {'first build':>11} {'median':>7} {'p90':>7} {'min':>7} {'max':>7} {'rebuild':>8}")
+    for r in results:
+        print(
+            f"{r.site:<18} {r.first_build_s:>11.2f} {r.median_s:>7.3f} {r.p90_s:>7.3f} "
+            f"{r.min_s:>7.3f} {r.max_s:>7.3f} {r.build_median_s:>8.3f}"
+        )
+    print("(rebuild: median time of the rebuild alone; the rest is the watcher, the 50 ms quiet")
+    print(" period, the event to the page, its reload and the browser drawing it)")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps([asdict(r) for r in results], indent=2), "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,769 @@
+"""Live preview: serve the output folder, rebuild on every save, and push reloads (or errors) to pages.
+
+The server is handed a builder (`Builder`: changed source paths -> `Outcome`) and never knows how
+to build, so it runs just as well on a fake builder in tests. `SiteBuilder` is the real one: it
+rereads briefgen.yaml and calls `build()`; the output folder is written only by that build, and the
+reload script is added to pages as they are served, never to the files on disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import errno
+import functools
+import html
+import ipaddress
+import json
+import mimetypes
+import os
+import queue
+import secrets
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import FrameType
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from .build import BuildResult, build
+from .config import SiteConfig, load_config
+from .errors import BriefgenError, Problem, Problems
+from .render import shipped_templates
+from .watch import Sources, Watcher, project_sources
+from .writer import check_output_dir
+
+RESERVED = "/__briefgen__/"
+SCRIPT_URL = RESERVED + "livereload.js"
+EVENTS_URL = RESERVED + "events"
+KEEPALIVE_SECONDS = 15.0  # a comment line on idle event streams, so dead connections are noticed
+RETRY_MS = 500  # how soon a page reconnects after losing the server (a restart, say)
+WAIT_FOR_BUILD_SECONDS = 120.0
+
+Log = Callable[[str], None]
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Building
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one rebuild did, as the browser needs it: output paths written and removed, or errors."""
+
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()  # `path:line: message`, one per problem; empty when the build worked
+    warnings: tuple[str, ...] = ()
+    summary: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+Builder = Callable[[frozenset[Path]], Outcome]
+AfterHtml = Callable[[SiteConfig, BuildResult], BuildResult | None]
+
+
+def describe(error: BriefgenError, root: Path) -> tuple[str, ...]:
+    """Each problem as `path:line: message`, paths relative to the project folder when inside it."""
+    problems: tuple[BriefgenError, ...] = error.problems if isinstance(error, Problems) else (error,)
+    prefix = str(root) + os.sep
+    return tuple(
+        (p.format() if isinstance(p, Problem) else str(p)).replace(prefix, "") for p in problems
+    ) or (str(error),)
+
+
+def build_digests(config: SiteConfig, html: BuildResult) -> BuildResult | None:
+    """The slow second pass: the same build with PDF digests, which the HTML pass skipped."""
+    return build(config) if config.digest.enabled else None
+
+
+class Background:
+    """One worker thread running the latest job once no newer one came for `delay` seconds.
+
+    A job not started yet is replaced by a newer one, so a burst of saves makes one PDF pass.
+    """
+
+    def __init__(self, log: Log = _stderr) -> None:
+        self._log = log
+        self._cond = threading.Condition()
+        self._job: Callable[[], None] | None = None
+        self._due = 0.0
+        self._stopping = False
+        self._busy = False
+        self._thread = threading.Thread(target=self._run, name="briefgen-background", daemon=True)
+        self._thread.start()
+
+    def submit(self, job: Callable[[], None], delay: float = 0.0) -> None:
+        with self._cond:
+            self._job = job
+            self._due = time.monotonic() + delay
+            self._cond.notify_all()
+
+    def _next(self) -> Callable[[], None] | None:
+        with self._cond:
+            while not self._stopping:
+                wait = self._due - time.monotonic()
+                if self._job is not None and wait <= 0:
+                    job, self._job = self._job, None
+                    self._busy = True
+                    return job
+                self._cond.wait(wait if self._job is not None else None)
+            return None
+
+    def _run(self) -> None:
+        while (job := self._next()) is not None:
+            try:
+                job()
+            except BriefgenError as error:
+                self._log(f"briefgen: {error}")
+            except Exception:
+                self._log("briefgen: a background job failed:\n" + traceback.format_exc())
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+
+    @property
+    def busy(self) -> bool:
+        with self._cond:
+            return self._busy
+
+    def wait_idle(self, timeout: float | None) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: self._job is None and not self._busy, timeout)
+
+    def stop(self, timeout: float | None = None) -> bool:
+        """Drop the waiting job and let the running one finish; False if it still runs after `timeout`."""
+        with self._cond:
+            self._stopping = True
+            self._job = None
+            self._cond.notify_all()
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+
+class SiteBuilder:
+    """The real builder: reread briefgen.yaml and build the pages; then, in the background, the rest.
+
+    The pages are built without PDF digests (`build(config, digests=False)`), so the browser hears
+    about them at once. `after_html(config, result)` then runs on a background thread once the
+    saves have paused for `after_html_delay` seconds; by default it is `build_digests`. Both passes
+    hold one lock, since both write the output folder and the cache: a save made while a PDF pass
+    runs is built when that pass ends.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        load: Callable[[], SiteConfig],
+        *,
+        after_html: AfterHtml | None = build_digests,
+        after_html_delay: float = 1.0,
+        log: Log = _stderr,
+    ) -> None:
+        self._root = root
+        self._load = load
+        self._after_html = after_html
+        self._delay = after_html_delay
+        self._log = log
+        self._lock = threading.Lock()
+        self._background = Background(log) if after_html is not None else None
+
+    def __call__(self, sources: frozenset[Path]) -> Outcome:
+        """Build the pages; `sources` (what changed) is unused: build()'s own cache finds the changes."""
+        with self._lock:
+            try:
+                config = self._load()
+                result = build(config, digests=False if self._after_html is not None else None)
+            except BriefgenError as error:
+                return Outcome(errors=describe(error, self._root))
+        if self._background is not None:
+            self._background.submit(lambda: self._after(config, result), self._delay)
+        return Outcome(
+            changed=result.changed,
+            removed=result.removed,
+            warnings=tuple(line for w in result.warnings for line in describe(w, config.root)),
+            summary=result.summary(),
+        )
+
+    def _after(self, config: SiteConfig, result: BuildResult) -> None:
+        if self._after_html is None:
+            return
+        with self._lock:
+            later = self._after_html(config, result)
+        if later is not None and (later.changed or later.removed):
+            pdfs = [p for p in later.changed if p.endswith(".pdf")]
+            self._log(
+                f"{time.strftime('%H:%M:%S')} background: {len(pdfs)} PDF digest"
+                f"{'' if len(pdfs) == 1 else 's'} updated in {later.seconds:.2f} s"
+            )
+
+    @property
+    def background_busy(self) -> bool:
+        return self._background is not None and self._background.busy
+
+    def wait_background(self, timeout: float | None = 60.0) -> bool:
+        return self._background.wait_idle(timeout) if self._background is not None else True
+
+    def close(self, timeout: float | None = None) -> bool:
+        """Stop the background work; False if a pass still runs after `timeout` seconds."""
+        return self._background.stop(timeout) if self._background is not None else True
+
+
+# --------------------------------------------------------------------------------------------
+# Rebuild state and the event stream
+
+
+def _event(name: str, payload: dict[str, Any]) -> bytes:
+    return f"event: {name}\ndata: {json.dumps(payload)}\n\n".encode()
+
+
+@dataclass
+class _State:
+    building: bool = False
+    generation: int = 0  # counts good builds that changed the output
+    builds: int = 0
+    errors: tuple[str, ...] = ()
+    clients: set[queue.SimpleQueue[bytes | None]] = field(default_factory=set)
+
+
+class LiveReload:
+    """Runs one rebuild at a time, makes requests wait for it, and tells every open page the outcome."""
+
+    def __init__(self, builder: Builder, *, log: Log = _stderr) -> None:
+        self._builder = builder
+        self._log = log
+        self._one_build = threading.Lock()
+        self._cond = threading.Condition()
+        self._state = _State()
+        self._closed = False
+        self._warnings: tuple[str, ...] = ()
+        self.server_id = secrets.token_hex(8)  # a restarted server has a new one: pages then reload
+
+    @property
+    def generation(self) -> int:
+        with self._cond:
+            return self._state.generation
+
+    @property
+    def builds(self) -> int:
+        with self._cond:
+            return self._state.builds
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        with self._cond:
+            return self._state.errors
+
+    def rebuild(self, sources: frozenset[Path] = frozenset()) -> Outcome:
+        with self._one_build:
+            with self._cond:
+                self._state.building = True
+            started = time.perf_counter()
+            try:
+                outcome = self._builder(sources)
+            except Exception as error:  # a bug, not a user's mistake: keep serving, show it
+                self._log(traceback.format_exc())
+                outcome = Outcome(errors=(f"internal error while building: {error!r}",))
+            except BaseException:  # Ctrl-C during the first build
+                with self._cond:
+                    self._state.building = False
+                    self._cond.notify_all()
+                raise
+            self._publish(outcome)
+            self._report(outcome, time.perf_counter() - started)
+            return outcome
+
+    def _publish(self, outcome: Outcome) -> None:
+        """Record the outcome, release waiting requests and tell every open page, in one step.
+
+        One step, so a request released here is served with the generation of the files it gets.
+        """
+        with self._cond:
+            state = self._state
+            state.building = False
+            state.builds += 1
+            if outcome.ok:
+                if outcome.changed or outcome.removed:
+                    state.generation += 1
+                state.errors = ()
+                message = _event(
+                    "built",
+                    {
+                        "generation": state.generation,
+                        "changed": list(outcome.changed),
+                        "removed": list(outcome.removed),
+                    },
+                )
+            else:
+                state.errors = outcome.errors
+                message = _event("failed", {"errors": list(outcome.errors)})
+            for client in state.clients:
+                client.put(message)
+            self._cond.notify_all()
+
+    def _report(self, outcome: Outcome, seconds: float) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        if not outcome.ok:
+            self._log(f"{stamp} build failed; still serving the last good build:")
+            for line in outcome.errors:
+                self._log(f"  {line}")
+            return
+        self._log(f"{stamp} {outcome.summary or f'rebuilt in {seconds:.2f} s'}")
+        if outcome.warnings != self._warnings:  # repeat warnings only when they change
+            for line in outcome.warnings:
+                self._log(f"warning: {line}")
+        self._warnings = outcome.warnings
+
+    def wait_for_build(self, timeout: float = WAIT_FOR_BUILD_SECONDS) -> int:
+        """Block while a rebuild runs, so no request sees a half-written site; the generation after it."""
+        with self._cond:
+            self._cond.wait_for(lambda: not self._state.building, timeout)
+            return self._state.generation
+
+    @contextlib.contextmanager
+    def subscribe(self) -> Iterator[queue.SimpleQueue[bytes | None]]:
+        """A queue of event-stream messages for one page, starting with the current state."""
+        messages: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        with self._cond:
+            hello = {
+                "server": self.server_id,
+                "generation": self._state.generation,
+                "errors": list(self._state.errors),
+            }
+            messages.put(f"retry: {RETRY_MS}\n".encode() + _event("hello", hello))
+            if self._closed:
+                messages.put(None)
+            self._state.clients.add(messages)
+        try:
+            yield messages
+        finally:
+            with self._cond:
+                self._state.clients.discard(messages)
+                self._cond.notify_all()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """End every event stream and wait until their handlers have let go."""
+        with self._cond:
+            self._closed = True
+            for client in self._state.clients:
+                client.put(None)
+            self._cond.wait_for(lambda: not self._state.clients, timeout)
+
+
+# --------------------------------------------------------------------------------------------
+# HTTP
+
+
+_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
+    ".svg": "image/svg+xml; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".ico": "image/x-icon",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+}
+
+
+def content_type(path: Path) -> str:
+    known = _TYPES.get(path.suffix.lower())
+    if known:
+        return known
+    guessed, _ = mimetypes.guess_type(path.name, strict=False)
+    if guessed is None:
+        return "application/octet-stream"
+    return f"{guessed}; charset=utf-8" if guessed.startswith("text/") else guessed
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """Where a URL path leads inside the output folder."""
+
+    relative: str  # the output path it names (`articles/x/index.html`), for the reload script
+    file: Path | None = None  # the file to send; None: not found
+    redirect: str | None = None  # a folder asked for without its trailing slash
+
+
+def locate(root: Path, url_path: str) -> Located:
+    """Map a URL path to a file inside `root`, refusing anything that could lead outside it.
+
+    The path is percent-decoded exactly once (`%252e` stays `%2e`, a literal name); NUL bytes,
+    backslashes, `.` and `..` segments and hidden names are refused; and the resolved file (after
+    following symlinks) must still be inside the resolved output folder. Folders serve index.html
+    and are never listed.
+    """
+    try:
+        decoded = unquote(url_path, errors="strict")
+    except UnicodeDecodeError:
+        return Located("")
+    parts = [part for part in decoded.split("/") if part]
+    folder = not parts or decoded.endswith("/")
+    relative = "/".join([*parts, "index.html"] if folder else parts)
+    if "\x00" in decoded or "\\" in decoded or any(part.startswith(".") for part in parts):
+        return Located(relative)
+    base = root.resolve()
+    candidate = base.joinpath(*parts)
+    try:
+        if candidate.is_dir():
+            if not folder:
+                return Located(relative, redirect=url_path + "/")
+            candidate = candidate / "index.html"
+        resolved = candidate.resolve()
+        if not resolved.is_relative_to(base) or not resolved.is_file():
+            return Located(relative)
+    except (OSError, ValueError):  # a name too long, a loop of symlinks
+        return Located(relative)
+    return Located(relative, file=resolved)
+
+
+@functools.cache
+def reload_script() -> bytes:
+    return (shipped_templates() / "serve" / "livereload.js").read_bytes()
+
+
+_FALLBACK_404 = (
+    '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Not found</title></head>\n'
+    '<body style="font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem">\n'
+    "<h1>Not found</h1>\n<p>There is no page at <code>{path}</code> in this preview.</p>\n"
+    '<p><a href="/">Go to the home page</a></p>\n</body></html>\n'
+)
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """Serves one output folder plus the reserved /__briefgen__/ URLs; one thread per connection."""
+
+    # Handlers are daemons: an idle keep-alive connection a browser opens as the server stops must
+    # not keep the process alive for its 30 s timeout. stop() still ends every connection it knows.
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], root: Path, live: LiveReload) -> None:
+        self.root = root
+        self.live = live
+        self._sockets: set[socket.socket] = set()
+        self._sockets_lock = threading.Lock()
+        self._handlers: list[threading.Thread] = []
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, PreviewHandler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        host = str(host)
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{port}/"
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._sockets_lock:
+            self._sockets.add(request)
+        thread = threading.Thread(target=self.process_request_thread, args=(request, client_address))
+        thread.daemon = True
+        self._handlers = [t for t in self._handlers if t.is_alive()] + [thread]
+        thread.start()
+
+    def join_handlers(self, timeout: float = 5.0) -> None:
+        """Wait for the handlers woken by drop_connections() to finish."""
+        deadline = time.monotonic() + timeout
+        for thread in list(self._handlers):
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._sockets_lock:
+            self._sockets.discard(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that leaves mid-answer (a reload, a closed tab) is normal; anything else is a bug."""
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
+
+    def drop_connections(self) -> None:
+        """Wake handlers blocked reading an idle keep-alive connection, so they can finish."""
+        with self._sockets_lock:
+            for sock in list(self._sockets):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    server: PreviewServer
+    protocol_version = "HTTP/1.1"  # keep-alive: a reload fetches the page and its CSS on one connection
+    server_version = "briefgen-preview"
+    timeout = 30  # an idle keep-alive connection is closed after this many seconds
+
+    def do_GET(self) -> None:
+        self._respond(head=False)
+
+    def do_HEAD(self) -> None:
+        self._respond(head=True)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the terminal is for build results and problems, not for every request."""
+
+    def _respond(self, *, head: bool) -> None:
+        path = urlsplit(self.path).path
+        if path.startswith(RESERVED):
+            if path == EVENTS_URL and not head:
+                self._events()
+            elif path == SCRIPT_URL:
+                self._send(HTTPStatus.OK, "text/javascript; charset=utf-8", reload_script(), head=head)
+            else:
+                self._not_found(path, Located(""), self.server.live.generation, head=head)
+            return
+        generation = self.server.live.wait_for_build()  # read before the files: see the script's hello
+        found = locate(self.server.root, path)
+        if found.redirect is not None:
+            query = urlsplit(self.path).query
+            self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+            self.send_header("Location", found.redirect + (f"?{query}" if query else ""))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if found.file is None:
+            self._not_found(path, found, generation, head=head)
+            return
+        try:
+            data = found.file.read_bytes()
+        except OSError:
+            self._not_found(path, found, generation, head=head)
+            return
+        kind = content_type(found.file)
+        if kind.startswith("text/html"):
+            data = self._with_script(data, [found.relative], generation)
+        self._send(HTTPStatus.OK, kind, data, head=head)
+
+    def _not_found(self, path: str, found: Located, generation: int, *, head: bool) -> None:
+        """The site's own 404 page when it has one; it reloads once the missing page is built."""
+        page = locate(self.server.root, "/404.html").file
+        try:
+            data = page.read_bytes() if page is not None else b""
+        except OSError:
+            data = b""
+        if not data:
+            data = _FALLBACK_404.format(path=html.escape(path)).encode()
+        watched = [found.relative] if found.relative else []
+        if found.relative and not found.relative.endswith(".html"):
+            watched.append(f"{found.relative}/index.html")  # `/people` may be built as a folder
+        watched.append("404.html")
+        self._send(
+            HTTPStatus.NOT_FOUND,
+            "text/html; charset=utf-8",
+            self._with_script(data, watched, generation),
+            head=head,
+        )
+
+    def _with_script(self, page: bytes, paths: list[str], generation: int) -> bytes:
+        """Add the reload script, telling it which output files this page shows and how fresh they are.
+
+        `generation` is read before the files, so a build finishing meanwhile is seen as missed
+        (the page then reloads once) rather than as already shown.
+        """
+        tag = (
+            f'<script src="{SCRIPT_URL}" data-paths="{html.escape(" ".join(paths))}" '
+            f'data-server="{self.server.live.server_id}" data-generation="{generation}" defer></script>\n'
+        ).encode()
+        at = page.lower().rfind(b"</body>")
+        return page + tag if at < 0 else page[:at] + tag + page[at:]
+
+    def _send(self, status: HTTPStatus, kind: str, data: bytes, *, head: bool) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")  # a preview is always the latest build
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        if not head:
+            self.wfile.write(data)
+
+    def _events(self) -> None:
+        self.close_connection = True
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        with contextlib.suppress(OSError), self.server.live.subscribe() as messages:
+            while True:
+                try:
+                    message = messages.get(timeout=KEEPALIVE_SECONDS)
+                except queue.Empty:
+                    message = b": keep-alive\n\n"
+                if message is None:
+                    return
+                self.wfile.write(message)
+                self.wfile.flush()
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def bind(host: str, port: int, root: Path, live: LiveReload) -> PreviewServer:
+    """Open the listening socket, turning the usual failures into one clear sentence."""
+    try:
+        return PreviewServer((host, port), root, live)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise BriefgenError(
+                f"port {port} on {host} is already in use (another preview?); stop it, or choose "
+                "another port with --port N (--port 0 picks a free one)"
+            ) from None
+        if error.errno == errno.EACCES:
+            raise BriefgenError(f"not allowed to listen on port {port}; use a port above 1023") from None
+        raise BriefgenError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+
+
+# --------------------------------------------------------------------------------------------
+# The whole preview
+
+
+class Preview:
+    """The server, the watcher and the rebuild state together; `start()` builds once, then serves."""
+
+    def __init__(
+        self,
+        builder: Builder,
+        output: Path,
+        *,
+        sources: Sources | None = None,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        quiet: float = 0.05,
+        log: Log = _stderr,
+    ) -> None:
+        self.live = LiveReload(builder, log=log)
+        self.server = bind(host, port, output, self.live)
+        self.watcher = Watcher(sources, self.live.rebuild, quiet=quiet) if sources is not None else None
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, args=(0.05,), name="briefgen-http", daemon=True
+        )  # serve_forever checks for shutdown() every 0.05 s
+        self._started = False
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def start(self, *, build: bool = True) -> None:
+        """Watch first (a save during the first build is not lost), build, then answer requests."""
+        self._started = True
+        if self.watcher is not None:
+            self.watcher.start()
+        if build:
+            self.live.rebuild()
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop watching and rebuilding, end every connection and close the socket."""
+        if self.watcher is not None and self._started:
+            self.watcher.stop()
+        self.live.close()
+        if self._thread.is_alive():
+            self.server.shutdown()
+            self._thread.join()
+        self.server.drop_connections()
+        self.server.server_close()
+        self.server.join_handlers()
+
+    def __enter__(self) -> Preview:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class _Stop(Exception):
+    """Raised by the SIGINT/SIGTERM handler to leave the wait in cmd_serve."""
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stop(signum)
+
+
+def cmd_serve(config: SiteConfig, args: argparse.Namespace) -> int:
+    """`briefgen serve`: build, serve on loopback, rebuild and reload on each save; 0 on Ctrl-C/SIGTERM."""
+    host: str = getattr(args, "host", "127.0.0.1")
+    port: int = getattr(args, "port", 8000)
+    output = config.output_dir
+    check_output_dir(output, config.root, config.content_dir)  # never serve (or clean) the project itself
+    overrides = {
+        # --content and --out were resolved once; the output folder being served cannot move
+        "content": config.content_dir if getattr(args, "content", None) else None,
+        "output": output,
+        "strict": getattr(args, "strict", None),
+        "drafts": getattr(args, "drafts", None),
+    }
+    builder = SiteBuilder(config.root, lambda: load_config(config.root, **overrides))
+    if not is_loopback(host):
+        _stderr(
+            f"warning: listening on {host or 'every address'}: anyone who can reach this machine can "
+            "read the preview, drafts included"
+        )
+    preview = Preview(builder, output, sources=project_sources(config), host=host, port=port)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = (
+        {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        if in_main_thread
+        else {}
+    )
+    try:
+        preview.start()
+        print(f"serving {output} at {preview.url} (Ctrl-C to stop)", flush=True)
+        while True:
+            time.sleep(3600)
+    except (_Stop, KeyboardInterrupt):
+        pass
+    finally:
+        for sig, handler in previous.items():  # a second Ctrl-C while stopping quits at once
+            signal.signal(sig, handler)
+        preview.stop()
+        if not builder.close(timeout=0.2):
+            _stderr("finishing the PDF digests being made (Ctrl-C again to stop at once)")
+            builder.close()
+    print("stopped", flush=True)
+    return 0
+
+
+__all__ = [
+    "Builder",
+    "LiveReload",
+    "Outcome",
+    "Preview",
+    "SiteBuilder",
+    "cmd_serve",
+    "describe",
+    "locate",
+]
