@@ -426,7 +426,7 @@ def _load_people(people_dir: Path, root: Path, problems: list[Problem]) -> list[
     if not people_dir.is_dir():
         return []
     people: dict[str, Person] = {}
-    for path in sorted(people_dir.glob("*.y*ml")):
+    for path in sorted(people_dir.rglob("*.y*ml")):
         if path.name.startswith(".") or path.suffix not in (".yaml", ".yml"):
             continue
         fields = Fields(path)

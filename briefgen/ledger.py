@@ -13,12 +13,12 @@ import contextlib
 import datetime as dt
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .errors import Problem
+from .writer import write_atomically
 
 STATE_DIR = ".briefgen"
 LEDGER_FILE = "mail-ledger.json"
@@ -84,38 +84,8 @@ class Ledger:
     def record(self, entry: Entry) -> None:
         self.entries = (*self.entries, entry)
         data = {"format": FORMAT, "sent": [asdict(e) for e in self.entries]}
-        write_atomically(self.path, (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode())
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so that readers (and crashes) see the old bytes or the new ones."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _sync_directory(path.parent)
-
-
-def _sync_directory(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+        text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+        write_atomically(self.path, text.encode(), durable=True)
 
 
 @contextlib.contextmanager
@@ -144,4 +114,4 @@ def locked(root: Path) -> Iterator[None]:
         os.close(descriptor)
 
 
-__all__ = ["Entry", "Ledger", "LedgerError", "ledger_path", "locked", "write_atomically"]
+__all__ = ["Entry", "Ledger", "LedgerError", "ledger_path", "locked"]

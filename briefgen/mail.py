@@ -378,12 +378,9 @@ def _digest_pdf(config: SiteConfig, index: SiteIndex, day: dt.date) -> bytes:
     path = config.output_dir / urls.digest_url(day)
     if path.is_file():
         return path.read_bytes()
-    from .pdf import _claim_output, render_digest, write_atomic  # PDF tools load only when needed
+    from .pdf import write_digest  # PDF tools load only when needed
 
-    pdf: bytes = render_digest(config, index, day)
-    _claim_output(config)
-    write_atomic(path, pdf)
-    return pdf
+    return write_digest(config, index, day)[1]
 
 
 def _dry_run(

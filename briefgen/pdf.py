@@ -16,14 +16,12 @@ import functools
 import hashlib
 import html
 import importlib.metadata
-import json
 import mimetypes
 import multiprocessing
 import os
 import posixpath
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -53,7 +51,8 @@ from .i18n import STRINGS, Translator, ui_language
 from .index import TAXONOMIES, SiteIndex
 from .markdown import render_markdown
 from .model import Article
-from .render import make_environment, template_dirs
+from .pages import PageSpec
+from .render import make_environment, render, template_dirs
 
 TEMPLATE = "digest/digest.html"
 STYLESHEET = "digest/digest.css"
@@ -455,16 +454,8 @@ def _bodies(config: SiteConfig, digest: Digest) -> tuple[dict[str, Markup], Reso
 def _html(config: SiteConfig, index: SiteIndex, digest: Digest) -> tuple[str, Resources]:
     env = _environment(config, index)
     bodies, resources = _bodies(config, digest)
-    try:
-        template = env.get_template(TEMPLATE)
-        text = template.render(page_url=urls.digest_url(digest.day), digest=digest, bodies=bodies)
-    except jinja2.TemplateSyntaxError as error:
-        where = f"{error.filename or error.name}:{error.lineno}"
-        raise BuildError(f"{where}: template syntax error: {error.message}") from None
-    except jinja2.TemplateNotFound as error:
-        raise BuildError(f"template not found: {error.name} (needed by the PDF digest)") from None
-    except (jinja2.UndefinedError, TypeError, AttributeError, KeyError, ValueError) as error:
-        raise BuildError(f"error rendering {TEMPLATE} for {digest.day}: {error}") from None
+    spec = PageSpec(TEMPLATE, urls.digest_url(digest.day), {"digest": digest, "bodies": bodies})
+    text = render(env, spec)  # template mistakes become BuildErrors naming the template and line
     return text, resources
 
 
@@ -669,32 +660,15 @@ def _weasyprint_version() -> str:
 # --- `briefgen digest` ----------------------------------------------------------------------------
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `path` so that readers see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+def write_digest(config: SiteConfig, index: SiteIndex, day: dt.date) -> tuple[Path, bytes]:
+    """Render `day` and write it to OUT/digests/DAY.pdf (as `briefgen digest` and `mail` do)."""
+    from .writer import claim_output, write_atomically
 
-
-def _claim_output(config: SiteConfig) -> None:
-    """Refuse an unsafe output folder; mark a new one as briefgen's so `build` may use it later."""
-    from .writer import MARKER, check_output_dir
-
-    out = config.output_dir
-    check_output_dir(out, config.root, config.content_dir)
-    if not (out / MARKER).is_file():
-        out.mkdir(parents=True, exist_ok=True)
-        (out / MARKER).write_text(json.dumps({"generator": "briefgen", "files": {}}), "utf-8")
+    data = render_digest(config, index, day)
+    claim_output(config.output_dir, config.root, config.content_dir)
+    path = config.output_dir / urls.digest_url(day)
+    write_atomically(path, data)
+    return path, data
 
 
 def cmd_digest(config: SiteConfig, args: argparse.Namespace) -> int:
@@ -711,10 +685,7 @@ def cmd_digest(config: SiteConfig, args: argparse.Namespace) -> int:
         print_warning(problem)
     if day not in index.days:
         raise DigestError(f"no articles on {day.isoformat()}: there is no digest for that day")
-    data = render_digest(config, index, day)
-    _claim_output(config)
-    path = config.output_dir / urls.digest_url(day)
-    write_atomic(path, data)
+    path, _ = write_digest(config, index, day)
     print(path)
     return 0
 
@@ -733,5 +704,5 @@ __all__ = [
     "render_digest",
     "render_digests",
     "stylesheet_text",
-    "write_atomic",
+    "write_digest",
 ]

@@ -6,11 +6,13 @@ rewritten; files no longer produced are removed. Nothing outside the output fold
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import posixpath
 import shutil
+import tempfile
 from pathlib import Path
 
 from .errors import BuildError
@@ -41,6 +43,45 @@ def check_output_dir(out: Path, root: Path, content: Path) -> None:
                 f"refusing to write into {out}: it is not empty and was not made by briefgen "
                 f"(it holds {', '.join(sorted(leftovers)[:3])}); choose another --out or empty it"
             )
+
+
+def write_atomically(path: Path, data: bytes, *, durable: bool = False) -> None:
+    """Replace `path` so that readers (and crashes) see the old bytes or the new ones, never half.
+
+    With `durable`, the data and the rename reach the disk before this returns (the mail ledger).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            if durable:
+                file.flush()
+                os.fsync(file.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; give it the usual mode
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    if durable:
+        with contextlib.suppress(OSError):
+            folder = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
+
+
+def claim_output(out: Path, root: Path, content: Path) -> None:
+    """Before writing one file into the output folder outside a build (`briefgen digest`): refuse
+    an unsafe folder, and mark a new one as briefgen's so that `build` may use it later."""
+    check_output_dir(out, root, content)
+    if not (out / MARKER).is_file():
+        out.mkdir(parents=True, exist_ok=True)
+        (out / MARKER).write_text(json.dumps({"generator": "briefgen", "files": {}}), "utf-8")
 
 
 def digest(data: bytes) -> str:
