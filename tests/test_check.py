@@ -306,3 +306,15 @@ def test_check_writes_nothing(make_site, cli) -> None:
     result = cli(project, "check")
     assert (result.code, reported(result.err)) == (0, [])
     assert not (project.root / "site").exists()
+
+
+def test_people_files_may_sit_in_sub_folders(make_site, cli) -> None:
+    project = make_site(
+        {
+            "content/people/cn/wang-yi.yaml": "name: Wang Yi\naliases: [王毅]\n",
+            "content/z.md": article("Z", "2023-06-20", actors="[王毅]"),
+        }
+    )
+    result = cli(project, "build", "--strict")
+    assert result.code == 0, result.err
+    assert has_link(project.read("site/people/wang-yi/index.html"), "z", "Z")
