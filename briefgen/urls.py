@@ -11,7 +11,6 @@ HOME = ""
 TIMELINE = "timeline/"
 ARCHIVE = "archive/"
 PEOPLE = "people/"
-STATIC = "static/"
 NOT_FOUND = "404.html"
 
 
