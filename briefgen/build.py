@@ -383,7 +383,7 @@ def _full(
             for relative, path in statics.items():
                 writer.add(relative, path.read_bytes())
             pdf_prints = _write_digests(
-                config, index, fingerprints, inputs, state, writer, pdf_days, render_pdfs, notes.append
+                config, index, inputs, state, writer, pdf_days, render_pdfs, notes.append
             )
             if cache is not None:
                 cache.forget_state()
@@ -416,7 +416,6 @@ def _full(
 def _write_digests(
     config: SiteConfig,
     index: SiteIndex,
-    fingerprints: Fingerprints,
     inputs: Stats,
     state: BuildState | None,
     writer: Writer,
@@ -438,18 +437,10 @@ def _write_digests(
             if output in writer.previous:
                 writer.keep(output)
         return {output: previous[output] for output in pdf_days if output in previous}
-    theme = _digest(sorted((name, path.read_bytes()) for name, path in pdf.theme_files(config).items()))
     assets = _digest(sorted((p, s) for p, s in inputs.items() if not p.endswith((".md", ".yaml", ".yml"))))
-    days = list(reversed(index.days))  # chronological: the edition number is the position
-    prints: dict[str, str] = {}
-    for output, day in pdf_days.items():
-        h = hashlib.blake2b(digest_size=16)
-        h.update(theme + assets)
-        h.update(repr((day, days.index(day), config.digest, pdf._font_state())).encode())
-        for article in index.articles_of(index.days[day]):
-            h.update(fingerprints.value(article))
-            h.update(article.body.encode())  # its value: fields and the names of its people and terms
-        prints[output] = h.hexdigest()
+    prints = {
+        output: pdf.digest_fingerprint(config, index, day, assets=assets) for output, day in pdf_days.items()
+    }
     todo = []
     for output in pdf_days:
         entry = writer.previous.get(output)

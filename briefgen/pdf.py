@@ -611,12 +611,18 @@ def render_digests(
 # --- Fingerprint --------------------------------------------------------------------------------
 
 
-def digest_fingerprint(config: SiteConfig, index: SiteIndex, day: dt.date) -> str:
+def digest_fingerprint(
+    config: SiteConfig, index: SiteIndex, day: dt.date, *, assets: bytes | None = None
+) -> str:
     """A hash of everything the PDF of `day` shows; equal fingerprints mean the PDF is the same.
 
     It covers the day's articles (fields and bodies), the people and terms named, the edition,
     the digest templates and stylesheet, the local images the bodies use, the settings the PDF
     depends on, the interface strings, the fonts installed, and the briefgen and WeasyPrint versions.
+
+    Finding the images a body uses means rendering it for print; a build, which fingerprints
+    every day at once, passes `assets` instead: a digest of every file that is not an article or
+    a person, which changes whenever any image does.
     """
     digest = make_digest(index, day)
     h = hashlib.sha256()
@@ -641,6 +647,9 @@ def digest_fingerprint(config: SiteConfig, index: SiteIndex, day: dt.date) -> st
             add("event-place", index.term("places", place).name)
     for name, path in sorted(theme_files(config).items()):
         add(name, path.read_bytes())
+    if assets is not None:
+        add(assets)
+        return h.hexdigest()
     _, resources = _bodies(config, digest)
     for url in sorted(resources.by_url):
         if url.startswith("file:"):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import struct
+import zlib
 
 import pytest
 
@@ -50,3 +52,25 @@ def test_turning_digests_off_removes_them_and_their_links(make_site, cli):
     assert cli(project, "build").code == 0
     assert not (project.root / "site/digests").exists()
     assert "digest-link" not in project.read("site/index.html")
+
+
+def png(red: int) -> bytes:
+    """A 1x1 PNG of the given red level."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(bytes([0, red, 0, 0]))) + chunk(b"IEND", b""))  # fmt: skip
+
+
+def test_a_changed_image_makes_the_digest_again(make_site, cli):
+    talks = '---\ntitle: "Talks"\ndate: 2023-06-18\nactors: [Qin Gang]\n---\n\n![map](/static/map.png)\n'
+    project = make_site({**WITH_DIGESTS, "static/map.png": png(0), "content/2023-06-18-talks.md": talks})
+    assert cli(project, "build").code == 0
+    before = stamps(project)
+    (project.root / "static/map.png").write_bytes(png(255))
+    assert cli(project, "build").code == 0
+    after = stamps(project)
+    assert after["2023-06-18.pdf"] != before["2023-06-18.pdf"]
