@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""What Markdown costs per article, with briefgen's pipeline and with Python-Markdown's smarty.
+
+    .venv/bin/python bench/markdown_cost.py [--articles 300]
+
+Generates a corpus with ../shared/bench/gen_corpus.py into a temporary folder and renders each
+body several ways, printing milliseconds of CPU per article (best of three passes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import markdown
+
+from briefgen.frontmatter import split
+from briefgen.markdown import EXTENSIONS, markdown_to_html
+
+GEN_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "bench" / "gen_corpus.py"
+
+
+def per_article_ms(bodies: list[tuple[str, str]], render: Callable[[str, str], object]) -> float:
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        for body, lang in bodies:
+            render(body, lang)
+        best = min(best, time.process_time() - started)
+    return best / len(bodies) * 1000
+
+
+def plain(extensions: list[str]) -> Callable[[str, str], object]:
+    converter = markdown.Markdown(extensions=extensions)
+
+    def render(body: str, lang: str) -> object:
+        converter.reset()
+        return converter.convert(body)
+
+    return render
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=300)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run([sys.executable, str(GEN_CORPUS), folder, str(args.articles)], check=True)
+        bodies = []
+        for path in sorted(Path(folder).glob("*.md")):
+            document = split(path.read_text("utf-8"), path)
+            lang = document.meta.get("lang")
+            bodies.append((document.body, getattr(lang, "text", "en")))
+    rows = [
+        ("Python-Markdown, no extension", plain([])),
+        ("Python-Markdown, briefgen's extensions", plain(EXTENSIONS)),
+        ("Python-Markdown, briefgen's extensions + smarty", plain([*EXTENSIONS, "smarty"])),
+        ("briefgen: extensions + own typography + nh3", markdown_to_html),
+    ]
+    print(f"{len(bodies)} articles, CPU ms per article (best of 3)")
+    for label, render in rows:
+        print(f"{label:50} {per_article_ms(bodies, render):6.2f}")
+
+
+if __name__ == "__main__":
+    main()
