@@ -53,6 +53,7 @@ from .markdown import render_markdown
 from .model import Article
 from .pages import PageSpec
 from .render import make_environment, render, template_dirs
+from .typography import french_spacing, is_french
 
 TEMPLATE = "digest/digest.html"
 STYLESHEET = "digest/digest.css"
@@ -268,20 +269,6 @@ def _fetcher_class() -> type:
 
 
 # --- The digest's HTML ------------------------------------------------------------------------
-
-_NBSP, _NNBSP = "\u00a0", "\u202f"
-
-
-def french_spacing(text: str) -> str:
-    """French typography: no-break spaces inside « guillemets » and before : ; ! ?."""
-    text = re.sub(r"«[ \t\n\u00a0\u202f]*", "«" + _NBSP, text)
-    text = re.sub(r"[ \t\n\u00a0\u202f]*»", _NBSP + "»", text)
-    text = re.sub(r"[ \t\n\u00a0]+([;!?])", _NNBSP + r"\1", text)
-    return re.sub(r"[ \t\n\u202f]+:", _NBSP + ":", text)
-
-
-def is_french(lang: str) -> bool:
-    return lang.split("-")[0].lower() == "fr"
 
 
 def typography(text: str, lang: str) -> str:
@@ -708,7 +695,6 @@ __all__ = [
     "digest_html",
     "fetch_policy",
     "font_advice",
-    "french_spacing",
     "print_warning",
     "render_digest",
     "render_digests",

@@ -32,7 +32,7 @@ def quotes_for(lang: str) -> tuple[str, str, str, str]:
 
 def smarten(html: str, lang: str) -> str:
     """Curly quotes, apostrophes, en and em dashes and ellipses in the text of `html`."""
-    french = lang.split("-")[0].lower() == "fr"
+    french = is_french(lang)
     quotes = quotes_for(lang)
     out: list[str] = []
     verbatim = 0
@@ -64,7 +64,7 @@ def _text(text: str, previous: str, quotes: tuple[str, str, str, str], french: b
     if '"' in text or "'" in text:
         text = _quotes(text, previous, quotes)
     if french:
-        text = _french_spacing(text)
+        text = french_spacing(text)
     return text
 
 
@@ -85,17 +85,23 @@ def _quotes(text: str, previous: str, quotes: tuple[str, str, str, str]) -> str:
     return text[len(previous) :]
 
 
-_SPACE_BEFORE = re.compile(r"[ \u00a0]+([;!?])")
-_SPACE_BEFORE_COLON = re.compile(r" +(:)")
-_INSIDE_OPEN = re.compile(r"\u00ab[ \u00a0]*")
-_INSIDE_CLOSE = re.compile(r"[ \u00a0]*\u00bb")
+_SPACE = "[ \t\n\u00a0\u202f]"
+_INSIDE_OPEN = re.compile(f"\u00ab{_SPACE}*")
+_INSIDE_CLOSE = re.compile(f"{_SPACE}*\u00bb")
+_SPACE_BEFORE = re.compile(r"[ \t\n\u00a0]+([;!?])")
+_SPACE_BEFORE_COLON = re.compile(r"[ \t\n\u202f]+:")
 
 
-def _french_spacing(text: str) -> str:
-    """No line break inside « guillemets » nor before ; : ! ? (only where a space was typed)."""
+def is_french(lang: str) -> bool:
+    return lang.split("-")[0].lower() == "fr"
+
+
+def french_spacing(text: str) -> str:
+    """No line break inside « guillemets » nor before ; : ! ? (before these, only where a space
+    was typed, so `10:30` and addresses stay as they are). Used for the site and the PDF digest."""
     if "\u00ab" in text:
         text = _INSIDE_OPEN.sub("\u00ab" + NBSP, text)
     if "\u00bb" in text:
         text = _INSIDE_CLOSE.sub(NBSP + "\u00bb", text)
     text = _SPACE_BEFORE.sub(NNBSP + r"\1", text)
-    return _SPACE_BEFORE_COLON.sub(NBSP + r"\1", text)
+    return _SPACE_BEFORE_COLON.sub(NBSP + ":", text)

@@ -138,11 +138,6 @@ def test_a_day_without_articles_or_a_malformed_date_is_an_error_naming_it(make_s
         parse_day("2023-02-30")
 
 
-def test_french_text_keeps_guillemets_and_punctuation_with_their_words():
-    assert pdf.french_spacing("un « appel » : oui ?") == "un «\u00a0appel\u00a0»\u00a0: oui\u202f?"
-    assert pdf.french_spacing("«appel»") == "«\u00a0appel\u00a0»"
-
-
 def test_digest_html_carries_each_article_language_and_french_spacing(make_site):
     project = make_site(DIGEST_FILES)
     config, index = load_project(project.root)

@@ -6,6 +6,7 @@ import pytest
 
 from briefgen.links import LinkChecker, internal_links
 from briefgen.markdown import markdown_to_html
+from briefgen.typography import french_spacing
 
 
 @pytest.mark.parametrize(
@@ -56,3 +57,9 @@ def test_dead_links_are_reported_and_live_ones_are_not() -> None:
     html = '<a href="../../people/x/">x</a><a href="../../people/y/">y</a><img src="../../static/a.png">'
     assert checker.dead(page, html) == ["../../people/y/"]
     assert checker.dead(page, '<a href="../../../escape/">e</a>') == ["../../../escape/"]
+
+
+def test_french_text_keeps_guillemets_and_punctuation_with_their_words() -> None:
+    assert french_spacing("un « appel » : oui ?") == "un «\u00a0appel\u00a0»\u00a0: oui\u202f?"
+    assert french_spacing("«appel»") == "«\u00a0appel\u00a0»"
+    assert french_spacing("à 10:30") == "à 10:30"
