@@ -113,7 +113,7 @@ def build(
         if result is not None and render_pdfs and result.changed:
             # pages are written; the edited articles' digests need the whole index: build again
             state = cache.state()
-            later = _full(config, cache, state, inputs_of(config), write, None, started, scanned_ns, True)
+            later = _full(config, cache, state, inputs, write, None, started, scanned_ns, True)
             result = replace(later, changed=tuple(sorted({*result.changed, *later.changed})))
     if result is None:
         result = _full(config, cache, state, inputs, write, progress, started, scanned_ns, render_pdfs)

@@ -356,18 +356,11 @@ def _parse_all(paths: list[Path], config: SiteConfig, cache: Parsed | None, jobs
     for path in paths:
         known = cache.get(str(path)) if cache is not None else None
         data = _read(path) if known is not None else None
-        if (
-            known is not None
-            and known.article is not None
-            and data is not None
-            and known.digest == _digest(data)
-        ):
-            body = split_raw(data.decode("utf-8"))[1]  # bodies are not kept in the cache
-            results[path] = replace(known, article=replace(known.article, body=body))
-        elif (
-            known is not None and known.article is None and data is not None and known.digest == _digest(data)
-        ):
+        if known is not None and data is not None and known.digest == _digest(data):
             results[path] = known
+            if known.article is not None:  # bodies are not kept in the cache: take it from the file
+                body = split_raw(data.decode("utf-8"))[1]
+                results[path] = replace(known, article=replace(known.article, body=body))
         else:
             todo.append(path)
     if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD:
