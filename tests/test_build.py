@@ -283,3 +283,19 @@ def test_an_unreadable_file_is_a_message_not_a_traceback(make_site, cli):
     assert result.code == 1
     assert "Traceback" not in result.err
     assert "ghost.yaml" in result.err
+
+
+def test_directory_urls_make_links_end_in_a_slash(make_site, cli):
+    project = make_site({"briefgen.yaml": "directory_urls: true\ndigest: {enabled: false}\n"})
+    assert cli(project, "build").code == 0  # and every one of those links resolved
+    html = page(project, "articles/2023-06-18-talks/")
+    assert 'href="../../people/qin-gang/"' in html
+    assert "index.html" not in html
+
+
+def test_a_terminal_sees_a_progress_bar(make_site, cli, monkeypatch):
+    project = make_site()
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    result = cli(project, "build")
+    assert re.search(r"rendering \[#+\] 18/18", result.err)
+    assert "built 18 pages" in result.out

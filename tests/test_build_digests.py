@@ -74,3 +74,12 @@ def test_a_changed_image_makes_the_digest_again(make_site, cli):
     assert cli(project, "build").code == 0
     after = stamps(project)
     assert after["2023-06-18.pdf"] != before["2023-06-18.pdf"]
+
+
+def test_a_build_without_digests_leaves_them_to_the_next_build(make_site, cli):
+    project = make_site(WITH_DIGESTS)
+    assert cli(project, "build", "--no-digests").code == 0
+    assert not (project.root / "site/digests").exists()
+    assert 'class="digest-link"' in project.read("site/index.html")  # linked already
+    assert cli(project, "build").code == 0
+    assert sorted(stamps(project)) == ["2023-06-14.pdf", "2023-06-18.pdf"]
