@@ -24,11 +24,11 @@ from .errors import ContentError, Problem, Problems
 from .fingerprint import Fingerprints
 from .frontmatter import split_raw
 from .index import SiteIndex, build_index
-from .links import LinkChecker
+from .links import LinkChecker, plain_attributes
 from .markdown import Bodies, body_key, markdown_to_html
 from .model import Article, Content
 from .pages import PageSpec, page_errors_source, plan_pages
-from .render import make_environment, render, template_dirs
+from .render import make_environment, render, template_dirs, template_sources
 from .writer import MARKER, Entry, Writer, check_output_dir, digest, intact, read_manifest, stage, unchanged
 
 Progress = Callable[[int, int], None]
@@ -165,7 +165,7 @@ def _splice_bodies(
     pages: dict[str, bytes] = {}
     records = dict(state.articles)
     fresh: list[tuple[str, str]] = []
-    checker = LinkChecker(set(manifest))
+    checker = LinkChecker(set(manifest), plain=True)  # new bodies come out of the sanitizer
     try:
         for path in changed:
             record = state.articles[path]
@@ -344,7 +344,8 @@ def _full(
         todo = list(range(len(specs)))
     staging = writer.staging if writer else None
     late_prints = fingerprints if not prints and writer is not None else None
-    job = _Job(env, specs, todo, bodies, LinkChecker(existing), out, previous, staging, late_prints)
+    checker = LinkChecker(existing, plain=plain_attributes(template_sources(config)))
+    job = _Job(env, specs, todo, bodies, checker, out, previous, staging, late_prints)
     fresh: list[tuple[str, str]] = []
     try:
         problems: list[Problem] = []

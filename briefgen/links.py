@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterable
 from html import unescape
 from urllib.parse import unquote
 
@@ -15,9 +16,21 @@ _PLAIN_RE = re.compile(r'\s(?:href|src)="([^"]*)"')
 _UNUSUAL = ("href='", "src='", "href =", "src =", "href= ", "src= ", "HREF", "SRC", "Href", "Src")
 
 
-def internal_links(html: str) -> set[str]:
-    """The site-internal targets on a page (external, mail and data links are left out)."""
-    if any(form in html for form in _UNUSUAL):
+def plain_attributes(template_sources: Iterable[str]) -> bool:
+    """True if no template writes href or src other than as `href="..."`.
+
+    Then no page has such a form either: Markdown bodies come out of the sanitizer, which writes
+    every attribute that way, and all the rest of a page comes from the templates.
+    """
+    return not any(form in source for source in template_sources for form in _UNUSUAL)
+
+
+def internal_links(html: str, plain: bool = False) -> set[str]:
+    """The site-internal targets on a page (external, mail and data links are left out).
+
+    With `plain`, the page is known to write links only as `href="..."` (see plain_attributes).
+    """
+    if not plain and any(form in html for form in _UNUSUAL):
         raw_links = {double or single for double, single in LINK_RE.findall(html)}
     else:  # the common case, and much faster: attributes written as briefgen writes them
         raw_links = set(_PLAIN_RE.findall(html))
@@ -50,8 +63,9 @@ class LinkChecker:
     shared by every page at that depth.
     """
 
-    def __init__(self, existing: set[str]) -> None:
+    def __init__(self, existing: set[str], *, plain: bool = False) -> None:
         self.existing = existing
+        self.plain = plain
         self.known: dict[tuple[str, str], bool] = {}
 
     def dead(self, page_output: str, html: str) -> list[str]:
@@ -59,7 +73,7 @@ class LinkChecker:
         depth = folder.count("/") + 1 if folder else 0
         prefix = "../" * depth
         dead = []
-        for link in internal_links(html):
+        for link in internal_links(html, self.plain):
             key = ("/", link[len(prefix) :]) if link.startswith(prefix) and depth else (folder, link)
             ok = self.known.get(key)
             if ok is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import jinja2
@@ -40,6 +41,13 @@ def template_dirs(config: SiteConfig) -> list[Path]:
     if not dirs or dirs[0].resolve() != shipped:
         dirs.append(shipped)
     return dirs
+
+
+def template_sources(config: SiteConfig) -> Iterator[str]:
+    """The text of every template a build may use (the site's and the shipped theme's)."""
+    for folder in template_dirs(config):
+        for path in sorted(folder.rglob("*.html")):
+            yield path.read_text("utf-8", errors="replace")
 
 
 class Fragments:

@@ -103,5 +103,8 @@ def french_spacing(text: str) -> str:
         text = _INSIDE_OPEN.sub("\u00ab" + NBSP, text)
     if "\u00bb" in text:
         text = _INSIDE_CLOSE.sub(NBSP + "\u00bb", text)
-    text = _SPACE_BEFORE.sub(NNBSP + r"\1", text)
-    return _SPACE_BEFORE_COLON.sub(NBSP + ":", text)
+    if ";" in text or "!" in text or "?" in text:
+        text = _SPACE_BEFORE.sub(NNBSP + r"\1", text)
+    if ":" in text:
+        text = _SPACE_BEFORE_COLON.sub(NBSP + ":", text)
+    return text

@@ -1,0 +1,63 @@
+"""The faster inline pass renders exactly what stock Python-Markdown renders."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from briefgen.frontmatter import split
+from briefgen.markdown import new_converter
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Pieces chosen to start, end or break every inline pattern: code, escapes, links of each kind,
+# images, footnotes, autolinks, raw HTML, entities, emphasis with * and _, hard line breaks.
+PIECES = [
+    "word", "mot", "l'accord", '"quoted"', "`code`", "``a ` b``", "\\*", "\\`", "\\\\", "\\[",
+    "*em*", "**strong**", "***both***", "_em_", "__strong__", "snake_case_name", "2 * 3 * 4", "* ",
+    "[link](https://example.org/a_b)", "[ref][r1]", "[r1]", "[missing][nope]", "![img](x.png)",
+    "![alt][r1]", "[^1]", "[^nope]", "<https://example.org/x*y*>", "<someone@example.org>",
+    "<b>bold</b>", "<span class=\"x\">s</span>", "<!-- c -->", "&amp;", "&copy;", "&#233;", "AT&T",
+    "a < b", "x > y", "  \n", "\n", "[", "]", "(", ")", "!", "*", "_", "`", "<", "&",
+]  # fmt: skip
+TAIL = "\n\n[r1]: https://example.org/ref\n\n[^1]: A note with *emphasis* and `code`.\n"
+
+
+def random_document(rng: random.Random) -> str:
+    paragraphs = []
+    for _ in range(rng.randint(1, 4)):
+        words = [rng.choice(PIECES) for _ in range(rng.randint(1, 14))]
+        paragraphs.append(" ".join(words))
+    prefix = rng.choice(["", "# ", "- ", "> ", "| a | b |\n|---|---|\n| "])
+    return prefix + "\n\n".join(paragraphs) + (TAIL if rng.random() < 0.7 else "")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fast_inline_pass_renders_like_stock_python_markdown(seed: int) -> None:
+    rng = random.Random(seed)
+    fast, stock = new_converter(), new_converter(fast_inline=False)
+    for _ in range(500):
+        source = random_document(rng)
+        fast.reset()
+        stock.reset()
+        assert fast.convert(source) == stock.convert(source), source
+
+
+def test_fast_inline_pass_renders_the_sample_content_like_stock() -> None:
+    fast, stock = new_converter(), new_converter(fast_inline=False)
+    articles = sorted((ROOT / "content").glob("*.md"))
+    assert articles
+    for path in articles:
+        body = split(path.read_text("utf-8"), path).body
+        fast.reset()
+        stock.reset()
+        assert fast.convert(body) == stock.convert(body), path
+
+
+def test_fast_inline_pass_still_applies_every_pattern() -> None:
+    html = new_converter().convert("a *b* [x](y) `c` \\* &amp; <b>x</b>[^1]  \nz\n\n[^1]: n")
+    for expected in ("<em>b</em>", '<a href="y">x</a>', "<code>c</code>", "&amp;", "<b>x</b>", "<br />"):
+        assert expected in html
+    assert 'class="footnote-ref"' in html
