@@ -29,7 +29,7 @@ from .markdown import Bodies, body_key, markdown_to_html
 from .model import Article, Content
 from .pages import PageSpec, page_errors_source, plan_pages
 from .render import make_environment, render, template_dirs, template_sources
-from .writer import MARKER, Entry, Writer, check_output_dir, digest, intact, read_manifest, stage, unchanged
+from .writer import MARKER, Entry, Writer, check_output_dir, digest, intact, read_manifest, unchanged
 
 Progress = Callable[[int, int], None]
 PARALLEL_PAGES = 200  # below this many pages, starting worker processes costs more than it saves
@@ -236,7 +236,7 @@ class _Job:
     checker: LinkChecker
     out: Path
     previous: dict[str, Entry]
-    staging: Path | None  # where changed pages are staged; None: nothing is written (check)
+    write: bool  # False: nothing is written (check)
     fingerprints: Fingerprints | None  # set when fingerprints are to be taken while rendering
 
 
@@ -244,7 +244,7 @@ class _Job:
 class Rendered:
     index: int
     digest: str
-    staged: bool  # False: the file on disk already holds exactly these bytes
+    data: bytes | None  # the page, unless the file on disk already holds exactly these bytes
     dead: tuple[str, ...]
     body: tuple[str, bool] | None = None  # for article pages: body key, page holds it exactly once
     fresh: tuple[tuple[str, str], ...] = field(default=())  # bodies rendered here, for the store
@@ -263,10 +263,7 @@ def _render_range(bounds: tuple[int, int]) -> list[Rendered]:
         html = render(job.env, spec)  # type: ignore[arg-type]
         data = html.encode("utf-8")
         page_digest = digest(data)
-        staged = job.staging is not None and not unchanged(job.out, job.previous, spec.output, page_digest)
-        if staged:
-            assert job.staging is not None
-            stage(job.staging / spec.output, data)
+        changed = job.write and not unchanged(job.out, job.previous, spec.output, page_digest)
         body = None
         article = spec.context.get("article")
         if isinstance(article, Article) and spec.template == "article.html":
@@ -276,7 +273,7 @@ def _render_range(bounds: tuple[int, int]) -> list[Rendered]:
         job.bodies.fresh.clear()
         dead = tuple(job.checker.dead(spec.output, html))
         page_print = job.fingerprints.page(spec) if job.fingerprints is not None else ""
-        results.append(Rendered(i, page_digest, staged, dead, body, fresh, page_print))
+        results.append(Rendered(i, page_digest, data if changed else None, dead, body, fresh, page_print))
     return results
 
 
@@ -342,10 +339,9 @@ def _full(
                 todo.append(position)
     else:  # a first build renders everything, and takes the fingerprints as it goes
         todo = list(range(len(specs)))
-    staging = writer.staging if writer else None
     late_prints = fingerprints if not prints and writer is not None else None
     checker = LinkChecker(existing, plain=plain_attributes(template_sources(config)))
-    job = _Job(env, specs, todo, bodies, checker, out, previous, staging, late_prints)
+    job = _Job(env, specs, todo, bodies, checker, out, previous, writer is not None, late_prints)
     fresh: list[tuple[str, str]] = []
     try:
         problems: list[Problem] = []
@@ -371,8 +367,8 @@ def _full(
                     spliceable=result.body[1],
                 )
             if writer is not None:
-                if result.staged:
-                    writer.staged(spec.output, result.digest)
+                if result.data is not None:  # one process writes: parallel writers contend in the kernel
+                    writer.put(spec.output, result.data, result.digest)
                 else:
                     writer.keep(spec.output)
         if problems:

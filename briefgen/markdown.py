@@ -88,10 +88,10 @@ class _TriggeredInlineProcessor(InlineProcessor):
             return data
         patterns, triggers = self.inlinePatterns, self._triggers
         apply = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]
-        start = 0
-        while patternIndex < len(patterns):
+        start, count = 0, len(triggers)
+        while patternIndex < count:
             needs = triggers[patternIndex]
-            if needs is not None and not any(needle in data for needle in needs):
+            if needs is not None and needs[0] not in data and (len(needs) == 1 or needs[1] not in data):
                 patternIndex, start = patternIndex + 1, 0  # as after a pattern that did not match
                 continue
             data, matched, start = apply(patterns[patternIndex], data, patternIndex, start)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import jinja2
@@ -63,6 +63,9 @@ class Fragments:
         self.config = config
         self.index = index
         self.cache: dict[tuple[object, ...], Markup] = {}
+        # list items by (template, id of the subject, flag, depth); the subject is kept alongside
+        # so that its id cannot be reused by another object during the build
+        self.items: dict[tuple[str, int, bool, str], tuple[object, Markup]] = {}
 
     def href(self, target: object, page_url: str) -> str:
         return urls.relative(urls.url_of(target), page_url, self.config.directory_urls)
@@ -70,8 +73,8 @@ class Fragments:
     def _link(self, css: str, target: object, label: str, page_url: str) -> Markup:
         return Markup('<a class="{}" href="{}">{}</a>').format(css, self.href(target, page_url), label)
 
-    def person(self, pid: str, page_url: str) -> Markup:
-        key = ("person", pid, urls.root_prefix(page_url))
+    def person(self, pid: str, page_url: str, prefix: str) -> Markup:
+        key = ("person", pid, prefix)
         found = self.cache.get(key)
         if found is None:
             found = self.cache[key] = self._link(
@@ -79,8 +82,8 @@ class Fragments:
             )
         return found
 
-    def term(self, kind: str, term: Term, page_url: str) -> Markup:
-        key = (kind, term.slug, urls.root_prefix(page_url))
+    def term(self, kind: str, term: Term, page_url: str, prefix: str) -> Markup:
+        key = (kind, term.slug, prefix)
         found = self.cache.get(key)
         if found is None:
             taxon = self.index.term(kind, term)
@@ -96,13 +99,19 @@ class Fragments:
             ).format(self.href(day, page_url), day.isoformat(), t.date(day, style))
         return found
 
-    def item(self, template: str, subject: object, flag: bool, page_url: str) -> Markup:
-        key = (template, subject, flag, urls.root_prefix(page_url))
-        found = self.cache.get(key)
+    def item(self, template: str, subject: object, flag: bool, page_url: str, prefix: str) -> Markup:
+        """`prefix` is urls.root_prefix(page_url), which the caller works out once per list."""
+        key = (template, id(subject), flag, prefix)
+        found = self.items.get(key)
         if found is None:
             html = self.env.get_template(template).render(item=subject, flag=flag, page_url=page_url)
-            found = self.cache[key] = Markup(html)
-        return found
+            found = self.items[key] = (subject, Markup(html))
+        return found[1]
+
+
+def _joined(separator: str, parts: Iterable[Markup]) -> Markup:
+    """Safe fragments joined: str.join, since Markup.join would escape each (already safe) part."""
+    return Markup(separator.join(parts))
 
 
 def make_environment(
@@ -129,12 +138,14 @@ def make_environment(
     @pass_context
     def person_links(context: Context, ids: tuple[str, ...]) -> Markup:
         page_url = context["page_url"]
-        return Markup(", ").join(fragments.person(pid, page_url) for pid in ids)
+        prefix = urls.root_prefix(page_url)
+        return _joined(", ", [fragments.person(pid, page_url, prefix) for pid in ids])
 
     @pass_context
     def term_links(context: Context, kind: str, terms: tuple[Term, ...]) -> Markup:
         page_url = context["page_url"]
-        return Markup(", ").join(fragments.term(kind, item, page_url) for item in terms)
+        prefix = urls.root_prefix(page_url)
+        return _joined(", ", [fragments.term(kind, item, page_url, prefix) for item in terms])
 
     @pass_context
     def article_list(
@@ -143,17 +154,21 @@ def make_environment(
         """Articles as a list: with summaries and people, or `compact` (one line each)."""
         page_url = context["page_url"]
         template = "_article_line.html" if compact else "_article_item.html"
-        items = (fragments.item(template, a, show_day, page_url) for a in articles)
+        prefix = urls.root_prefix(page_url)
+        items = _joined("", [fragments.item(template, a, show_day, page_url, prefix) for a in articles])
         css = "article-lines" if compact else "article-list"
-        return Markup('<ul class="{}">\n{}</ul>').format(css, Markup("").join(items))
+        return Markup('<ul class="{}">\n{}</ul>').format(css, items)
 
     @pass_context
     def timeline(context: Context, events: tuple[Event, ...], show_article: bool = True) -> Markup:
         if not events:
             return Markup('<p class="empty">{}</p>').format(t("no_events"))
         page_url = context["page_url"]
-        items = (fragments.item("_event_item.html", e, show_article, page_url) for e in events)
-        return Markup('<ol class="timeline">\n{}</ol>').format(Markup("").join(items))
+        prefix = urls.root_prefix(page_url)
+        items = _joined(
+            "", [fragments.item("_event_item.html", e, show_article, page_url, prefix) for e in events]
+        )
+        return Markup('<ol class="timeline">\n{}</ol>').format(items)
 
     @pass_context
     def digest_link(context: Context, day: dt.date) -> Markup:

@@ -180,8 +180,8 @@ def safe_relative(relative: str) -> str:
 class Writer:
     """Collect a build's files in a staging folder, then move them into place, or abort.
 
-    Staged files sit at their final paths under `.briefgen-staging/`, so workers can stage files
-    themselves and a new folder (all of `articles/` on a first build) moves in with one rename.
+    Staged files sit at their final paths under `.briefgen-staging/`, so a new folder (all of
+    `articles/` on a first build) moves in with one rename.
     With `partial`, files not added in this run keep their place (a rebuild of a few pages);
     otherwise every file the build did not make is removed on commit.
     """
@@ -204,21 +204,18 @@ class Writer:
             raise BuildError(f"two outputs would be written to {relative}")
         self.added.add(relative)
 
-    def staged_path(self, relative: str) -> Path:
-        return self.staging / safe_relative(relative)
-
     def add(self, relative: str, data: bytes) -> None:
         """Stage `data` for `relative`, unless the file already holds exactly these bytes."""
         new_digest = digest(data)
         if unchanged(self.out, self.previous, relative, new_digest):
             self.keep(relative)
             return
-        stage(self.staged_path(relative), data)
-        self.staged(relative, new_digest)
+        self.put(relative, data, new_digest)
 
-    def staged(self, relative: str, new_digest: str) -> None:
-        """A worker staged this file at `staged_path(relative)`."""
+    def put(self, relative: str, data: bytes, new_digest: str) -> None:
+        """Stage `data`, whose digest is `new_digest`, for `relative`."""
         self._claim(safe_relative(relative))
+        stage(self.staging / relative, data)
         self.files[relative] = (new_digest, 0, 0)
         self.changed.append(relative)
 
