@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -28,6 +27,7 @@ from .links import LinkChecker, plain_attributes
 from .markdown import Bodies, body_key, markdown_to_html
 from .model import Article, Content
 from .pages import PageSpec, page_errors_source, plan_pages
+from .parallel import run_chunks
 from .render import make_environment, render, template_dirs, template_sources
 from .writer import MARKER, Entry, Writer, check_output_dir, digest, intact, read_manifest, unchanged
 
@@ -251,14 +251,9 @@ class Rendered:
     print: str = ""  # the page's fingerprint, when taken here
 
 
-_JOB: _Job | None = None
-
-
-def _render_range(bounds: tuple[int, int]) -> list[Rendered]:
-    job = _JOB
-    assert job is not None
+def _render_batch(job: _Job, batch: list[int]) -> list[Rendered]:
     results = []
-    for i in job.todo[bounds[0] : bounds[1]]:
+    for i in batch:
         spec = job.specs[i]
         html = render(job.env, spec)  # type: ignore[arg-type]
         data = html.encode("utf-8")
@@ -278,27 +273,25 @@ def _render_range(bounds: tuple[int, int]) -> list[Rendered]:
 
 
 def _render_pages(job: _Job, jobs: int, progress: Progress | None) -> Iterator[Rendered]:
-    global _JOB
+    """Render the pages to do in batches, spread over `jobs` processes (this one included).
+
+    Pages that list articles or events are all rendered by this process, first: they share the
+    cache of rendered list items, which then exists once instead of once per process.
+    """
     total = len(job.todo)
     step = 50
-    ranges = [(start, min(start + step, total)) for start in range(0, total, step)]
-    _JOB = job
-    try:
-        if jobs > 1 and total >= PARALLEL_PAGES:
-            context = multiprocessing.get_context("fork")
-            with context.Pool(jobs) as pool:
-                for bounds, batch in zip(ranges, pool.imap(_render_range, ranges), strict=True):
-                    yield from batch
-                    if progress is not None:
-                        progress(bounds[1], total)
-        else:
-            for bounds in ranges:
-                batch = _render_range(bounds)
-                yield from batch
-                if progress is not None:
-                    progress(bounds[1], total)
-    finally:
-        _JOB = None
+    lists = [i for i in job.todo if not isinstance(job.specs[i].context.get("article"), Article)]
+    articles = [i for i in job.todo if isinstance(job.specs[i].context.get("article"), Article)]
+    batches = [lists[n : n + step] for n in range(0, len(lists), step)]
+    reserved = len(batches)
+    batches += [articles[n : n + step] for n in range(0, len(articles), step)]
+    jobs = jobs if total >= PARALLEL_PAGES else 1
+    done = 0
+    for _, batch in run_chunks(lambda k: _render_batch(job, batches[k]), len(batches), jobs, reserved):
+        yield from batch
+        done += len(batch)
+        if progress is not None:
+            progress(done, total)
 
 
 def _full(
@@ -372,6 +365,7 @@ def _full(
                 else:
                     writer.keep(spec.output)
         if problems:
+            problems.sort(key=lambda p: (str(p.path), p.message))  # pages finish in any order
             raise Problems(problems, warnings=content.warnings)
         removed: list[str] = []
         pdf_prints: dict[str, str] = {}
@@ -406,7 +400,7 @@ def _full(
         bodies_store.put_many(fresh)
         bodies_store.close()
         cache.save(new_state, parsed)
-    changed = tuple(writer.changed) if writer else ()
+    changed = tuple(sorted(writer.changed)) if writer else ()
     return _result(new_state, changed, tuple(removed), started, rendered=len(todo))
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
-import multiprocessing
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -20,6 +19,7 @@ from .config import LANG_RE, SiteConfig, parse_bool, suggest
 from .errors import ContentError, Problem, Problems
 from .frontmatter import split, split_raw
 from .model import Article, Content, Event, Person, Role, Source, Term, fast_pickle
+from .parallel import run_chunks
 from .slugs import fold, slugify
 from .yamlnodes import Map, Node, Scalar, Seq, kind_of, parse_yaml
 
@@ -363,12 +363,16 @@ def _parse_all(paths: list[Path], config: SiteConfig, cache: Parsed | None, jobs
                 results[path] = replace(known, article=replace(known.article, body=body))
         else:
             todo.append(path)
-    if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(jobs) as pool:
-            parsed = pool.starmap(parse_file, [(p, config) for p in todo], chunksize=64)
-    else:
-        parsed = [parse_file(p, config) for p in todo]
+    step = 64
+    chunks = [todo[start : start + step] for start in range(0, len(todo), step)]
+    done: dict[int, list[ParsedArticle]] = dict(
+        run_chunks(
+            lambda k: [parse_file(p, config) for p in chunks[k]],
+            len(chunks),
+            jobs if len(todo) >= PARALLEL_THRESHOLD else 1,
+        )
+    )
+    parsed = [result for k in range(len(chunks)) for result in done[k]]
     for path, result in zip(todo, parsed, strict=True):
         results[path] = result
         if cache is not None:

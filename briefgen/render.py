@@ -51,11 +51,12 @@ def template_sources(config: SiteConfig) -> Iterator[str]:
 
 
 class Fragments:
-    """Links and list items that recur on thousands of pages, rendered once per depth and cached.
+    """Links and list items that recur on thousands of pages, rendered once and cached.
 
-    A link only depends on its target and on how deep the current page is (`../../`), so names,
-    days and list items are rendered once per depth instead of once per page; list items still
-    come from the templates `_article_item.html` and `_event_item.html`, so themes can change them.
+    A link only depends on its target and on how deep the current page is (`../../`), so names
+    and days are rendered once per depth, and list items once for all depths (see urls.ROOT).
+    List items still come from the templates `_article_item.html` and `_event_item.html`, so
+    themes can change them; those templates see `page_url` as a placeholder, not the page's URL.
     """
 
     def __init__(self, env: jinja2.Environment, config: SiteConfig, index: SiteIndex) -> None:
@@ -63,9 +64,9 @@ class Fragments:
         self.config = config
         self.index = index
         self.cache: dict[tuple[object, ...], Markup] = {}
-        # list items by (template, id of the subject, flag, depth); the subject is kept alongside
-        # so that its id cannot be reused by another object during the build
-        self.items: dict[tuple[str, int, bool, str], tuple[object, Markup]] = {}
+        # list items by (template, id of the subject, flag); the subject is kept alongside so that
+        # its id cannot be reused by another object during the build
+        self.items: dict[tuple[str, int, bool], tuple[object, str]] = {}
 
     def href(self, target: object, page_url: str) -> str:
         return urls.relative(urls.url_of(target), page_url, self.config.directory_urls)
@@ -99,14 +100,19 @@ class Fragments:
             ).format(self.href(day, page_url), day.isoformat(), t.date(day, style))
         return found
 
-    def item(self, template: str, subject: object, flag: bool, page_url: str, prefix: str) -> Markup:
-        """`prefix` is urls.root_prefix(page_url), which the caller works out once per list."""
-        key = (template, id(subject), flag, prefix)
+    def item(self, template: str, subject: object, flag: bool) -> str:
+        """A list item, rendered once for pages of every depth: its links start with urls.ROOT."""
+        key = (template, id(subject), flag)
         found = self.items.get(key)
         if found is None:
-            html = self.env.get_template(template).render(item=subject, flag=flag, page_url=page_url)
-            found = self.items[key] = (subject, Markup(html))
+            html = self.env.get_template(template).render(item=subject, flag=flag, page_url=urls.ANY_PAGE)
+            found = self.items[key] = (subject, html)
         return found[1]
+
+    def items_on(self, page_url: str, template: str, subjects: Iterable[object], flag: bool) -> Markup:
+        """List items for the page at `page_url`, joined, with links that climb from that page."""
+        html = "".join([self.item(template, subject, flag) for subject in subjects])
+        return Markup(html.replace(urls.ROOT, urls.root_prefix(page_url)))
 
 
 def _joined(separator: str, parts: Iterable[Markup]) -> Markup:
@@ -154,8 +160,7 @@ def make_environment(
         """Articles as a list: with summaries and people, or `compact` (one line each)."""
         page_url = context["page_url"]
         template = "_article_line.html" if compact else "_article_item.html"
-        prefix = urls.root_prefix(page_url)
-        items = _joined("", [fragments.item(template, a, show_day, page_url, prefix) for a in articles])
+        items = fragments.items_on(page_url, template, articles, show_day)
         css = "article-lines" if compact else "article-list"
         return Markup('<ul class="{}">\n{}</ul>').format(css, items)
 
@@ -164,10 +169,7 @@ def make_environment(
         if not events:
             return Markup('<p class="empty">{}</p>').format(t("no_events"))
         page_url = context["page_url"]
-        prefix = urls.root_prefix(page_url)
-        items = _joined(
-            "", [fragments.item("_event_item.html", e, show_article, page_url, prefix) for e in events]
-        )
+        items = fragments.items_on(page_url, "_event_item.html", events, show_article)
         return Markup('<ol class="timeline">\n{}</ol>').format(items)
 
     @pass_context

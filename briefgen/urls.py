@@ -56,12 +56,23 @@ def relative(target: str, current: str, directory_urls: bool) -> str:
     if not directory_urls:
         target = output_path(target)
     link = root_prefix(current) + target
+    if link == ROOT:  # the home page, from a page of any depth
+        return ROOT + "./"
     return link or "./"
 
 
 def root_prefix(current: str) -> str:
     """`../` once per folder between the page at `current` and the site root."""
+    if current == ANY_PAGE:
+        return ROOT
     return "../" * output_path(current).count("/")
+
+
+# List items are rendered once and shared by pages of every depth: they are rendered as if on
+# ANY_PAGE, whose links start with ROOT, and each page replaces ROOT by its own `../../`. ROOT is a
+# character YAML does not allow in text, so it can only come from here.
+ANY_PAGE = "\x00page"
+ROOT = "\x00"
 
 
 def absolute(url: str, base_url: str) -> str:

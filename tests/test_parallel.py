@@ -1,0 +1,56 @@
+"""Work shared between the build process and forked helpers: nothing lost, errors come back."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from briefgen.errors import BuildError
+from briefgen.parallel import run_chunks
+
+
+def slowly(value: int) -> int:
+    time.sleep(0.01)  # long enough for the helper to start and claim chunks
+    return value
+
+
+def test_every_chunk_is_done_once_by_two_processes() -> None:
+    results = dict(run_chunks(lambda k: (slowly(k) * k, os.getpid()), 40, jobs=2))
+    assert sorted(results) == list(range(40))
+    assert all(square == k * k for k, (square, _) in results.items())
+    assert len({pid for _, pid in results.values()}) == 2  # the helper did its share
+
+
+def test_reserved_chunks_are_done_by_the_calling_process() -> None:
+    results = dict(run_chunks(lambda k: os.getpid(), 30, jobs=2, reserved=5))
+    assert [results[k] for k in range(5)] == [os.getpid()] * 5
+    assert sorted(results) == list(range(30))
+
+
+def test_an_error_in_a_helper_reaches_the_caller_with_its_message() -> None:
+    parent = os.getpid()
+
+    def work(k: int) -> int:
+        if os.getpid() != parent:
+            raise BuildError(f"templates/x.html:3: broken on chunk {k}")
+        return slowly(k)
+
+    with pytest.raises(BuildError, match=r"templates/x.html:3: broken on chunk \d+"):
+        for _ in run_chunks(work, 200, jobs=2):
+            pass
+
+
+def test_an_error_in_the_calling_process_stops_the_helpers() -> None:
+    def work(k: int) -> int:
+        if k == 3:
+            raise ValueError("boom")
+        return k
+
+    with pytest.raises(ValueError, match="boom"):
+        list(run_chunks(work, 50, jobs=2))
+
+
+def test_one_job_runs_everything_here_in_order() -> None:
+    assert list(run_chunks(lambda k: os.getpid(), 4, jobs=1)) == [(k, os.getpid()) for k in range(4)]
