@@ -262,7 +262,7 @@ def _render_batch(job: _Job, batch: list[int]) -> list[Rendered]:
         body = None
         article = spec.context.get("article")
         if isinstance(article, Article) and spec.template == "article.html":
-            key, body_html = job.bodies.html(article.body, article.lang)
+            key, body_html = job.bodies.of(article)
             body = (key, bool(body_html) and html.count(body_html) == 1)
         fresh = tuple(job.bodies.fresh.items())
         job.bodies.fresh.clear()

@@ -23,7 +23,7 @@ from .content import ParsedArticle
 from .errors import Problem
 from .model import fast_pickle
 
-CACHE_FORMAT = 5  # raise whenever what the cache holds changes shape
+CACHE_FORMAT = 6  # raise whenever what the cache holds changes shape
 CACHE_DIR = ".briefgen"
 STATE_FILE = "build-state.pickle"
 PARSED_FILE = "parsed.pickle"

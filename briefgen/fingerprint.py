@@ -45,7 +45,7 @@ class Fingerprints:
             h.update(self.value(spec.context[key]))
         article = spec.context.get("article")
         if isinstance(article, Article):
-            h.update(article.body.encode())  # the one page that shows the body
+            h.update(article.body_digest.encode())  # the one page that shows the body
         return h.hexdigest()
 
     def template(self, name: str) -> bytes:

@@ -14,6 +14,8 @@ from markdown.treeprocessors import InlineProcessor
 from markupsafe import Markup
 
 from . import __version__
+from .content import read_body
+from .model import Article
 from .slugs import slugify
 from .typography import smarten
 
@@ -170,6 +172,18 @@ class Bodies:
         self.store = store
         self.fresh: dict[str, str] = {}
         self.seen: dict[str, Markup] = {}
+        self._last: tuple[Article, tuple[str, Markup]] | None = None
+
+    def of(self, article: Article) -> tuple[str, Markup]:
+        """The body of `article` (read from its file) as (store key, HTML).
+
+        The last answer is kept: a page asks for its body, then the build for its key.
+        """
+        if self._last is not None and self._last[0] is article:
+            return self._last[1]
+        found = self.html(read_body(article), article.lang)
+        self._last = (article, found)
+        return found
 
     def html(self, source: str, lang: str) -> tuple[str, Markup]:
         key = body_key(source, lang)

@@ -102,7 +102,7 @@ class Article:
     places: tuple[Term, ...] = ()
     events: tuple[Event, ...] = ()
     source: Source | None = None
-    body: str = ""
+    body_digest: str = ""  # of the Markdown body; the text itself is read when needed (read_body)
     body_line: int = 1
     draft: bool = False
 

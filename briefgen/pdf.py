@@ -37,6 +37,7 @@ from markupsafe import Markup
 
 from . import __version__, urls
 from .config import SiteConfig
+from .content import read_body
 from .digest import (
     Digest,
     actor_anchor,
@@ -391,7 +392,7 @@ def print_body(article: Article, linker: _Linker, resources: Resources) -> Marku
         return value
 
     rewriter = _BodyRewriter(fix, is_french(article.lang))
-    rewriter.feed(str(render_markdown(article.body, article.lang)))
+    rewriter.feed(str(render_markdown(read_body(article), article.lang)))
     rewriter.close()
     return Markup("".join(rewriter.out))
 

@@ -190,7 +190,7 @@ def make_environment(
         return index.term(kind, value)
 
     def body(article: Article) -> Markup:
-        return bodies.html(article.body, article.lang)[1]
+        return bodies.of(article)[1]
 
     env.filters.update(
         url=url,

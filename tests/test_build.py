@@ -308,3 +308,17 @@ def test_a_terminal_sees_a_progress_bar(make_site, cli, monkeypatch):
     result = cli(project, "build")
     assert re.search(r"rendering \[#+\] 18/18", result.err)
     assert "built 18 pages" in result.out
+
+
+def test_a_body_saved_again_during_the_build_stops_it_rather_than_mixing_versions(make_site):
+    from briefgen.config import load_config
+    from briefgen.content import load_content, read_body
+    from briefgen.errors import BuildError
+
+    project = make_site({"content/x.md": article("X", "2023-06-20", "First version.")})
+    content = load_content(load_config(project.root))
+    parsed = next(a for a in content.articles if a.slug == "x")
+    assert read_body(parsed).strip() == "First version."
+    (project.root / "content/x.md").write_text(article("X", "2023-06-20", "Second version."), "utf-8")
+    with pytest.raises(BuildError, match=r"content/x.md: the file changed while the site was being built"):
+        read_body(parsed)
