@@ -14,22 +14,25 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import urls
 from .cache import ArticleRecord, BuildState, Cache, Stats, edited, scan, settle
 from .config import CONFIG_FILE, SiteConfig
 from .content import Parsed, load_content
 from .errors import ContentError, Problem, Problems
-from .fingerprint import Fingerprints
 from .frontmatter import split_raw
 from .index import SiteIndex, build_index
 from .links import LinkChecker, plain_attributes
-from .markdown import Bodies, body_key, markdown_to_html
 from .model import Article, Content
 from .pages import PageSpec, page_errors_source, plan_pages
 from .parallel import run_chunks
-from .render import make_environment, render, template_dirs, template_sources
+from .theme import template_dirs, template_sources
 from .writer import MARKER, Entry, Writer, check_output_dir, digest, intact, read_manifest, unchanged
+
+if TYPE_CHECKING:
+    from .fingerprint import Fingerprints
+    from .markdown import Bodies
 
 Progress = Callable[[int, int], None]
 PARALLEL_PAGES = 200  # below this many pages, starting worker processes costs more than it saves
@@ -160,6 +163,8 @@ def _splice_bodies(
     Anything unexpected (a changed front matter, a page edited by hand, a dead link in the new
     body) returns None, and the full build takes over and reports it properly.
     """
+    from .markdown import body_key, markdown_to_html  # Python-Markdown loads only when needed
+
     out = config.output_dir
     store = cache.bodies()
     pages: dict[str, bytes] = {}
@@ -189,7 +194,7 @@ def _splice_bodies(
         return None
     finally:
         store.close()
-    writer = Writer(out, partial=True)
+    writer = Writer(out, partial=True, previous=manifest)
     try:
         for output, data in pages.items():
             writer.add(output, data)
@@ -252,10 +257,12 @@ class Rendered:
 
 
 def _render_batch(job: _Job, batch: list[int]) -> list[Rendered]:
+    from .render import render as render_page
+
     results = []
     for i in batch:
         spec = job.specs[i]
-        html = render(job.env, spec)  # type: ignore[arg-type]
+        html = render_page(job.env, spec)  # type: ignore[arg-type]
         data = html.encode("utf-8")
         page_digest = digest(data)
         changed = job.write and not unchanged(job.out, job.previous, spec.output, page_digest)
@@ -314,6 +321,9 @@ def _full(
     writer = Writer(out) if write else None
     store = cache.bodies() if cache is not None else None
     bodies = Bodies(store)
+    from .fingerprint import Fingerprints  # Jinja and Babel load only when pages are rendered
+    from .render import make_environment
+
     env = make_environment(config, index, bodies)
     fingerprints = Fingerprints(env, index)
     previous = writer.previous if writer else {}

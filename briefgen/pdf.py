@@ -53,7 +53,8 @@ from .index import TAXONOMIES, SiteIndex
 from .markdown import render_markdown
 from .model import Article
 from .pages import PageSpec
-from .render import make_environment, render, template_dirs
+from .render import make_environment, render
+from .theme import template_dirs
 from .typography import french_spacing, is_french
 
 TEMPLATE = "digest/digest.html"

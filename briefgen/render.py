@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterable, Iterator
-from pathlib import Path
+from collections.abc import Iterable
 
 import jinja2
 from jinja2 import pass_context
@@ -20,34 +19,7 @@ from .index import SiteIndex
 from .markdown import Bodies
 from .model import Article, Event, Term
 from .pages import PageSpec
-
-
-def shipped_templates() -> Path:
-    """The default theme: inside the installed package, or beside it in a source checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "templates", here.parent / "templates"):
-        if (candidate / "base.html").is_file():
-            return candidate
-    raise BuildError("the default theme is missing: reinstall briefgen")  # pragma: no cover
-
-
-def template_dirs(config: SiteConfig) -> list[Path]:
-    """The site's templates/ first (overrides by name), then the shipped theme."""
-    dirs = []
-    own = config.templates_dir
-    if own.is_dir():
-        dirs.append(own)
-    shipped = shipped_templates()
-    if not dirs or dirs[0].resolve() != shipped:
-        dirs.append(shipped)
-    return dirs
-
-
-def template_sources(config: SiteConfig) -> Iterator[str]:
-    """The text of every template a build may use (the site's and the shipped theme's)."""
-    for folder in template_dirs(config):
-        for path in sorted(folder.rglob("*.html")):
-            yield path.read_text("utf-8", errors="replace")
+from .theme import template_dirs
 
 
 class Fragments:

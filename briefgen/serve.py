@@ -37,7 +37,7 @@ from urllib.parse import unquote, urlsplit
 from .build import BuildResult, build
 from .config import SiteConfig, load_config
 from .errors import BriefgenError, Problem, Problems
-from .render import shipped_templates
+from .theme import shipped_templates
 from .watch import Sources, Watcher, project_sources
 from .writer import check_output_dir
 

@@ -186,11 +186,12 @@ class Writer:
     otherwise every file the build did not make is removed on commit.
     """
 
-    def __init__(self, out: Path, partial: bool = False) -> None:
+    def __init__(self, out: Path, partial: bool = False, previous: dict[str, Entry] | None = None) -> None:
+        """`previous` is the manifest, when the caller has just read it."""
         self.out = out
         self.staging = out / STAGING
         self.created_out = not out.exists()
-        self.previous = read_manifest(out)
+        self.previous = read_manifest(out) if previous is None else previous
         self.partial = partial
         self.files: dict[str, Entry] = dict(self.previous) if partial else {}
         self.added: set[str] = set()

@@ -1,0 +1,40 @@
+"""Where templates and theme files come from: the site's own templates/ over the shipped theme.
+
+Kept apart from render.py so that a rebuild with nothing to render never loads Jinja or Babel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from .config import SiteConfig
+from .errors import BuildError
+
+
+def shipped_templates() -> Path:
+    """The default theme: inside the installed package, or beside it in a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "base.html").is_file():
+            return candidate
+    raise BuildError("the default theme is missing: reinstall briefgen")  # pragma: no cover
+
+
+def template_dirs(config: SiteConfig) -> list[Path]:
+    """The site's templates/ first (overrides by name), then the shipped theme."""
+    dirs = []
+    own = config.templates_dir
+    if own.is_dir():
+        dirs.append(own)
+    shipped = shipped_templates()
+    if not dirs or dirs[0].resolve() != shipped:
+        dirs.append(shipped)
+    return dirs
+
+
+def template_sources(config: SiteConfig) -> Iterator[str]:
+    """The text of every template a build may use (the site's and the shipped theme's)."""
+    for folder in template_dirs(config):
+        for path in sorted(folder.rglob("*.html")):
+            yield path.read_text("utf-8", errors="replace")
