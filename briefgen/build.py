@@ -312,6 +312,10 @@ def _full(
     scanned_ns: int,
     render_pdfs: bool = False,
 ) -> BuildResult:
+    from .fingerprint import Fingerprints  # Jinja, Babel and Markdown load only when pages are rendered
+    from .markdown import Bodies
+    from .render import make_environment
+
     out = config.output_dir
     parsed = cache.parsed() if cache is not None else None
     content, index, specs = load(config, parsed)
@@ -321,9 +325,6 @@ def _full(
     writer = Writer(out) if write else None
     store = cache.bodies() if cache is not None else None
     bodies = Bodies(store)
-    from .fingerprint import Fingerprints  # Jinja and Babel load only when pages are rendered
-    from .render import make_environment
-
     env = make_environment(config, index, bodies)
     fingerprints = Fingerprints(env, index)
     previous = writer.previous if writer else {}
