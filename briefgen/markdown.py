@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import threading
-from typing import Protocol
+from typing import Any, Protocol
 
 import markdown as md
 import nh3
@@ -67,6 +67,33 @@ INLINE_TRIGGERS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The same for Python-Markdown's block processors: one is tried on a block only if one of these
+# occurs in the block. (For `footnote` and `reference`, whose test always says yes and whose run
+# then finds nothing, saying no at once has the same effect: the next processor is tried.)
+BLOCK_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "table": ("|",),
+    "hashheader": ("#",),
+    "setextheader": ("=", "-"),
+    "hr": ("-", "*", "_"),
+    "quote": (">",),
+    "footnote": ("[^",),
+    "reference": ("]:",),
+}
+
+
+def _trigger_blocks(converter: md.Markdown) -> None:
+    for name, needs in BLOCK_TRIGGERS.items():
+        if name not in converter.parser.blockprocessors:
+            continue
+        processor = converter.parser.blockprocessors[name]
+        test = processor.test
+
+        def triggered(parent: object, block: str, test: Any = test, needs: tuple[str, ...] = needs) -> bool:
+            return any(needle in block for needle in needs) and bool(test(parent, block))
+
+        processor.test = triggered  # type: ignore[method-assign]
+
+
 class _TriggeredInlineProcessor(InlineProcessor):
     """Python-Markdown's inline pass, skipping each pattern on text that lacks its trigger.
 
@@ -102,7 +129,7 @@ class _TriggeredInlineProcessor(InlineProcessor):
         return data
 
 
-def new_converter(*, fast_inline: bool = True) -> md.Markdown:
+def new_converter(*, fast: bool = True) -> md.Markdown:
     """A Markdown instance configured as briefgen renders bodies."""
     converter = md.Markdown(
         extensions=EXTENSIONS,
@@ -111,8 +138,9 @@ def new_converter(*, fast_inline: bool = True) -> md.Markdown:
             "footnotes": {"BACKLINK_TITLE": "↩"},
         },
     )
-    if fast_inline:
+    if fast:
         converter.treeprocessors.register(_TriggeredInlineProcessor(converter), "inline", 20)
+        _trigger_blocks(converter)
     return converter
 
 
