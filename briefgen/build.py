@@ -8,6 +8,7 @@ parsing unchanged files and rendering unchanged bodies, and a body-only edit ski
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import os
 import time
@@ -347,6 +348,9 @@ def _full(
     checker = LinkChecker(existing, plain=plain_attributes(template_sources(config)))
     job = _Job(env, specs, todo, bodies, checker, out, previous, writer is not None, late_prints)
     fresh: list[tuple[str, str]] = []
+    # What was loaded lives until the build ends: keep the garbage collector from walking it again
+    # and again (and, in forked helpers, from writing to the pages they share with this process)
+    gc.freeze()
     try:
         problems: list[Problem] = []
         for result in _render_pages(job, worker_count(config), progress):
@@ -395,6 +399,7 @@ def _full(
             writer.abort()
         raise
     finally:
+        gc.unfreeze()  # the preview server builds again and again in one process
         if store is not None:
             store.close()
     new_state = BuildState(

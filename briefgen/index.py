@@ -228,6 +228,6 @@ def _related(ordered: list[Article], limit: int) -> dict[str, tuple[str, ...]]:
             for other in found[max(0, at - RELATED_WINDOW) : at + RELATED_WINDOW + 1]:
                 scores[other] += share
         scores.pop(position, None)
-        best = heapq.nsmallest(limit, scores.items(), key=lambda kv: (-kv[1], abs(kv[0] - position), kv[0]))
-        related[article.slug] = tuple(ordered[o].slug for o, _ in best)
+        ranked = [(-score, abs(other - position), other) for other, score in scores.items()]
+        related[article.slug] = tuple(ordered[other].slug for _, _, other in heapq.nsmallest(limit, ranked))
     return related
