@@ -921,7 +921,7 @@ def workdir_for(size: int, keep: bool) -> Iterator[Path]:
         yield workdir
     finally:
         if not keep:
-            remove(workdir)
+            retire(workdir)  # deleted at the end: a deletion now would slow the next size's builds
 
 
 def bench_size(args: argparse.Namespace, size: int) -> str:

@@ -231,7 +231,8 @@ class Writer:
         for relative in self.changed:
             info = (self.out / relative).stat()
             self.files[relative] = (self.files[relative][0], info.st_mtime_ns, info.st_size)
-        removed = [] if self.partial else self._remove_stale()
+        fresh_folder = self.created_out and not self.previous  # nothing there but what we staged
+        removed = [] if self.partial or fresh_folder else self._remove_stale()
         if self.files != self.previous or not (self.out / MARKER).is_file():
             manifest = {"generator": "briefgen", "files": dict(sorted(self.files.items()))}
             tmp = self.out / (MARKER + ".tmp")
