@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -422,16 +423,21 @@ def _shown(path: Path, root: Path) -> str:
 
 
 def _article_paths(content_dir: Path) -> list[Path]:
-    people_dir = content_dir / PEOPLE_DIR
-    found = []
-    for path in content_dir.rglob("*.md"):
-        relative = path.relative_to(content_dir)
-        if any(part.startswith((".", "_")) for part in relative.parts):
-            continue  # hidden files and editor leftovers
-        if path.is_relative_to(people_dir) or not path.is_file():
-            continue
-        found.append(path)
-    return sorted(found)
+    """Every `*.md` under the content folder but people/, hidden files and folders, and `_*`."""
+    found: list[tuple[str, ...]] = []
+    for folder, dirnames, filenames in os.walk(content_dir):
+        parts = Path(folder).relative_to(content_dir).parts
+        if not parts:
+            dirnames[:] = [d for d in dirnames if d != PEOPLE_DIR]
+        dirnames[:] = [d for d in dirnames if not d.startswith((".", "_"))]  # editor leftovers
+        found.extend(
+            (*parts, name)
+            for name in filenames
+            if name.endswith(".md")
+            and not name.startswith((".", "_"))
+            and os.path.isfile(os.path.join(folder, name))
+        )
+    return [content_dir.joinpath(*parts) for parts in sorted(found)]
 
 
 def _load_people(people_dir: Path, root: Path, problems: list[Problem]) -> list[Person]:

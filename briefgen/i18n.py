@@ -160,6 +160,7 @@ class Translator:
         self.strings = STRINGS[ui_language(language)]
         self.locale = locale_for(language)
         self._dates: dict[tuple[dt.date, str], str] = {}
+        self._times: dict[dt.time, str] = {}
 
     def __call__(self, key: str, **values: object) -> str:
         text = self.strings.get(key) or STRINGS["en"][key]
@@ -188,4 +189,7 @@ class Translator:
         return str(self.locale.territories.get(code.upper(), code)) if len(code) == 2 else code
 
     def time(self, moment: dt.time) -> str:
-        return format_time(moment, format="short", locale=self.locale)
+        found = self._times.get(moment)
+        if found is None:
+            found = self._times[moment] = format_time(moment, format="short", locale=self.locale)
+        return found

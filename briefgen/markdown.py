@@ -89,7 +89,10 @@ def _trigger_blocks(converter: md.Markdown) -> None:
         test = processor.test
 
         def triggered(parent: object, block: str, test: Any = test, needs: tuple[str, ...] = needs) -> bool:
-            return any(needle in block for needle in needs) and bool(test(parent, block))
+            for needle in needs:
+                if needle in block:
+                    return bool(test(parent, block))
+            return False
 
         processor.test = triggered  # type: ignore[method-assign]
 
