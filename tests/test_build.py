@@ -322,3 +322,14 @@ def test_a_body_saved_again_during_the_build_stops_it_rather_than_mixing_version
     (project.root / "content/x.md").write_text(article("X", "2023-06-20", "Second version."), "utf-8")
     with pytest.raises(BuildError, match=r"content/x.md: the file changed while the site was being built"):
         read_body(parsed)
+
+
+def test_the_garbage_collector_is_back_on_after_a_build_that_works_or_fails(make_site, cli):
+    import gc
+
+    project = make_site()
+    assert cli(project, "build").code == 0
+    assert gc.isenabled()  # the preview server builds again and again in one process
+    (project.root / "content/broken.md").write_text("---\ntitle: [unclosed\n---\n", "utf-8")
+    assert cli(project, "build").code == 1
+    assert gc.isenabled()
