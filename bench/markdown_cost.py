@@ -20,7 +20,7 @@ from pathlib import Path
 import markdown
 
 from briefgen.frontmatter import split
-from briefgen.markdown import EXTENSIONS, markdown_to_html
+from briefgen.markdown import EXTENSIONS, markdown_to_html, new_converter
 
 GEN_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "bench" / "gen_corpus.py"
 
@@ -45,6 +45,40 @@ def plain(extensions: list[str]) -> Callable[[str, str], object]:
     return render
 
 
+def triggered() -> Callable[[str, str], object]:
+    converter = new_converter()
+
+    def render(body: str, lang: str) -> object:
+        converter.reset()
+        return converter.convert(body)
+
+    return render
+
+
+def markdown_it_rows() -> list[tuple[str, Callable[[str, str], object]]]:
+    """markdown-it-py, if installed (it is not a dependency of briefgen): the issue's candidate."""
+    try:
+        from markdown_it import MarkdownIt
+        from mdit_py_plugins.anchors import anchors_plugin
+        from mdit_py_plugins.attrs import attrs_plugin
+        from mdit_py_plugins.footnote import footnote_plugin
+    except ImportError:
+        print("markdown-it-py rows skipped: pip install markdown-it-py mdit-py-plugins to see them")
+        return []
+    bare = MarkdownIt("commonmark")
+    full = (
+        MarkdownIt("commonmark")
+        .enable("table")
+        .use(footnote_plugin)
+        .use(anchors_plugin, max_level=6)
+        .use(attrs_plugin)
+    )
+    return [
+        ("markdown-it-py, CommonMark", lambda body, _lang: bare.render(body)),
+        ("markdown-it-py, tables, footnotes, anchors, attrs", lambda body, _lang: full.render(body)),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=300)
@@ -60,8 +94,10 @@ def main() -> None:
         ("Python-Markdown, no extension", plain([])),
         ("Python-Markdown, briefgen's extensions", plain(EXTENSIONS)),
         ("Python-Markdown, briefgen's extensions + smarty", plain([*EXTENSIONS, "smarty"])),
-        ("briefgen: extensions + own typography + nh3", markdown_to_html),
+        ("the same extensions, with briefgen's triggers", triggered()),
+        ("briefgen: triggers + own typography + nh3", markdown_to_html),
     ]
+    rows.extend(markdown_it_rows())
     print(f"{len(bodies)} articles, CPU ms per article (best of 3)")
     for label, render in rows:
         print(f"{label:50} {per_article_ms(bodies, render):6.2f}")

@@ -68,21 +68,42 @@ def _text(text: str, previous: str, quotes: tuple[str, str, str, str], french: b
     return text
 
 
-_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
-_OPENING_DOUBLE = re.compile(r'(?:(?<=^)|(?<=[\s(\[{\u2013\u2014/-]))"')
-_OPENING_SINGLE = re.compile(r"(?:(?<=^)|(?<=[\s(\[{\u2013\u2014/-]))'")
-
-
 def _quotes(text: str, previous: str, quotes: tuple[str, str, str, str]) -> str:
-    """Quotes after a space or an opening bracket open; all others close; ' inside a word is ’."""
+    """Quotes after a space, a dash or an opening bracket open; all others close; ' inside a word
+    is ’. `previous` is the character before this text node (it decides the first quote)."""
     open_double, close_double, open_single, close_single = quotes
-    text = previous + text  # the character before this text node decides its first quote
     if "'" in text:
-        text = _APOSTROPHE.sub("\u2019", text)
-        text = _OPENING_SINGLE.sub(open_single, text).replace("'", close_single)
+        text = _curl(text, "'", previous, open_single, close_single, apostrophes=True)
     if '"' in text:
-        text = _OPENING_DOUBLE.sub(open_double, text).replace('"', close_double)
-    return text[len(previous) :]
+        text = _curl(text, '"', previous, open_double, close_double, apostrophes=False)
+    return text
+
+
+def _opens_after(char: str) -> bool:
+    return char.isspace() or char in "([{\u2013\u2014/-"
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _curl(text: str, quote: str, previous: str, opening: str, closing: str, apostrophes: bool) -> str:
+    """Every `quote` in `text` made an apostrophe (between two word characters), an opening or a
+    closing quote. A quote right after another quote never opens nor is an apostrophe."""
+    parts = text.split(quote)
+    out = [parts[0]]
+    before = parts[0][-1:] or previous  # the character before the quote being decided
+    for part in parts[1:]:
+        after = part[:1]
+        if apostrophes and _is_word(before) and _is_word(after):
+            out.append("\u2019")
+        elif _opens_after(before):
+            out.append(opening)
+        else:
+            out.append(closing)
+        out.append(part)
+        before = part[-1:] or quote
+    return "".join(out)
 
 
 _SPACE = "[ \t\n\u00a0\u202f]"

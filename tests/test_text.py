@@ -63,3 +63,22 @@ def test_french_text_keeps_guillemets_and_punctuation_with_their_words() -> None
     assert french_spacing("un « appel » : oui ?") == "un «\u00a0appel\u00a0»\u00a0: oui\u202f?"
     assert french_spacing("«appel»") == "«\u00a0appel\u00a0»"
     assert french_spacing("à 10:30") == "à 10:30"
+
+
+def test_an_apostrophe_after_an_opening_quote_in_another_element_adds_no_stray_space() -> None:
+    html = markdown_to_html('Il cite "*l\'Europe*".', "fr")
+    assert html == "<p>Il cite «&nbsp;<em>l’Europe</em>&nbsp;».</p>"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("l'accord d'hier", "l’accord d’hier"),
+        ("'single' and \"double\"", "‘single’ and “double”"),
+        ('("in brackets") -"dash"', "(“in brackets”) -“dash”"),
+        ("rock 'n' roll", "rock ‘n’ roll"),
+        ("''", "‘’"),
+    ],
+)
+def test_quotes_open_after_space_bracket_or_dash_and_close_otherwise(source: str, expected: str) -> None:
+    assert markdown_to_html(source, "en") == f"<p>{expected}</p>"
