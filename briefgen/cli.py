@@ -70,7 +70,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     build_cmd.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     build_cmd.add_argument(
-        "-j", "--jobs", type=int, metavar="N", help="worker processes (default: one per core)"
+        "-j",
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="processes that parse and render, this one included (default: one per core)",
     )
     build_cmd.add_argument(
         "--no-digests", action="store_true", help="do not render PDF digests in this build"

@@ -74,7 +74,7 @@ class SiteConfig:
     directory_urls: bool = False
     home_days: int = 7
     related_articles: int = 5
-    jobs: int = 0  # 0: one worker process per core
+    jobs: int = 0  # processes that parse and render, the build process included; 0: one per core
     paths: Paths = field(default_factory=Paths)
     digest: DigestConfig = field(default_factory=DigestConfig)
     mail: MailConfig = field(default_factory=MailConfig)

@@ -13,6 +13,8 @@ import queue
 from collections.abc import Callable, Generator, Iterator
 from typing import Any, TypeVar
 
+from .errors import BuildError
+
 R = TypeVar("R")
 
 _DONE = "done"
@@ -68,7 +70,7 @@ def run_chunks(work: Callable[[int], R], count: int, jobs: int, reserved: int = 
                     break
                 running -= yield from _handle(message)
         while running:
-            running -= yield from _handle(results.get())
+            running -= yield from _handle(_next_result(results, helpers, running))
     finally:
         for process in helpers:
             if process.is_alive():
@@ -76,6 +78,24 @@ def run_chunks(work: Callable[[int], R], count: int, jobs: int, reserved: int = 
             process.join()
         results.close()
         results.join_thread()
+
+
+def _next_result(results: Any, helpers: list[Any], running: int) -> tuple[object, object]:
+    """The next message from a helper; a BuildError if a helper died without a word (killed)."""
+    while True:
+        try:
+            return results.get(timeout=1.0)  # type: ignore[no-any-return]
+        except queue.Empty:
+            if sum(process.is_alive() for process in helpers) >= running:
+                continue  # still working
+        try:  # a helper that ended normally said so before it ended: that message is here by now
+            return results.get(timeout=1.0)  # type: ignore[no-any-return]
+        except queue.Empty:
+            codes = [process.exitcode for process in helpers if process.exitcode]
+            raise BuildError(
+                f"a helper process stopped unexpectedly (exit code {codes[0] if codes else '?'}); "
+                "try again, or build with --jobs 1"
+            ) from None
 
 
 def _handle(message: tuple[object, object]) -> Generator[tuple[int, Any], None, int]:

@@ -54,3 +54,15 @@ def test_an_error_in_the_calling_process_stops_the_helpers() -> None:
 
 def test_one_job_runs_everything_here_in_order() -> None:
     assert list(run_chunks(lambda k: os.getpid(), 4, jobs=1)) == [(k, os.getpid()) for k in range(4)]
+
+
+def test_a_helper_killed_mid_work_is_an_error_not_a_hang() -> None:
+    parent = os.getpid()
+
+    def work(k: int) -> int:
+        if os.getpid() != parent:
+            os._exit(3)  # as if the kernel had killed it
+        return slowly(k)
+
+    with pytest.raises(BuildError, match="a helper process stopped unexpectedly"):
+        list(run_chunks(work, 20, jobs=2))
