@@ -105,7 +105,7 @@ def measure(name: str, project: Path, saves: int, page: Page) -> Result:
         page.wait_for_function("document.readyState === 'complete'")
         if page.locator("article").count() == 0:
             raise SystemExit(f"{name}: no <article> on {page.url}; is the slug scheme different?")
-        builder.wait_background(600)  # the first background pass (PDF digests) is a one-off
+        builder.wait_background(3600)  # the first background pass (PDF digests): 14 min at 10,000
         rebuilds_before = preview.live.builds
         logged.clear()
         times = []
