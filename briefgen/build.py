@@ -73,9 +73,14 @@ def static_files(config: SiteConfig) -> dict[str, Path]:
     return found
 
 
-def load(config: SiteConfig, parsed: Parsed | None = None) -> tuple[Content, SiteIndex, list[PageSpec]]:
-    """Content, index and page plan: everything a renderer needs (also used by digest and mail)."""
-    content = load_content(config, parsed, jobs=worker_count(config))
+def load(
+    config: SiteConfig, parsed: Parsed | None = None, trusted: frozenset[str] = frozenset()
+) -> tuple[Content, SiteIndex, list[PageSpec]]:
+    """Content, index and page plan: everything a renderer needs (also used by digest and mail).
+
+    `trusted`: files known unchanged since `parsed` was made, which need not even be read.
+    """
+    content = load_content(config, parsed, jobs=worker_count(config), trusted=trusted)
     index = build_index(content, config.related_articles)
     return content, index, plan_pages(index, config)
 
@@ -240,7 +245,13 @@ def _splice_bodies(
     bodies.close()
     # the edited articles' digests are now out of date: a build that renders PDFs must look again
     pending = state.digests_pending or config.digest.enabled
-    state = replace(state, inputs=settle(inputs, scanned_ns), articles=records, digests_pending=pending)
+    state = replace(
+        state,
+        inputs=settle(inputs, scanned_ns),
+        articles=records,
+        digests_pending=pending,
+        parse_stale=state.parse_stale | frozenset(changed),
+    )
     cache.save(state, None)
     return _result(state, tuple(writer.changed), (), started, rendered=len(pages))
 
@@ -350,7 +361,13 @@ def _full(
 
     out = config.output_dir
     parsed = cache.parsed() if cache is not None else None
-    content, index, specs = load(config, parsed)
+    trusted: frozenset[str] = frozenset()
+    if state is not None and parsed:
+        # Files with the size and time they had at the last build, then already older than the
+        # racy window (see settle), are not even read: their parse is in the cache.
+        unchanged_files = inputs.keys() - set(edited(state.inputs, inputs)) - state.parse_stale
+        trusted = frozenset(path for path in unchanged_files if not state.inputs[path][2])
+    content, index, specs = load(config, parsed, trusted)
     statics = static_files(config)
     pdf_days = {urls.digest_url(day): day for day in index.days} if config.digest.enabled else {}
     existing = {spec.output for spec in specs} | set(statics) | set(pdf_days)

@@ -23,7 +23,7 @@ from .content import ParsedArticle
 from .errors import Problem
 from .model import fast_pickle
 
-CACHE_FORMAT = 6  # raise whenever what the cache holds changes shape
+CACHE_FORMAT = 7  # raise whenever what the cache holds changes shape
 CACHE_DIR = ".briefgen"
 STATE_FILE = "build-state.pickle"
 PARSED_FILE = "parsed.pickle"
@@ -57,6 +57,8 @@ class BuildState:
     digests_pending: bool = False  # the last build skipped PDF digests (the preview's first pass)
     files: int = 0
     warnings: tuple[Problem, ...] = ()
+    # articles whose parse-cache entry is older than their bytes (a body splice does not parse)
+    parse_stale: frozenset[str] = frozenset()
 
 
 def settings_stamp(config: SiteConfig) -> str:

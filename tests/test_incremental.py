@@ -7,7 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
-from conftest import Project, article
+from conftest import REPO, Project, article
 
 from briefgen.writer import MARKER
 
@@ -181,3 +181,33 @@ def test_worker_processes_build_the_same_site_as_one_process(make_site, cli, tmp
     parallel.write({"content/a000.md": random_article(rng, 0, extra=" [x](../nowhere/)")})
     result = cli(parallel, "build", "--jobs", "2")
     assert result.code == 1 and "dead link '../nowhere/'" in result.err
+
+
+def age(path: Path, seconds: float) -> None:
+    """Give `path` a modification time `seconds` in the past, out of the racy window."""
+    import os
+    import time
+
+    moment = time.time() - seconds
+    os.utime(path, (moment, moment))
+
+
+def test_files_unchanged_since_the_last_build_are_not_parsed_again_unless_spliced(make_site, cli, tmp_path):
+    rng = random.Random(7)
+    project = make_site(site_files(rng, 6))
+    for path in (project.root / "content").rglob("*"):
+        if path.is_file():
+            age(path, 600)
+    assert cli(project, "build", "-q").code == 0
+    # a body edit is spliced into its page without parsing the file again...
+    spliced = project.root / "content/a001.md"
+    spliced.write_text(spliced.read_text("utf-8").replace("Paragraph", "Edited paragraph"), "utf-8")
+    age(spliced, 300)
+    assert cli(project, "build").out.count("1 changed") == 1
+    # ...so a later build that renders every article page must read it again, though its size
+    # and time have not moved since
+    item = (REPO / "templates/_article_item.html").read_text("utf-8")
+    project.write({"templates/_article_item.html": item.replace('"article-item"', '"article-item x"')})
+    result = cli(project, "build", "-q")
+    assert result.code == 0, result.err
+    assert output(project, "site") == cold_build(project, cli, tmp_path)
