@@ -35,24 +35,16 @@ def per_article_ms(bodies: list[tuple[str, str]], render: Callable[[str, str], o
     return best / len(bodies) * 1000
 
 
+def converting(converter: markdown.Markdown) -> Callable[[str, str], object]:
+    def render(body: str, lang: str) -> object:
+        converter.reset()
+        return converter.convert(body)
+
+    return render
+
+
 def plain(extensions: list[str]) -> Callable[[str, str], object]:
-    converter = markdown.Markdown(extensions=extensions)
-
-    def render(body: str, lang: str) -> object:
-        converter.reset()
-        return converter.convert(body)
-
-    return render
-
-
-def triggered() -> Callable[[str, str], object]:
-    converter = new_converter()
-
-    def render(body: str, lang: str) -> object:
-        converter.reset()
-        return converter.convert(body)
-
-    return render
+    return converting(markdown.Markdown(extensions=extensions))
 
 
 def markdown_it_rows() -> list[tuple[str, Callable[[str, str], object]]]:
@@ -94,7 +86,7 @@ def main() -> None:
         ("Python-Markdown, no extension", plain([])),
         ("Python-Markdown, briefgen's extensions", plain(EXTENSIONS)),
         ("Python-Markdown, briefgen's extensions + smarty", plain([*EXTENSIONS, "smarty"])),
-        ("the same extensions, with briefgen's triggers", triggered()),
+        ("the same extensions, with briefgen's triggers", converting(new_converter())),
         ("briefgen: triggers + own typography + nh3", markdown_to_html),
     ]
     rows.extend(markdown_it_rows())

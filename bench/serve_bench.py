@@ -34,7 +34,7 @@ from briefgen.serve import Preview, SiteBuilder
 from briefgen.watch import project_sources
 
 REPO = Path(__file__).resolve().parent.parent
-GEN_CORPUS = Path("/work/shared/bench/gen_corpus.py")
+GEN_CORPUS = REPO.parent / "shared" / "bench" / "gen_corpus.py"  # beside the checkout, as in CI
 CHROMIUM = "/usr/bin/chromium"
 BUILT = re.compile(r"built .* in ([0-9.]+) s")
 FLAGS = [

@@ -211,3 +211,17 @@ def test_files_unchanged_since_the_last_build_are_not_parsed_again_unless_splice
     result = cli(project, "build", "-q")
     assert result.code == 0, result.err
     assert output(project, "site") == cold_build(project, cli, tmp_path)
+
+
+def test_a_rebuild_with_nothing_to_render_loads_no_template_or_markdown_library(make_site, cli):
+    import subprocess
+    import sys
+
+    project = make_site(site_files(random.Random(3), 3))
+    assert cli(project, "build", "-q").code == 0
+    script = (
+        "import sys\nfrom briefgen.cli import main\ncode = main(['build', '-q'])\n"
+        "print(code, sorted(m for m in ('jinja2', 'babel', 'markdown') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=project.root, capture_output=True, text=True)
+    assert done.stdout.split("\n")[-2] == "0 []", done.stdout + done.stderr

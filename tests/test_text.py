@@ -82,3 +82,12 @@ def test_an_apostrophe_after_an_opening_quote_in_another_element_adds_no_stray_s
 )
 def test_quotes_open_after_space_bracket_or_dash_and_close_otherwise(source: str, expected: str) -> None:
     assert markdown_to_html(source, "en") == f"<p>{expected}</p>"
+
+
+@pytest.mark.parametrize(("directory_urls", "home"), [(True, "./"), (False, "index.html")])
+def test_a_shared_list_item_links_home_correctly_from_the_site_root(directory_urls: bool, home: str) -> None:
+    from briefgen import urls
+
+    link = urls.relative(urls.HOME, urls.ANY_PAGE, directory_urls)
+    assert link.replace(urls.ROOT, urls.root_prefix(urls.HOME)) == home
+    assert link.replace(urls.ROOT, urls.root_prefix("people/x/")) == "../../" + home
