@@ -126,14 +126,27 @@ def _collector_paused(pause: bool = True) -> Iterator[None]:
     if pause:
         gc.disable()
     else:
-        gc.enable()
+        _enable_collector()
     try:
         yield
     finally:
         if was:
-            gc.enable()
+            _enable_collector()
         else:
             gc.disable()
+
+
+def _enable_collector() -> None:
+    """Turn the collector on without it first walking everything made while it was off.
+
+    Objects made with the collector off all sit in its youngest generation, so the first
+    allocation after gc.enable() would examine every one of them (0.3 s after a build of 10,000
+    articles). Freezing then unfreezing moves them to the oldest generation instead, where they
+    are examined at the next full collection, as any long-lived object is.
+    """
+    gc.freeze()
+    gc.unfreeze()
+    gc.enable()
 
 
 def _build(
