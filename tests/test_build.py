@@ -167,7 +167,14 @@ def test_a_dead_internal_link_fails_the_build_naming_the_article(make_site, cli)
     assert not (project.root / "site").exists()
 
 
-@pytest.mark.parametrize("anchor", ["<a href='../no-such-page/'>x</a>", '<A HREF="../no-such-page/">x</A>'])
+@pytest.mark.parametrize(
+    "anchor",
+    [
+        "<a href='../no-such-page/'>x</a>",
+        '<A HREF="../no-such-page/">x</A>',
+        '<a\nhref="../no-such-page/">x</a>',
+    ],
+)
 def test_a_dead_link_in_a_site_template_is_found_however_it_is_written(make_site, cli, anchor):
     template = '{% extends "base.html" %}\n{% block main %}\n' + anchor + "\n{% endblock %}\n"
     project = make_site({"templates/timeline.html": template})

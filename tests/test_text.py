@@ -40,6 +40,7 @@ def test_code_and_attributes_are_left_alone() -> None:
         '<a href="../../people/x/">x</a> <img src="../../static/a.png"> it\'s',
         "<a href='../../people/x/'>x</a> <img src='../../static/a.png'>",
         '<A HREF="../../people/x/">x</A> <IMG SRC="../../static/a.png">',
+        '<a\nhref="../../people/x/">x</a> <img\tsrc="../../static/a.png">',
     ],
 )
 def test_links_are_found_however_the_attributes_are_written(html: str) -> None:
