@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import urls
-from .cache import ArticleRecord, BuildState, Cache, Stats, edited, scan, settle
+from .cache import ArticleRecord, BuildState, Cache, PendingWrite, Stats, edited, scan, settle
 from .config import CONFIG_FILE, SiteConfig
 from .content import Parsed, load_content
 from .errors import ContentError, Problem, Problems
@@ -28,7 +28,7 @@ from .index import SiteIndex, build_index
 from .links import LinkChecker, plain_attributes
 from .model import Article, Content
 from .pages import PageSpec, page_errors_source, plan_pages
-from .parallel import run_chunks
+from .parallel import run_chunks, worth_aside
 from .theme import template_dirs, template_sources
 from .writer import MARKER, Entry, Writer, check_output_dir, digest, intact, read_manifest, unchanged
 
@@ -81,8 +81,12 @@ def load(
     `trusted`: files known unchanged since `parsed` was made, which need not even be read.
     """
     content = load_content(config, parsed, jobs=worker_count(config), trusted=trusted)
-    index = build_index(content, config.related_articles)
-    return content, index, plan_pages(index, config)
+    return (content, *plan(config, content))
+
+
+def plan(config: SiteConfig, content: Content) -> tuple[SiteIndex, list[PageSpec]]:
+    index = build_index(content, config.related_articles, worker_count(config))
+    return index, plan_pages(index, config)
 
 
 def worker_count(config: SiteConfig) -> int:
@@ -380,36 +384,42 @@ def _full(
         # racy window (see settle), are not even read: their parse is in the cache.
         unchanged_files = inputs.keys() - set(edited(state.inputs, inputs)) - state.parse_stale
         trusted = frozenset(path for path in unchanged_files if not state.inputs[path][2])
-    content, index, specs = load(config, parsed, trusted)
-    statics = static_files(config)
-    pdf_days = {urls.digest_url(day): day for day in index.days} if config.digest.enabled else {}
-    existing = {spec.output for spec in specs} | set(statics) | set(pdf_days)
-    writer = Writer(out) if write else None
-    store = cache.bodies() if cache is not None else None
-    bodies = Bodies(store)
-    env = make_environment(config, index, bodies)
-    fingerprints = Fingerprints(env, index)
-    previous = writer.previous if writer else {}
-    records: dict[str, ArticleRecord] = {}
-    todo = []
-    prints: dict[str, str] = {}
-    # A page whose file is gone since the last build may be the target of a link on any page, and
-    # links are checked only on pages rendered: then render them all.
-    nothing_removed = previous.keys() <= existing | {MARKER}
-    if state is not None and writer is not None and nothing_removed:  # render only pages that change
-        prints = {spec.output: fingerprints.page(spec) for spec in specs}
-        for position, spec in enumerate(specs):
-            if _still_valid(spec, prints, state, previous, out, records):
-                writer.keep(spec.output)
-            else:
-                todo.append(position)
-    else:  # a first build renders everything, and takes the fingerprints as it goes
-        todo = list(range(len(specs)))
-    late_prints = fingerprints if not prints and writer is not None else None
-    checker = LinkChecker(existing, plain=plain_attributes(template_sources(config)))
-    job = _Job(env, specs, todo, bodies, checker, out, previous, writer is not None, late_prints)
-    fresh: list[tuple[str, str]] = []
+    content = load_content(config, parsed, jobs=worker_count(config), trusted=trusted)
+    parse_cache: PendingWrite | None = None
+    if cache is not None and parsed is not None:  # written while the index is built, put in place at the end
+        parse_cache = cache.write_parsed(parsed, worth_aside(worker_count(config), len(parsed)))
+    writer: Writer | None = None
+    store = None
     try:
+        index, specs = plan(config, content)
+        statics = static_files(config)
+        pdf_days = {urls.digest_url(day): day for day in index.days} if config.digest.enabled else {}
+        existing = {spec.output for spec in specs} | set(statics) | set(pdf_days)
+        writer = Writer(out) if write else None
+        store = cache.bodies() if cache is not None else None
+        bodies = Bodies(store)
+        env = make_environment(config, index, bodies)
+        fingerprints = Fingerprints(env, index)
+        previous = writer.previous if writer else {}
+        records: dict[str, ArticleRecord] = {}
+        todo = []
+        prints: dict[str, str] = {}
+        # A page whose file is gone since the last build may be the target of a link on any page, and
+        # links are checked only on pages rendered: then render them all.
+        nothing_removed = previous.keys() <= existing | {MARKER}
+        if state is not None and writer is not None and nothing_removed:  # render only pages that change
+            prints = {spec.output: fingerprints.page(spec) for spec in specs}
+            for position, spec in enumerate(specs):
+                if _still_valid(spec, prints, state, previous, out, records):
+                    writer.keep(spec.output)
+                else:
+                    todo.append(position)
+        else:  # a first build renders everything, and takes the fingerprints as it goes
+            todo = list(range(len(specs)))
+        late_prints = fingerprints if not prints and writer is not None else None
+        checker = LinkChecker(existing, plain=plain_attributes(template_sources(config)))
+        job = _Job(env, specs, todo, bodies, checker, out, previous, writer is not None, late_prints)
+        fresh: list[tuple[str, str]] = []
         problems: list[Problem] = []
         for result in _render_pages(job, worker_count(config), progress):
             spec = specs[result.index]
@@ -455,6 +465,8 @@ def _full(
     except BaseException:
         if writer is not None:
             writer.abort()
+        if parse_cache is not None:
+            parse_cache.cancel()
         raise
     finally:
         if store is not None:
@@ -472,7 +484,7 @@ def _full(
         bodies_store = cache.bodies()
         bodies_store.put_many(fresh)
         bodies_store.close()
-        cache.save(new_state, parsed)
+        cache.save(new_state, parse_cache)
     changed = tuple(sorted(writer.changed)) if writer else ()
     return _result(new_state, changed, tuple(removed), started, rendered=len(todo))
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .model import Article, Content, Event, Person, Term, fast_pickle
+from .parallel import Aside, worth_aside
 
 TAXONOMIES = ("topics", "places")
 RELATED_WINDOW = 12  # neighbours in time looked at per shared person/topic when ranking related
@@ -83,23 +84,32 @@ class SiteIndex:
         return sorted(taxa, key=lambda t: (-len(t.articles), t.slug))[:limit]
 
 
-def build_index(content: Content, related_limit: int = 5) -> SiteIndex:
+def build_index(content: Content, related_limit: int = 5, jobs: int = 1) -> SiteIndex:
+    """The index of `content`. With `jobs` > 1 and a large site, another process ranks related
+    articles meanwhile: that is a third of the time, and otherwise a core would sit idle."""
     ordered = sorted(content.articles, key=lambda a: a.sort_key)
-    articles = {a.slug: a for a in reversed(ordered)}
-    newest = tuple(articles)
-    events = tuple(sorted((e for a in ordered for e in a.events), key=lambda e: e.sort_key))
-    people = {p.id: p for p in content.people}
+    ranking = Aside(lambda: _related(ordered, related_limit), fork=worth_aside(jobs, len(ordered)))
+    try:
+        articles = {a.slug: a for a in reversed(ordered)}
+        events = tuple(sorted((e for a in ordered for e in a.events), key=lambda e: e.sort_key))
+        people = {p.id: p for p in content.people}
+        facts = _people_facts(people, ordered, events)
+        taxonomies = {kind: _taxonomy(kind, ordered, events) for kind in TAXONOMIES}
+        ranked = ranking.result()
+    except BaseException:
+        ranking.cancel()
+        raise
     return SiteIndex(
         articles=articles,
-        newest=newest,
+        newest=tuple(articles),
         people=people,
-        facts=_people_facts(people, ordered, events),
-        taxonomies={kind: _taxonomy(kind, ordered, events) for kind in TAXONOMIES},
+        facts=facts,
+        taxonomies=taxonomies,
         days=_days(ordered),
         day_events=_day_events(events),
         months=_months(ordered),
         events=events,
-        related=_related(ordered, related_limit),
+        related={a.slug: tuple(ordered[p].slug for p in ranked[i]) for i, a in enumerate(ordered)},
     )
 
 
@@ -200,14 +210,16 @@ def _months(ordered: list[Article]) -> dict[Month, tuple[dt.date, ...]]:
     }
 
 
-def _related(ordered: list[Article], limit: int) -> dict[str, tuple[str, ...]]:
+def _related(ordered: list[Article], limit: int) -> list[tuple[int, ...]]:
     """Articles sharing people or topics, rarer ones weighing more, nearer in time first.
 
-    Only the RELATED_WINDOW nearest articles in time per shared key are considered, which keeps
-    the cost linear in the number of articles even for people named in thousands of them.
+    For each article in `ordered`, the positions in `ordered` of its related articles, best first
+    (positions, not slugs: they travel cheaply between processes). Only the RELATED_WINDOW nearest
+    articles in time per shared key are considered, which keeps the cost linear in the number of
+    articles even for people named in thousands of them.
     """
     if limit <= 0:
-        return {a.slug: () for a in ordered}
+        return [()] * len(ordered)
     postings: dict[str, list[int]] = defaultdict(list)
     keys_of: list[tuple[str, ...]] = []
     for position, article in enumerate(ordered):
@@ -218,8 +230,8 @@ def _related(ordered: list[Article], limit: int) -> dict[str, tuple[str, ...]]:
         for key in keys:
             postings[key].append(position)
     weight = {key: 1.0 / math.log2(2 + len(found)) for key, found in postings.items()}
-    related: dict[str, tuple[str, ...]] = {}
-    for position, article in enumerate(ordered):
+    related: list[tuple[int, ...]] = []
+    for position in range(len(ordered)):
         scores: dict[int, float] = defaultdict(float)
         for key in keys_of[position]:
             found = postings[key]
@@ -229,5 +241,5 @@ def _related(ordered: list[Article], limit: int) -> dict[str, tuple[str, ...]]:
                 scores[other] += share
         scores.pop(position, None)
         ranked = [(-score, abs(other - position), other) for other, score in scores.items()]
-        related[article.slug] = tuple(ordered[other].slug for _, _, other in heapq.nsmallest(limit, ranked))
+        related.append(tuple(other for _, _, other in heapq.nsmallest(limit, ranked)))
     return related

@@ -11,11 +11,13 @@ import multiprocessing
 import pickle
 import queue
 from collections.abc import Callable, Generator, Iterator
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from .errors import BuildError
 
 R = TypeVar("R")
+
+ASIDE_MIN = 2000  # articles: below this, work aside costs more to start than it saves
 
 _DONE = "done"
 _FAILED = "failed"
@@ -118,3 +120,67 @@ def _sendable(error: BaseException) -> BaseException:
     except Exception:
         return RuntimeError(f"{type(error).__name__}: {error}")
     return error
+
+
+def worth_aside(jobs: int, articles: int) -> bool:
+    """Whether work over this many articles is worth an Aside, with `jobs` processes allowed."""
+    return jobs > 1 and articles >= ASIDE_MIN
+
+
+class Aside(Generic[R]):
+    """`work()` done in a forked process while this one goes on; `result()` waits for it.
+
+    For a serial stretch of the build where the other core would sit idle. With `fork` False (one
+    job, a small site, or no fork on this system) the work is done here, on the first `result()`.
+    """
+
+    def __init__(self, work: Callable[[], R], fork: bool = True) -> None:
+        self._work: Callable[[], R] | None = work
+        self._value: R | None = None
+        self._process: Any = None
+        self._receiver: Any = None
+        if not fork or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        context = multiprocessing.get_context("fork")
+        self._receiver, sender = context.Pipe(duplex=False)
+
+        def run() -> None:
+            try:
+                sender.send((_DONE, work()))
+            except BaseException as error:
+                sender.send((_FAILED, _sendable(error)))
+
+        self._process = context.Process(target=run, daemon=True)
+        self._process.start()
+        sender.close()  # this end belongs to the child: its exit then ends our recv() with EOFError
+        self._work = None
+
+    def result(self) -> R:
+        if self._work is not None:  # not forked: do it now, once
+            self._value, self._work = self._work(), None
+        elif self._process is not None:
+            try:
+                tag, value = self._receiver.recv()
+            except EOFError:
+                self._process.join()
+                raise BuildError(
+                    f"a helper process stopped unexpectedly (exit code {self._process.exitcode}); "
+                    "try again, or build with --jobs 1"
+                ) from None
+            finally:
+                self._receiver.close()
+            self._process.join()
+            self._process = None
+            if tag == _FAILED:
+                raise value
+            self._value = value
+        return self._value  # type: ignore[return-value]
+
+    def cancel(self) -> None:
+        """Stop the work if it is still running; its result is not wanted."""
+        if self._process is not None:
+            self._process.terminate()
+            self._process.join()
+            self._receiver.close()
+            self._process = None
+        self._work = None

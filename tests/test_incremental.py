@@ -172,15 +172,21 @@ def test_worker_processes_build_the_same_site_as_one_process(make_site, cli, tmp
     assert cli(serial, "build", "-q", "--jobs", "1").code == 0
     monkeypatch.setattr("briefgen.build.PARALLEL_PAGES", 1)
     monkeypatch.setattr("briefgen.content.PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr("briefgen.parallel.ASIDE_MIN", 1)  # related ranked, parse cache written aside
     parallel = Project(tmp_path / "parallel")
     shutil.copytree(serial.root / "content", parallel.root / "content")
     shutil.copy(serial.root / "briefgen.yaml", parallel.root / "briefgen.yaml")
     assert cli(parallel, "build", "-q", "--jobs", "2").code == 0
     assert output(parallel, "site") == output(serial, "site")
-    # and a dead link found by a worker is reported like any other
+    cache = parallel.root / ".briefgen"
+    parse_cache = (cache / "parsed.pickle").read_bytes()
+    assert sorted(p.name for p in cache.iterdir()) == ["bodies.sqlite", "build-state.pickle", "parsed.pickle"]
+    # and a dead link found by a worker is reported like any other; the parse cache stays as it was
     parallel.write({"content/a000.md": random_article(rng, 0, extra=" [x](../nowhere/)")})
     result = cli(parallel, "build", "--jobs", "2")
     assert result.code == 1 and "dead link '../nowhere/'" in result.err
+    assert (cache / "parsed.pickle").read_bytes() == parse_cache
+    assert not (cache / ".parsed.pickle.tmp").exists()
 
 
 def age(path: Path, seconds: float) -> None:

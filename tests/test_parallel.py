@@ -8,7 +8,7 @@ import time
 import pytest
 
 from briefgen.errors import BuildError
-from briefgen.parallel import run_chunks
+from briefgen.parallel import Aside, run_chunks
 
 
 def slowly(value: int) -> int:
@@ -66,3 +66,47 @@ def test_a_helper_killed_mid_work_is_an_error_not_a_hang() -> None:
 
     with pytest.raises(BuildError, match="a helper process stopped unexpectedly"):
         list(run_chunks(work, 20, jobs=2))
+
+
+def test_work_aside_runs_in_another_process_and_hands_back_its_result() -> None:
+    aside = Aside(lambda: (os.getpid(), [k * k for k in range(1000)]))
+    pid, squares = aside.result()
+    assert pid != os.getpid()
+    assert squares == [k * k for k in range(1000)]
+    assert aside.result()[1] is squares  # asked again: the same answer, not the work done twice
+
+
+def test_work_aside_without_fork_is_done_here_once() -> None:
+    calls = []
+    aside = Aside(lambda: calls.append(os.getpid()) or len(calls), fork=False)
+    assert calls == []  # nothing done until asked
+    assert aside.result() == 1
+    assert aside.result() == 1
+    assert calls == [os.getpid()]
+
+
+def test_an_error_aside_reaches_the_caller_with_its_message() -> None:
+    def work() -> int:
+        raise BuildError("content/x.md:4: broken aside")
+
+    with pytest.raises(BuildError, match=r"content/x\.md:4: broken aside"):
+        Aside(work).result()
+
+
+def test_work_aside_killed_is_an_error_not_a_hang() -> None:
+    def work() -> int:
+        os._exit(3)
+
+    with pytest.raises(BuildError, match=r"a helper process stopped unexpectedly \(exit code 3\)"):
+        Aside(work).result()
+
+
+def test_work_aside_cancelled_stops_its_process(tmp_path) -> None:
+    marker = tmp_path / "finished"
+
+    def work() -> None:
+        time.sleep(5)
+        marker.write_text("done")
+
+    Aside(work).cancel()
+    assert not marker.exists()  # stopped, not waited for
