@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import threading
 from typing import Any, Protocol
 
 import markdown as md
 import nh3
 from markdown import util as md_util
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import InlineProcessor
 from markupsafe import Markup
 
@@ -81,6 +83,71 @@ BLOCK_TRIGGERS: dict[str, tuple[str, ...]] = {
 }
 
 
+# And for its preprocessors, which each join the whole document, work on it and split it again.
+PRE_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "fenced_code_block": ("```", "~~~"),
+    "html_block": ("<",),
+}
+TOC_MARKER = "[TOC]"  # the toc extension's default marker
+
+
+def _trigger_preprocessors(converter: md.Markdown) -> None:
+    for name, needs in PRE_TRIGGERS.items():
+        if name not in converter.preprocessors:
+            continue
+        processor = converter.preprocessors[name]
+        run = processor.run
+
+        def triggered(lines: list[str], run: Any = run, needs: tuple[str, ...] = needs) -> list[str]:
+            text = "\n".join(lines)
+            for needle in needs:
+                if needle in text:
+                    return list(run(lines))
+            return lines
+
+        processor.run = triggered  # type: ignore[method-assign]
+    converter.preprocessors.register(_NormalizeWhitespace(converter), "normalize_whitespace", 30)
+    if "toc" in converter.treeprocessors:
+        converter.preprocessors.register(_TocMarkerSwitch(converter), "toc_marker_switch", 40)
+
+
+_SPACES_ONLY_LINE = re.compile(r"(?<=\n) +\n")
+
+
+class _NormalizeWhitespace(Preprocessor):
+    """The first step of Python-Markdown, done the same way, skipping the steps with nothing to do.
+
+    Control characters Python-Markdown uses for its placeholders are removed, line ends become
+    `\n`, tabs are expanded and lines of spaces emptied; the last is a slow regular expression,
+    and few documents have such a line.
+    """
+
+    def run(self, lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
+        if md_util.STX in text or md_util.ETX in text:
+            text = text.replace(md_util.STX, "").replace(md_util.ETX, "")
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text += "\n\n"
+        if "\t" in text:
+            text = text.expandtabs(self.md.tab_length)
+        if " \n" in text:
+            text = _SPACES_ONLY_LINE.sub("\n", text)
+        return text.split("\n")
+
+
+class _TocMarkerSwitch(Preprocessor):
+    """Lets the toc extension look for its `[TOC]` marker only in documents that contain it.
+
+    The search walks the whole tree of every document; the marker is hardly ever used.
+    """
+
+    def run(self, lines: list[str]) -> list[str]:
+        toc = self.md.treeprocessors["toc"]
+        toc.marker = TOC_MARKER if TOC_MARKER in "\n".join(lines) else ""  # type: ignore[attr-defined]
+        return lines
+
+
 def _trigger_blocks(converter: md.Markdown) -> None:
     for name, needs in BLOCK_TRIGGERS.items():
         if name not in converter.parser.blockprocessors:
@@ -144,6 +211,7 @@ def new_converter(*, fast: bool = True) -> md.Markdown:
     if fast:
         converter.treeprocessors.register(_TriggeredInlineProcessor(converter), "inline", 20)
         _trigger_blocks(converter)
+        _trigger_preprocessors(converter)
     return converter
 
 

@@ -13,7 +13,8 @@ from briefgen.markdown import new_converter
 ROOT = Path(__file__).resolve().parents[1]
 
 # Pieces chosen to start, end or break every inline pattern: code, escapes, links of each kind,
-# images, footnotes, autolinks, raw HTML, entities, emphasis with * and _, hard line breaks.
+# images, footnotes, autolinks, raw HTML, entities, emphasis with * and _, hard line breaks; and
+# what the preprocessors change: tabs, carriage returns, lines of spaces, control characters.
 PIECES = [
     "word", "mot", "l'accord", '"quoted"', "`code`", "``a ` b``", "\\*", "\\`", "\\\\", "\\[",
     "*em*", "**strong**", "***both***", "_em_", "__strong__", "snake_case_name", "2 * 3 * 4", "* ",
@@ -21,9 +22,11 @@ PIECES = [
     "![alt][r1]", "[^1]", "[^nope]", "<https://example.org/x*y*>", "<someone@example.org>",
     "<b>bold</b>", "<span class=\"x\">s</span>", "<!-- c -->", "&amp;", "&copy;", "&#233;", "AT&T",
     "a < b", "x > y", "  \n", "\n", "[", "]", "(", ")", "!", "*", "_", "`", "<", "&",
+    "\t", "a\tb", "\r\n", "\r", "\n   \n", "\x02", "\x03", "[TOC]", "```", "~~~",
 ]  # fmt: skip
 # Blocks that start, end or nearly match every block processor: headings of both kinds, rules,
-# quotes, tables, lists, code, reference and footnote definitions, attribute lists, raw HTML.
+# quotes, tables, lists, code, reference and footnote definitions, attribute lists, raw HTML,
+# the toc marker, fences of both kinds.
 BLOCKS = [
     "# Heading *x*", "## Sub | pipe", "Title\n=====", "Sub\n---", "---", "* * *", "___", "- - -",
     "> quoted *text*\n> more", "> a\nlazy line", "| a | b |\n|---|---|\n| 1 | 2 |",
@@ -31,7 +34,8 @@ BLOCKS = [
     "    indented code", "```\nfenced * code\n```", "[r2]: https://example.org/r2 \"T\"",
     "[r3]:https://example.org/r3", "[^2]: second note\n    continued", "text with # hash", "a > b",
     "x = y", "a - b - c", "Term\n{: #anchor .cls }", "## Heading {: #custom }", "<div>raw *html*</div>",
-    "a_b_c and 3*4", "#hashtag", "=", "-", ">", "|",
+    "a_b_c and 3*4", "#hashtag", "=", "-", ">", "|", "[TOC]", "~~~\nfenced _code_\n~~~",
+    "```python\nx = 1\n```", "\tindented by a tab", "line\r\nwith CRLF", "  \n \n",
 ]  # fmt: skip
 TAIL = "\n\n[r1]: https://example.org/ref\n\n[^1]: A note with *emphasis* and `code`.\n"
 
