@@ -183,6 +183,22 @@ def test_a_dead_link_in_a_site_template_is_found_however_it_is_written(make_site
     assert "dead link '../no-such-page/' on page /timeline/" in result.err
 
 
+def test_a_dead_link_in_a_list_item_template_is_reported_on_every_page_that_lists_it(make_site, cli):
+    item = (REPO / "templates/_article_item.html").read_text("utf-8")
+    # one link through the url filter, dead everywhere; one written relative to the page, which
+    # leads to /people/ from pages two levels down and outside the site from the home page
+    extra = '<a href="{{ \'no-such-page/\' | url }}">x</a> <a href="../../people/">p</a>\n</li>'
+    project = make_site({"templates/_article_item.html": item.replace("</li>", extra)})
+    result = cli(project, "build")
+    assert result.code == 1
+    for page in ("/days/2023-06-18/", "/days/2023-06-14/", "/archive/2023-06/", "/articles/2023-06-14-call/"):
+        assert f"dead link '../../no-such-page/index.html' on page {page}\n" in result.err
+        assert f"dead link '../../people/' on page {page}\n" not in result.err
+    assert "dead link 'no-such-page/index.html' on page /\n" in result.err
+    assert "dead link '../../people/' on page /\n" in result.err
+    assert not (project.root / "site").exists()
+
+
 def test_deleted_article_disappears_with_every_mention(make_site, cli):
     project = make_site()
     cli(project, "build")
