@@ -33,7 +33,6 @@ from .theme import template_dirs, template_sources
 from .writer import MARKER, Entry, Writer, check_output_dir, digest, intact, read_manifest, unchanged
 
 if TYPE_CHECKING:
-    from .fingerprint import Fingerprints
     from .markdown import Bodies
 
 Progress = Callable[[int, int], None]
@@ -302,7 +301,6 @@ class _Job:
     out: Path
     previous: dict[str, Entry]
     write: bool  # False: nothing is written (check)
-    fingerprints: Fingerprints | None  # set when fingerprints are to be taken while rendering
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,7 +311,6 @@ class Rendered:
     dead: tuple[str, ...]
     body: tuple[str, bool] | None = None  # for article pages: body key, page holds it exactly once
     fresh: tuple[tuple[str, str], ...] = field(default=())  # bodies rendered here, for the store
-    print: str = ""  # the page's fingerprint, when taken here
 
 
 def _render_batch(job: _Job, batch: list[int]) -> list[Rendered]:
@@ -334,8 +331,7 @@ def _render_batch(job: _Job, batch: list[int]) -> list[Rendered]:
         fresh = tuple(job.bodies.fresh.items())
         job.bodies.fresh.clear()
         dead = tuple(job.checker.dead(spec.output, html))
-        page_print = job.fingerprints.page(spec) if job.fingerprints is not None else ""
-        results.append(Rendered(i, page_digest, data if changed else None, dead, body, fresh, page_print))
+        results.append(Rendered(i, page_digest, data if changed else None, dead, body, fresh))
     return results
 
 
@@ -414,11 +410,11 @@ def _full(
                     writer.keep(spec.output)
                 else:
                     todo.append(position)
-        else:  # a first build renders everything, and takes the fingerprints as it goes
+        else:  # a first build renders everything, and takes the fingerprints as pages come back
             todo = list(range(len(specs)))
         late_prints = fingerprints if not prints and writer is not None else None
         checker = LinkChecker(existing, plain=plain_attributes(template_sources(config)))
-        job = _Job(env, specs, todo, bodies, checker, out, previous, writer is not None, late_prints)
+        job = _Job(env, specs, todo, bodies, checker, out, previous, writer is not None)
         fresh: list[tuple[str, str]] = []
         problems: list[Problem] = []
         for result in _render_pages(job, worker_count(config), progress):
@@ -431,8 +427,8 @@ def _full(
             if store is not None and len(fresh) >= 500:  # keep memory flat: store bodies as they come
                 store.put_many(fresh)
                 fresh.clear()
-            if result.print:
-                prints[spec.output] = result.print
+            if late_prints is not None:  # here, not in helpers: the digest of each article and event
+                prints[spec.output] = late_prints.page(spec)  # is then made once, not once per process
             if result.body is not None and parsed is not None:
                 article = spec.context["article"]
                 records[str(article.path)] = ArticleRecord(
