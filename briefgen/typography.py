@@ -15,6 +15,7 @@ NNBSP = "\u202f"  # narrow no-break space, before ; ! ? in French
 _TOKENS = re.compile(r"(<[^>]*>)")
 _VERBATIM = frozenset({"code", "pre", "kbd", "samp", "script", "style"})
 _TAG_NAME = re.compile(r"</?\s*([a-zA-Z0-9]+)")
+_MAYBE_VERBATIM = re.compile(r"</?\s*(?:code|pre|kbd|samp|script|style)", re.IGNORECASE)
 
 # (opening double, closing double, opening single, closing single) by base language
 _QUOTES = {
@@ -34,26 +35,22 @@ def smarten(html: str, lang: str) -> str:
     """Curly quotes, apostrophes, en and em dashes and ellipses in the text of `html`."""
     french = is_french(lang)
     quotes = quotes_for(lang)
-    out: list[str] = []
+    tokens = _TOKENS.split(html)  # text, tag, text, tag, ..., text
+    check_tags = _MAYBE_VERBATIM.search(html) is not None
     verbatim = 0
     previous = " "  # last character of text seen, to tell opening from closing quotes
-    for token in _TOKENS.split(html):
+    for position in range(0, len(tokens), 2):
+        if position and check_tags:  # the tag before this text
+            match = _TAG_NAME.match(tokens[position - 1])
+            if match and match.group(1).lower() in _VERBATIM and not tokens[position - 1].endswith("/>"):
+                verbatim = max(verbatim + (-1 if tokens[position - 1].startswith("</") else 1), 0)
+        token = tokens[position]
         if not token:
             continue
-        if token.startswith("<"):
-            match = _TAG_NAME.match(token)
-            if match and match.group(1).lower() in _VERBATIM and not token.endswith("/>"):
-                verbatim += -1 if token.startswith("</") else 1
-                verbatim = max(verbatim, 0)
-            out.append(token)
-            continue
-        if verbatim:
-            out.append(token)
-        else:
-            text = _text(token, previous, quotes, french)
-            out.append(text)
+        if not verbatim:
+            tokens[position] = _text(token, previous, quotes, french)
         previous = token[-1]
-    return "".join(out)
+    return "".join(tokens)
 
 
 def _text(text: str, previous: str, quotes: tuple[str, str, str, str], french: bool) -> str:
