@@ -72,6 +72,16 @@ class Fragments:
             ).format(self.href(day, page_url), day.isoformat(), t.date(day, style))
         return found
 
+    def digest(self, day: dt.date, label: str, page_url: str) -> Markup:
+        key = ("digest", day, label, urls.root_prefix(page_url))
+        found = self.cache.get(key)
+        if found is None:
+            href = urls.relative(urls.digest_url(day), page_url, True)
+            found = self.cache[key] = Markup(
+                '<a class="digest-link" href="{}" type="application/pdf">{}</a>'
+            ).format(href, label)
+        return found
+
     def item(self, template: str, subject: object, flag: bool) -> str:
         """A list item, rendered once for pages of every depth: its links start with urls.ROOT."""
         key = (template, id(subject), flag)
@@ -134,7 +144,7 @@ def make_environment(
         template = "_article_line.html" if compact else "_article_item.html"
         items = fragments.items_on(page_url, template, articles, show_day)
         css = "article-lines" if compact else "article-list"
-        return Markup('<ul class="{}">\n{}</ul>').format(css, items)
+        return Markup(f'<ul class="{css}">\n{items}</ul>')  # both safe: Markup.format costs more
 
     @pass_context
     def timeline(context: Context, events: tuple[Event, ...], show_article: bool = True) -> Markup:
@@ -142,17 +152,14 @@ def make_environment(
             return Markup('<p class="empty">{}</p>').format(t("no_events"))
         page_url = context["page_url"]
         items = fragments.items_on(page_url, "_event_item.html", events, show_article)
-        return Markup('<ol class="timeline">\n{}</ol>').format(items)
+        return Markup(f'<ol class="timeline">\n{items}</ol>')
 
     @pass_context
     def digest_link(context: Context, day: dt.date) -> Markup:
         """A link to the day's PDF digest, or nothing when there is none."""
         if not config.digest.enabled or day not in index.days:
             return Markup("")
-        href = urls.relative(urls.digest_url(day), context["page_url"], True)
-        return Markup('<a class="digest-link" href="{}" type="application/pdf">{}</a>').format(
-            href, t("digest")
-        )
+        return fragments.digest(day, t("digest"), context["page_url"])
 
     @pass_context
     def day_link(context: Context, day: dt.date, style: str = "full") -> Markup:
