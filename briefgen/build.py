@@ -393,7 +393,7 @@ def _full(
         existing = {spec.output for spec in specs} | set(statics) | set(pdf_days)
         writer = Writer(out) if write else None
         store = cache.bodies() if cache is not None else None
-        bodies = Bodies(store)
+        bodies = Bodies(store if store is not None and not store.empty() else None)
         env = make_environment(config, index, bodies)
         fingerprints = Fingerprints(env, index)
         previous = writer.previous if writer else {}

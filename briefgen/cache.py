@@ -231,6 +231,15 @@ class BodyStore:
             return None
         return str(row[0]) if row else None
 
+    def empty(self) -> bool:
+        """True if the store holds no body: then a build need not ask it for each one."""
+        if not self.path.is_file():
+            return True
+        try:
+            return self._db().execute("SELECT 1 FROM body LIMIT 1").fetchone() is None
+        except sqlite3.DatabaseError:
+            return True
+
     def put_many(self, items: list[tuple[str, str]]) -> None:
         if not items:
             return
