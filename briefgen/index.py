@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import math
-from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -230,16 +229,19 @@ def _related(ordered: list[Article], limit: int) -> list[tuple[int, ...]]:
         for key in keys:
             postings[key].append(position)
     weight = {key: 1.0 / math.log2(2 + len(found)) for key, found in postings.items()}
+    rank: dict[str, int] = defaultdict(int)  # per key, earlier articles with it: our place in postings
     related: list[tuple[int, ...]] = []
     for position in range(len(ordered)):
-        scores: dict[int, float] = defaultdict(float)
+        scores: dict[int, float] = {}
+        score_of = scores.get
         for key in keys_of[position]:
             found = postings[key]
-            at = bisect_left(found, position)
+            at = rank[key]
+            rank[key] = at + 1
             share = weight[key]
             for other in found[max(0, at - RELATED_WINDOW) : at + RELATED_WINDOW + 1]:
-                scores[other] += share
-        scores.pop(position, None)
+                scores[other] = score_of(other, 0.0) + share
+        scores.pop(position, None)  # an article is not related to itself
         ranked = [(-score, abs(other - position), other) for other, score in scores.items()]
         related.append(tuple(other for _, _, other in heapq.nsmallest(limit, ranked)))
     return related

@@ -356,3 +356,36 @@ def test_the_garbage_collector_is_back_on_after_a_build_that_works_or_fails(make
     (project.root / "content/broken.md").write_text("---\ntitle: [unclosed\n---\n", "utf-8")
     assert cli(project, "build").code == 1
     assert gc.isenabled()
+
+
+def test_related_articles_share_the_rarest_people_and_topics_nearest_in_time_first(make_site, cli):
+    def related_titles(project, slug: str) -> list[str]:
+        html = project.read(f"site/articles/{slug}/index.html")
+        section = html.split('<section class="related">', 1)[1] if 'class="related"' in html else ""
+        return re.findall(r'class="article-title"[^>]*>([^<]+)<', section)
+
+    files = {
+        "content/a.md": article("A", "2023-06-10", actors="[Rare Person, Common Person]", topics="[Trade]"),
+        "content/b.md": article("B", "2023-06-11", actors="[Common Person]", topics="[Trade]"),
+        "content/c.md": article("C", "2023-06-20", actors="[Rare Person]"),
+        "content/d.md": article("D", "2023-06-12", actors="[Common Person]"),
+        "content/e.md": article("E", "2023-06-13", actors="[Common Person]", topics="[Trade]"),
+        "content/lonely.md": article("Lonely", "2023-06-14"),
+    }
+    project = make_site(files, basic=False)
+    assert cli(project, "build").code == 0
+    # B and E share two keys with A (B is nearer in time), C the rarer person, D the common one
+    assert related_titles(project, "a") == ["B", "E", "C", "D"]
+    assert related_titles(project, "c") == ["A"]  # the one other article with Rare Person
+    assert related_titles(project, "lonely") == []  # no people, no topics: nothing related
+
+
+def test_related_articles_come_from_nearby_in_time_in_a_long_run(make_site, cli):
+    files = {
+        f"content/n{day:02d}.md": article(f"N{day:02d}", f"2023-05-{day:02d}", actors="[Someone]")
+        for day in range(1, 31)
+    }
+    project = make_site(files, basic=False)
+    assert cli(project, "build").code == 0
+    html = project.read("site/articles/n30/index.html").split('<section class="related">', 1)[1]
+    assert re.findall(r'class="article-title"[^>]*>([^<]+)<', html) == ["N29", "N28", "N27", "N26", "N25"]
