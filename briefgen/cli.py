@@ -269,7 +269,10 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    return _run(_parser().parse_args(argv))
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return COMMANDS[args.command](args)
     except Problems as errors:
@@ -295,5 +298,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+# Commands after which the process holds nothing to clean up: no thread, no child, no open file.
+ONE_SHOT = frozenset({"build", "check"})
+
+
 def run() -> None:
-    sys.exit(main())
+    """The `briefgen` command. After a one-shot command, the process leaves without tearing the
+    interpreter down: that would examine and free every object the build left, some 400,000 at
+    10,000 articles, for a third of a second."""
+    args = _parser().parse_args()
+    code = _run(args)
+    if args.command not in ONE_SHOT:
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -271,6 +272,27 @@ def test_python_dash_m_and_help(tmp_path: Path):
     ).stdout
     for flag in ("--content", "--out", "--strict", "--drafts"):
         assert flag in build_help
+
+
+def test_the_briefgen_command_reports_through_pipes_and_exits_with_its_code(make_site):
+    """The real command (which leaves without tearing the interpreter down) loses no output."""
+    project = make_site({"content/x.md": article("X", "2023-06-20", actors="[Nobody Known]")})
+
+    def briefgen(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "briefgen", "-C", str(project.root), *args]
+        buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+        return subprocess.run(command, capture_output=True, text=True, check=False, env=buffered)
+
+    built = briefgen("build")
+    assert built.returncode == 0, built.stderr
+    assert re.search(r"built \d+ pages .* in [\d.]+ s", built.stdout)
+    assert "content/x.md:4: warning: actors[1]: unknown person 'Nobody Known'" in built.stderr
+    assert (project.root / "site/articles/x/index.html").is_file()
+    project.write({"content/y.md": "---\ntitle: [unclosed\n---\n"})
+    checked = briefgen("check")
+    assert checked.returncode == 1
+    assert "content/y.md:2: YAML syntax error" in checked.stderr
+    assert "Traceback" not in checked.stderr
 
 
 def test_sample_content_builds_and_every_page_is_reachable_from_home(tmp_path: Path, cli, make_site):
