@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .config import LANG_RE, SiteConfig, parse_bool, suggest
 from .errors import BuildError, ContentError, Problem, Problems
-from .frontmatter import split, split_raw
+from .frontmatter import split
 from .model import Article, Content, Event, Person, Role, Source, Term, fast_pickle
 from .parallel import run_chunks
 from .slugs import fold, slugify
@@ -65,8 +65,8 @@ def read_body(article: Article) -> str:
     """
     path = article.path
     try:
-        body = split_raw(decode(path.read_bytes(), path))[1]
-    except (OSError, ValueError, ContentError):
+        body = decode(path.read_bytes(), path)[article.body_start :]
+    except (OSError, ContentError):
         body = None
     if body is None or body_digest(body) != article.body_digest:
         raise BuildError(f"{path}: the file changed while the site was being built; build again")
@@ -283,8 +283,7 @@ def parse_file(path: Path, config: SiteConfig) -> ParsedArticle:
         parsed = parse_article(path, text, config, fields)
     except ContentError as error:
         return ParsedArticle(None, problems=(error,), digest=digest)
-    front = hashlib.blake2b(split_raw(text)[0].encode(), digest_size=16).hexdigest()
-    return replace(parsed, problems=tuple(fields.problems), digest=digest, front=front)
+    return replace(parsed, problems=tuple(fields.problems), digest=digest)
 
 
 def resolve_article(parsed: ParsedArticle, registry: Registry, report: Report) -> Article | None:
@@ -600,9 +599,11 @@ def parse_article(path: Path, text: str, config: SiteConfig, fields: Fields) -> 
         source=source,
         body_digest=body_digest(doc.body),
         body_line=doc.body_line,
+        body_start=doc.body_start,
         draft=draft,
     )
-    return ParsedArticle(article, actors, tuple(event_actors))
+    front = hashlib.blake2b(doc.front.encode(), digest_size=16).hexdigest()
+    return ParsedArticle(article, actors, tuple(event_actors), front=front)
 
 
 def _terms(written: list[Scalar]) -> tuple[Term, ...]:

@@ -16,6 +16,8 @@ class Document:
     meta: Map
     body: str
     body_line: int  # file line where the body starts
+    front: str  # the front matter's text, between the fences
+    body_start: int  # where the body starts in the text: body == text[body_start:]
 
 
 def split(text: str, path: Path) -> Document:
@@ -25,7 +27,7 @@ def split(text: str, path: Path) -> Document:
     except ValueError as error:
         raise ContentError(path, 1, str(error)) from None
     meta = _as_mapping(parse_yaml(yaml_text, path, first_line=2), path)
-    return Document(meta, body, body_line)
+    return Document(meta, body, body_line, yaml_text, len(text) - len(body))
 
 
 def split_raw(text: str) -> tuple[str, str]:

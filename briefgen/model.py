@@ -104,6 +104,7 @@ class Article:
     source: Source | None = None
     body_digest: str = ""  # of the Markdown body; the text itself is read when needed (read_body)
     body_line: int = 1
+    body_start: int = 0  # where the body starts in the file's text
     draft: bool = False
 
     @property

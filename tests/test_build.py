@@ -411,3 +411,22 @@ def test_related_articles_come_from_nearby_in_time_in_a_long_run(make_site, cli)
     assert cli(project, "build").code == 0
     html = project.read("site/articles/n30/index.html").split('<section class="related">', 1)[1]
     assert re.findall(r'class="article-title"[^>]*>([^<]+)<', html) == ["N29", "N28", "N27", "N26", "N25"]
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda text: ("\ufeff" + text).encode("utf-8"),  # a byte order mark, as some editors write
+        lambda text: text.replace("\n", "\r\n").encode("utf-8"),  # Windows line ends
+        lambda text: ("\ufeff" + text.replace("\n", "\r\n")).encode("utf-8"),
+    ],
+)
+def test_articles_saved_with_a_bom_or_windows_line_ends_build_like_any_other(make_site, cli, encode):
+    text = article("Été à Genève", "2023-06-20", "Le *corps* de l'article.\n\nDeuxième paragraphe.")
+    project = make_site({"content/x.md": encode(text)})
+    assert cli(project, "build").code == 0
+    html = project.read("site/articles/x/index.html")
+    assert "<h1>Été à Genève</h1>" in html
+    body = html.split('<div class="body">', 1)[1].split("</div>", 1)[0]
+    assert "<em>corps</em>" in body and "Deuxième paragraphe." in body
+    assert "---" not in body and "title:" not in body and "\ufeff" not in body
