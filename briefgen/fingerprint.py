@@ -15,7 +15,7 @@ import jinja2
 from jinja2 import meta
 
 from .index import PersonFacts, SiteIndex, Taxon
-from .model import Article, Event, Person, Term
+from .model import Article, Event, Person, Source, Term
 from .pages import PageSpec
 
 ITEM_TEMPLATES = (
@@ -27,6 +27,14 @@ ITEM_TEMPLATES = (
 
 def _digest(*parts: object) -> bytes:
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
+
+
+def _terms(terms: tuple[Term, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple([(term.slug, term.name) for term in terms])
+
+
+def _source(source: Source | None) -> tuple[str, str, object] | None:
+    return (source.name, source.url, source.published) if source is not None else None
 
 
 class Fingerprints:
@@ -88,23 +96,26 @@ class Fingerprints:
         found = self.memo.get(key)
         if found is not None:
             return found
-        match value:
+        match value:  # model objects by their fields, nested ones by their digests: no dataclass repr
             case Article():
                 found = _digest(value.slug, value.title, value.day, value.time, value.lang, value.summary,
-                                value.actors, value.topics, value.places, value.source, value.draft,
-                                str(value.path), self.value(value.events),
+                                value.actors, _terms(value.topics), _terms(value.places),
+                                _source(value.source), value.draft, str(value.path), self.value(value.events),
                                 self.people(value.actors), self.terms("topics", value.topics),
                                 self.terms("places", value.places))  # fmt: skip
             case Event():
                 source = self.index.articles.get(value.article)
-                found = _digest(value, source.title if source else "", source.lang if source else "",
-                                self.people(value.actors), self.terms("places", value.places))  # fmt: skip
+                found = _digest(value.day, value.time, value.title, value.actors, _terms(value.places),
+                                value.article, value.lang, source.title if source else "",
+                                source.lang if source else "", self.people(value.actors),
+                                self.terms("places", value.places))  # fmt: skip
             case PersonFacts():
                 topics = [self.index.taxonomies["topics"][slug].name for slug, _ in value.topics]
                 co_actors = self.people(pid for pid, _ in value.co_actors)
-                found = _digest(value, self.value(value.events), co_actors, topics)
+                found = _digest(value.articles, self.value(value.events), value.co_actors, value.topics,
+                                co_actors, topics)  # fmt: skip
             case Taxon():
-                found = _digest(value, self.value(value.events))
+                found = _digest(value.kind, value.slug, value.name, value.articles, self.value(value.events))
             case Person():
                 found = _digest(value)
             case list() | tuple():

@@ -7,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import REPO, Project, article
 
 from briefgen.writer import MARKER
@@ -91,6 +92,37 @@ def test_random_edits_end_with_the_site_a_cold_build_makes(make_site, cli, tmp_p
             )
         assert cli(project, "build", "-q").code == 0, kind
         assert output(project, "site") == cold_build(project, cli, tmp_path / str(step)), (step, kind)
+
+
+# for each pair of topics an article has, one it has not
+OTHER_TOPIC = {f"{a}, {b}": next(t for t in TOPICS if t not in (a, b)) for a in TOPICS for b in TOPICS}
+
+
+@pytest.mark.parametrize(
+    ("field", "pattern", "replacement"),
+    [
+        ("title", r'^title: "[^"]*"', 'title: "A title edited alone"'),
+        ("time", r"^(date: 2023-06-\d\dT)\d\d", r"\g<1>23"),
+        ("places", r"^places: \[\w+\]", "places: [Lyon]"),
+        ("a new topic", r"^topics: \[([^\]]*)\]", r"topics: [\1, Energy]"),
+        ("a topic others have", r"^topics: \[([^\]]*)\]", lambda m: f"topics: [{m[1]}, {OTHER_TOPIC[m[1]]}]"),
+        ("event title", r'title: "Event 3"', 'title: "An event renamed"'),
+        ("event day", r"\{date: 2023-06-\d\d,", "{date: 2023-06-29,"),
+        ("event place", r"actors: \[([^\]]*)\]\}$", r"actors: [\1], places: [Oslo]}"),
+    ],
+)
+def test_one_field_edited_alone_reaches_every_page_that_shows_it(
+    make_site, cli, tmp_path, field, pattern, replacement
+):
+    project = make_site(site_files(random.Random(11), 10), basic=False)
+    assert cli(project, "build", "-q").code == 0
+    path = project.root / "content/a003.md"
+    text = path.read_text("utf-8")
+    edited = re.sub(pattern, replacement, text, count=1, flags=re.MULTILINE)
+    assert edited != text, field
+    path.write_text(edited, "utf-8")
+    assert cli(project, "build", "-q").code == 0
+    assert output(project, "site") == cold_build(project, cli, tmp_path), field
 
 
 def test_a_deleted_article_vanishes_from_every_page(make_site, cli):
