@@ -176,8 +176,8 @@ class Cache:
     def write_parsed(self, parsed: dict[str, ParsedArticle], fork: bool) -> PendingWrite:
         """Start writing the parse cache, in another process if `fork`, for save() to finish.
 
-        Pickling 10,000 parsed articles takes a third of a second; done while this process builds
-        the index, it costs no time. Nothing replaces the current cache file before save().
+        Pickling 10,000 parsed articles takes a third of a second, done meanwhile by another process
+        when `fork`. Nothing replaces the current cache file before save().
         """
         writing = Aside(lambda: self._write(PARSED_FILE, parsed), fork)
         return PendingWrite(writing, self._tmp(PARSED_FILE), self.folder / PARSED_FILE)

@@ -249,20 +249,23 @@ class Writer:
     def _remove_stale(self) -> list[str]:
         """Delete files under the output folder that this build did not make (and empty folders)."""
         removed = []
+        emptied: set[str] = set()  # folders removed: walking bottom-up, children come first
         out = str(self.out)
         for dirpath, dirnames, filenames in os.walk(out, topdown=False):
             relative_dir = os.path.relpath(dirpath, out)
             if relative_dir.split(os.sep)[0] == STAGING:
                 continue
             prefix = "" if relative_dir == "." else relative_dir.replace(os.sep, "/") + "/"
+            kept = 0
             for name in filenames:
                 relative = prefix + name
                 if relative in self.files or relative == MARKER:
+                    kept += 1
                     continue
                 os.unlink(os.path.join(dirpath, name))
                 removed.append(relative)
-            for name in dirnames:
-                sub = os.path.join(dirpath, name)
-                if name != STAGING and not os.path.islink(sub) and not os.listdir(sub):
-                    os.rmdir(sub)
+            left = [name for name in dirnames if os.path.join(dirpath, name) not in emptied]
+            if not kept and not left and dirpath != out and not os.path.islink(dirpath):
+                os.rmdir(dirpath)
+                emptied.add(dirpath)
         return sorted(removed)

@@ -208,6 +208,9 @@ def test_deleted_article_disappears_with_every_mention(make_site, cli):
     files = project.snapshot()
     assert "articles/2023-06-14-call/index.html" not in files
     assert "days/2023-06-14/index.html" not in files
+    assert not (project.root / "site/articles/2023-06-14-call").exists()  # no empty folder left
+    assert not (project.root / "site/days/2023-06-14").exists()
+    assert (project.root / "site/days").is_dir()
     assert not any(b"Appel entre Qin Gang" in data for data in files.values())
 
 
