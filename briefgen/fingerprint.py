@@ -118,8 +118,10 @@ class Fingerprints:
                 found = _digest(value.kind, value.slug, value.name, value.articles, self.value(value.events))
             case Person():
                 found = _digest(value)
-            case list() | tuple():
-                found = _digest([self.value(item) for item in value])
+            case list() | tuple():  # often thousands of articles or events, known already
+                memo = self.memo
+                parts = [memo.get(id(item)) or self.value(item) for item in value]
+                found = hashlib.blake2b(b"list:" + b"".join(parts), digest_size=16).digest()
             case Mapping():
                 found = _digest([(k, self.value(v)) for k, v in sorted(value.items())])
             case _:
