@@ -83,7 +83,7 @@ class LinkChecker:
         climb = len(prefix)
         dead = []
         for link in internal_links(html, self.plain):
-            if link.startswith(prefix):  # every link, on a page at the root
+            if link.startswith(prefix):  # it climbs to the root (any link does from the home page)
                 rest = link[climb:]
                 ok = self.rooted.get(rest)
                 if ok is None:
