@@ -381,13 +381,13 @@ def _full(
         unchanged_files = inputs.keys() - set(edited(state.inputs, inputs)) - state.parse_stale
         trusted = frozenset(path for path in unchanged_files if not state.inputs[path][2])
     content = load_content(config, parsed, jobs=worker_count(config), trusted=trusted)
-    index, specs = plan(config, content)
     parse_cache: PendingWrite | None = None
-    if cache is not None and parsed is not None:  # written while pages render, put in place at the end
+    if cache is not None and parsed is not None:  # written aside while the index is built
         parse_cache = cache.write_parsed(parsed, worth_aside(worker_count(config), len(parsed)))
     writer: Writer | None = None
     store = None
     try:
+        index, specs = plan(config, content)
         statics = static_files(config)
         pdf_days = {urls.digest_url(day): day for day in index.days} if config.digest.enabled else {}
         existing = {spec.output for spec in specs} | set(statics) | set(pdf_days)

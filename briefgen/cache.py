@@ -177,7 +177,9 @@ class Cache:
         """Start writing the parse cache, in another process if `fork`, for save() to finish.
 
         Pickling 10,000 parsed articles takes a third of a second, done meanwhile by another process
-        when `fork`. Nothing replaces the current cache file before save().
+        when `fork`. It starts before the index is built, so that it ends before pages are rendered:
+        beside the helpers that render, one more copy of the process would add to the memory peak.
+        Nothing replaces the current cache file before save().
         """
         writing = Aside(lambda: self._write(PARSED_FILE, parsed), fork)
         return PendingWrite(writing, self._tmp(PARSED_FILE), self.folder / PARSED_FILE)

@@ -130,9 +130,9 @@ def worth_aside(jobs: int, articles: int) -> bool:
 class Aside(Generic[R]):
     """`work()` done in a forked process while this one goes on; `result()` waits for it.
 
-    For work beside the build's main line: ranking related articles while the index is built,
-    writing the parse cache while pages render. With `fork` False (one job, a small site, or no
-    fork on this system) the work is done here, on the first `result()`.
+    For work beside the build's main line while the index is built: ranking related articles,
+    writing the parse cache. With `fork` False (one job, a small site, or no fork on this system)
+    the work is done here, on the first `result()`.
     """
 
     def __init__(self, work: Callable[[], R], fork: bool = True) -> None:
