@@ -380,9 +380,11 @@ def _full(
         # racy window (see settle), are not even read: their parse is in the cache.
         unchanged_files = inputs.keys() - set(edited(state.inputs, inputs)) - state.parse_stale
         trusted = frozenset(path for path in unchanged_files if not state.inputs[path][2])
+    known = dict(parsed) if parsed else {}
     content = load_content(config, parsed, jobs=worker_count(config), trusted=trusted)
     parse_cache: PendingWrite | None = None
-    if cache is not None and parsed is not None:  # written aside while the index is built
+    if cache is not None and parsed is not None and _parses_changed(known, parsed):
+        # written aside while the index is built (a rebuild after a template edit has nothing new)
         parse_cache = cache.write_parsed(parsed, worth_aside(worker_count(config), len(parsed)))
     writer: Writer | None = None
     store = None
@@ -483,6 +485,11 @@ def _full(
         cache.save(new_state, parse_cache)
     changed = tuple(sorted(writer.changed)) if writer else ()
     return _result(new_state, changed, tuple(removed), started, rendered=len(todo))
+
+
+def _parses_changed(before: Parsed, after: Parsed) -> bool:
+    """Whether loading the content parsed a file again, or dropped one, since the cache was read."""
+    return before.keys() != after.keys() or any(after[path] is not parse for path, parse in before.items())
 
 
 def _write_digests(

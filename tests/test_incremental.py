@@ -263,3 +263,20 @@ def test_a_rebuild_with_nothing_to_render_loads_no_template_or_markdown_library(
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=project.root, capture_output=True, text=True)
     assert done.stdout.split("\n")[-2] == "0 []", done.stdout + done.stderr
+
+
+def test_the_parse_cache_is_written_again_only_when_a_file_was_parsed_again(make_site, cli):
+    project = make_site(site_files(random.Random(5), 6), basic=False)
+    assert cli(project, "build", "-q").code == 0
+    parse_cache = project.root / ".briefgen/parsed.pickle"
+    written = parse_cache.stat().st_mtime_ns
+    item = (REPO / "templates/_article_item.html").read_text("utf-8")
+    project.write({"templates/_article_item.html": item.replace('"article-item"', '"article-item x"')})
+    assert cli(project, "build", "-q").code == 0
+    assert parse_cache.stat().st_mtime_ns == written  # a template edit parses nothing
+    path = project.root / "content/a002.md"
+    path.write_text(path.read_text("utf-8").replace('title: "', 'title: "Edited ', 1), "utf-8")
+    assert cli(project, "build", "-q").code == 0
+    assert parse_cache.stat().st_mtime_ns != written
+    assert cli(project, "build", "-q").code == 0  # and the cache written then serves the next build
+    assert "Edited Article 2" in project.read("site/articles/a002/index.html")
