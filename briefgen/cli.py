@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -303,10 +304,13 @@ ONE_SHOT = frozenset({"build", "check"})
 
 
 def run() -> None:
-    """The `briefgen` command. After a one-shot command, the process leaves without tearing the
-    interpreter down: that would examine and free every object the build left, some 400,000 at
-    10,000 articles, for a third of a second."""
+    """The `briefgen` command. A one-shot command runs without the cyclic garbage collector and
+    leaves without tearing the interpreter down: either would examine every object the build
+    made, some 400,000 at 10,000 articles, for a third of a second each, to free memory that the
+    process is about to give back anyway."""
     args = _parser().parse_args()
+    if args.command in ONE_SHOT:
+        gc.disable()
     code = _run(args)
     if args.command not in ONE_SHOT:
         sys.exit(code)

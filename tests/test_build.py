@@ -372,6 +372,22 @@ def test_a_body_saved_again_during_the_build_stops_it_rather_than_mixing_version
         read_body(parsed)
 
 
+def test_builds_in_one_process_do_not_pile_up_what_earlier_builds_made(make_site):
+    """The preview server builds again and again: each build's objects must be freed after it."""
+    import gc
+
+    from briefgen.build import build
+    from briefgen.config import load_config
+
+    project = make_site()
+    config = load_config(project.root)
+    counts = []
+    for _ in range(5):
+        build(config, use_cache=False)  # the full path, which makes a Jinja environment each time
+        counts.append(len(gc.get_objects()))
+    assert counts[-1] < counts[1] + 300, counts  # when they pile up, each build adds some 700
+
+
 def test_the_garbage_collector_is_back_on_after_a_build_that_works_or_fails(make_site, cli):
     import gc
 
