@@ -382,10 +382,12 @@ def test_builds_in_one_process_do_not_pile_up_what_earlier_builds_made(make_site
     project = make_site()
     config = load_config(project.root)
     counts = []
-    for _ in range(5):
+    for _ in range(12):
         build(config, use_cache=False)  # the full path, which makes a Jinja environment each time
         counts.append(len(gc.get_objects()))
-    assert counts[-1] < counts[1] + 300, counts  # when they pile up, each build adds some 700
+    # the collector frees a build's leftovers a build or two later; piled up, they would add some
+    # 700 objects per build: 7,000 over the last ten
+    assert max(counts[2:]) < counts[1] + 2500, counts
 
 
 def test_the_garbage_collector_is_back_on_after_a_build_that_works_or_fails(make_site, cli):
