@@ -165,12 +165,10 @@ class Cache:
         value = self._load(PARSED_FILE)
         return value if isinstance(value, dict) else {}
 
-    def save(self, state: BuildState, parsed: dict[str, ParsedArticle] | PendingWrite | None) -> None:
-        """Save what the build learnt; `parsed` as a dict, or as started by write_parsed()."""
-        if isinstance(parsed, PendingWrite):
+    def save(self, state: BuildState, parsed: PendingWrite | None) -> None:
+        """Save what the build learnt; `parsed`, when given, as started by write_parsed()."""
+        if parsed is not None:
             parsed.commit()
-        elif parsed is not None:
-            self._save(PARSED_FILE, parsed)
         self._save(STATE_FILE, state)
 
     def write_parsed(self, parsed: dict[str, ParsedArticle], fork: bool) -> PendingWrite:

@@ -73,7 +73,7 @@ class Fragments:
             ).format(self.href(day, page_url), day.isoformat(), t.date(day, style))
         return found
 
-    def digest(self, day: dt.date, label: str, page_url: str) -> Markup:
+    def digest_link(self, day: dt.date, label: str, page_url: str) -> Markup:
         key = ("digest", day, label, urls.root_prefix(page_url))
         found = self.cache.get(key)
         if found is None:
@@ -172,7 +172,7 @@ def make_environment(
         """A link to the day's PDF digest, or nothing when there is none."""
         if not config.digest.enabled or day not in index.days:
             return Markup("")
-        return fragments.digest(day, t("digest"), context["page_url"])
+        return fragments.digest_link(day, t("digest"), context["page_url"])
 
     @pass_context
     def day_link(context: Context, day: dt.date, style: str = "full") -> Markup:

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from briefgen.errors import BuildError
-from briefgen.parallel import Aside, run_chunks
+from briefgen.parallel import ASIDE_MIN, Aside, run_chunks, worth_aside
 
 
 def slowly(value: int) -> int:
@@ -110,3 +110,9 @@ def test_work_aside_cancelled_stops_its_process(tmp_path) -> None:
 
     Aside(work).cancel()
     assert not marker.exists()  # stopped, not waited for
+
+
+def test_work_goes_aside_only_for_large_sites_and_never_with_one_job() -> None:
+    assert worth_aside(2, ASIDE_MIN)
+    assert not worth_aside(2, ASIDE_MIN - 1)  # forking costs more than the work saves
+    assert not worth_aside(1, 10 * ASIDE_MIN)  # `jobs: 1` forks nothing
