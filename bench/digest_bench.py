@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/digest_bench.py [--articles 30] [--repeat 3]
 
-The day is generated with shared/bench/gen_corpus.py (N articles, --days 1) into a temporary
+The day is generated with bench/corpus.py (N articles, --days 1) into a temporary
 project. Rows:
 
 - cold: a new process renders the digest (imports WeasyPrint, loads fonts, parses the stylesheet);
@@ -32,8 +32,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-CORPUS = REPO.parent / "shared" / "bench" / "gen_corpus.py"
-DAY = dt.date(2024, 1, 1)  # gen_corpus's first day
+CORPUS = HERE / "corpus.py"
+DAY = dt.date(2024, 1, 1)  # the corpus's first day
 
 COLD = """
 import datetime, sys, time

@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/markdown_cost.py [--articles 300]
 
-Generates a corpus with ../shared/bench/gen_corpus.py into a temporary folder and renders each
+Generates a corpus with bench/corpus.py into a temporary folder and renders each
 body several ways, printing milliseconds of CPU per article (best of three passes).
 """
 
@@ -22,7 +22,7 @@ import markdown
 from briefgen.frontmatter import split
 from briefgen.markdown import EXTENSIONS, markdown_to_html, new_converter
 
-GEN_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "bench" / "gen_corpus.py"
+GEN_CORPUS = Path(__file__).resolve().parent / "corpus.py"
 
 
 def per_article_ms(bodies: list[tuple[str, str]], render: Callable[[str, str], object]) -> float:

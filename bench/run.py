@@ -37,7 +37,7 @@ BENCH_VENV = BENCH_DIR / ".venv"
 OUT_ROOT = BENCH_DIR / "out"
 TRASH = OUT_ROOT / "retired"  # outputs of earlier runs, deleted when the benchmark ends
 RESULTS_FILE = BENCH_DIR / "results.md"
-DEFAULT_CORPUS_SCRIPT = REPO.parent / "shared" / "bench" / "gen_corpus.py"
+DEFAULT_CORPUS_SCRIPT = BENCH_DIR / "corpus.py"
 BRIEFGEN = REPO / ".venv" / "bin" / "briefgen"
 PERSON_TEMPLATE = REPO / "templates" / "person.html"
 
@@ -895,7 +895,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         help=f"seconds before a build is killed and counted as failed (default {DEFAULT_TIMEOUT_S:.0f})",
     )
     parser.add_argument(
-        "--corpus-script", type=Path, default=DEFAULT_CORPUS_SCRIPT, help="gen_corpus.py to use"
+        "--corpus-script", type=Path, default=DEFAULT_CORPUS_SCRIPT, help="corpus generator to use (same arguments as bench/corpus.py)"
     )
     args = parser.parse_args(argv)
     try:

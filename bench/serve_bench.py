@@ -4,7 +4,7 @@
     .venv/bin/python bench/serve_bench.py [--saves 20] [--articles 10000] [--skip-large] [--json FILE]
 
 For the sample site (content/ of this repository) and for a synthetic corpus made by
-/work/shared/bench/gen_corpus.py, the script copies the content into a temporary project, runs the
+bench/corpus.py, the script copies the content into a temporary project, runs the
 preview exactly as `briefgen serve` does (real watcher, real build, real server), opens an article
 in headless Chromium (/usr/bin/chromium) and saves the article `--saves` times the way editors do
 (temporary file renamed over the original). Each measurement runs from just before the rename to the
@@ -34,7 +34,7 @@ from briefgen.serve import Preview, SiteBuilder
 from briefgen.watch import project_sources
 
 REPO = Path(__file__).resolve().parent.parent
-GEN_CORPUS = REPO.parent / "shared" / "bench" / "gen_corpus.py"  # beside the checkout, as in CI
+GEN_CORPUS = REPO / "bench" / "corpus.py"
 CHROMIUM = "/usr/bin/chromium"
 BUILT = re.compile(r"built .* in ([0-9.]+) s")
 FLAGS = [
