@@ -15,7 +15,8 @@ from .build import build
 from .config import SiteConfig, load_config
 from .content import DATE_HINT, parse_when
 from .errors import BriefgenError, Problem, Problems
-from .slugs import slugify
+from .i18n import Translator
+from .slugs import title_slug
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -212,29 +213,31 @@ def cmd_new(args: argparse.Namespace) -> int:
     else:
         stamp = dt.datetime.now(tz).replace(microsecond=0, second=0).isoformat()
     content_dir = config.content_dir
-    path = content_dir / f"{stamp[:10]}-{slugify(args.title)}.md"
+    path = content_dir / f"{stamp[:10]}-{title_slug(args.title)}.md"
     if path.exists():
         print(f"briefgen: error: {path} already exists", file=sys.stderr)
         return EXIT_PROBLEMS
     title = args.title.replace("\\", "\\\\").replace('"', '\\"')
     lang = args.lang or config.language
+    t = Translator(config.language)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         "---\n"
         f'title: "{title}"\n'
         f"date: {stamp}\n"
         f"lang: {lang}\n"
-        'summary: ""\n'
-        "actors: []        # people: file id, full name or alias\n"
+        f'summary: ""        # {t("new_summary")}\n'
+        f"actors: []         # {t('new_actors')}\n"
         "topics: []\n"
         "places: []\n"
-        'events: []        # - {date: YYYY-MM-DD, title: "...", actors: [...], places: [...]}\n'
+        f'events: []         # - {{date: {t("new_date")}, title: "...", actors: [...], places: [...]}}\n'
         "source:\n"
         '  name: ""\n'
         '  url: ""\n'
+        f"  published:       # {t('new_date')}\n"
         "draft: true\n"
         "---\n\n"
-        "Write the article here, in Markdown.\n",
+        f"{t('new_body')}\n",
         encoding="utf-8",
     )
     print(path)

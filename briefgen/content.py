@@ -40,7 +40,7 @@ ARTICLE_KEYS = (
 )
 EVENT_KEYS = ("date", "title", "actors", "places")
 SOURCE_KEYS = ("name", "url", "published")
-PERSON_KEYS = ("name", "aliases", "roles", "country", "description", "links")
+PERSON_KEYS = ("name", "aliases", "lang", "roles", "country", "description", "links")
 ROLE_KEYS = ("title", "organisation", "from", "to")
 DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PARALLEL_THRESHOLD = 400  # below this many files to parse, starting worker processes costs more
@@ -487,6 +487,9 @@ def parse_person(path: Path, text: str, fields: Fields) -> Person | None:
         return None
     fields.keys(root, PERSON_KEYS)
     name = fields.text(root, "name", required=True)
+    lang = fields.text(root, "lang") or ""
+    if lang and not LANG_RE.match(lang):
+        fields.error((root.get("lang") or root).line, f"lang: '{lang}' is not a language tag such as fr or en-GB")
     roles = []
     for index, item in fields.items(root, "roles"):
         where = f"roles[{index}]"
@@ -522,6 +525,7 @@ def parse_person(path: Path, text: str, fields: Fields) -> Person | None:
         links=tuple(links),
         path=path,
         line=root.line,
+        lang=lang,
     )
 
 

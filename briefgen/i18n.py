@@ -6,7 +6,9 @@ import datetime as dt
 import functools
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time
+import re
+
+from babel.dates import format_date, format_skeleton, format_time
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
@@ -41,6 +43,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "published": "Published",
         "since": "since",
         "until": "until",
+        "role_since": "since {start}",
+        "role_until": "until {end}",
+        "role_from_to": "{start} – {end}",
         "day_articles": "Articles of the day",
         "all_events": "Every dated event, in order.",
         "reported_in": "reported in",
@@ -70,6 +75,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "digest_page_ref": "p.",
         "digest_online": "Read on the site",
         "digest_other_day": "on {day}",
+        "new_summary": "one or two sentences",
+        "new_actors": "people: file id, full name or alias",
+        "new_date": "YYYY-MM-DD",
+        "new_body": "Write the article here, in Markdown.",
     },
     "fr": {
         "home": "Accueil",
@@ -104,6 +113,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "published": "Publié le",
         "since": "depuis",
         "until": "jusqu’à",
+        "role_since": "depuis {start}",
+        "role_until": "jusqu’en {end}",
+        "role_from_to": "de {start} à {end}",
         "day_articles": "Articles du jour",
         "all_events": "Tous les événements datés, dans l’ordre.",
         "reported_in": "rapporté dans",
@@ -134,8 +146,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "digest_page_ref": "p.",
         "digest_online": "Lire sur le site",
         "digest_other_day": "le {day}",
+        "new_summary": "une ou deux phrases",
+        "new_actors": "personnes\u00a0: identifiant du fichier, nom complet ou alias",
+        "new_date": "AAAA-MM-JJ",
+        "new_body": "Écrivez l’article ici, en Markdown.",
     },
 }
+
+
+_FRENCH_ELISION = re.compile(r"\bde (?=[aeiouâéèêîôû])", re.IGNORECASE)
 
 
 def ui_language(language: str) -> str:
@@ -183,6 +202,25 @@ class Translator:
         """`June 2023` / `juin 2023`, capitalised as a heading."""
         text = format_date(day, format="LLLL y", locale=self.locale)
         return text[:1].upper() + text[1:]
+
+    def month_year(self, day: dt.date) -> str:
+        """`January 2021` / `janvier 2021`, as a date runs in a sentence."""
+        return format_skeleton("yMMMM", day, locale=self.locale)
+
+    def period(self, start: dt.date | None, end: dt.date | None) -> str:
+        """When a role was held, to the month: `January 2021 – January 2025`, `since January 2021`;
+        in French `de janvier 2021 à janvier 2025`, `depuis janvier 2021`, `jusqu’en janvier 2025`."""
+        if start and end:
+            text = self("role_from_to", start=self.month_year(start), end=self.month_year(end))
+        elif start:
+            text = self("role_since", start=self.month_year(start))
+        elif end:
+            text = self("role_until", end=self.month_year(end))
+        else:
+            return ""
+        if ui_language(self.language) == "fr":  # « d’avril », « d’août », « d’octobre »
+            text = _FRENCH_ELISION.sub("d’", text)
+        return text
 
     def country(self, code: str) -> str:
         """`CN` -> `China` / `Chine`; anything that is not an ISO country code is shown as written."""

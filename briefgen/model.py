@@ -57,10 +57,19 @@ class Person:
     links: tuple[tuple[str, str], ...] = ()
     path: Path | None = None  # None for a stub: an actor named in an article with no people file
     line: int = 1
+    lang: str = ""  # of the description and role titles; "" for the site language
 
     @property
     def is_stub(self) -> bool:
         return self.path is None
+
+    @property
+    def latest_role(self) -> Role | None:
+        """The current role (the first without an end), else the one that ended last."""
+        for role in self.roles:
+            if role.end is None:
+                return role
+        return max(self.roles, key=lambda role: role.end or dt.date.min, default=None)
 
 
 @fast_pickle

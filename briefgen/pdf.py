@@ -60,6 +60,7 @@ from .typography import french_spacing, is_french
 TEMPLATE = "digest/digest.html"
 STYLESHEET = "digest/digest.css"
 PDFA_VARIANT = "pdf/a-3u"
+WRITE_OPTIONS = {"pdf_tags": True}  # a structure tree, so screen readers follow headings and lists
 
 # The families digest.css names, by what they are for, and the Debian packages that bring them.
 TEXT_FONTS = ("Noto Serif", "Noto Sans")
@@ -523,7 +524,7 @@ def _render(config: SiteConfig, index: SiteIndex, day: dt.date) -> tuple[bytes, 
     policy = fetch_policy(config)
     stylesheet = _stylesheet(config, policy, note)
     fetcher = _fetcher_class()(policy)
-    options: dict[str, Any] = {"pdf_variant": PDFA_VARIANT} if config.digest.pdfa else {}
+    options: dict[str, Any] = {**WRITE_OPTIONS, **({"pdf_variant": PDFA_VARIANT} if config.digest.pdfa else {})}
     data = HTML(string=text, url_fetcher=fetcher).write_pdf(
         stylesheets=[stylesheet], font_config=_shared_font_config(), **options
     )
@@ -621,7 +622,7 @@ def digest_fingerprint(
             h.update(part if isinstance(part, bytes) else repr(part).encode())
             h.update(b"\x00")
 
-    add("briefgen", __version__, _weasyprint_version(), _font_state())
+    add("briefgen", __version__, _weasyprint_version(), _font_state(), WRITE_OPTIONS)
     add(config.title, config.description, config.base_url, config.language, config.directory_urls)
     add(config.digest, STRINGS[ui_language(config.language)], STRINGS["en"])
     add(digest.day, digest.edition, digest.articles, digest.events)

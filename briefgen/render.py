@@ -37,12 +37,21 @@ class Fragments:
         self.config = config
         self.index = index
         self.cache: dict[tuple[object, ...], Markup] = {}
-        # list items by (template, id of the subject, flag); the subject is kept alongside so that
-        # its id cannot be reused by another object during the build
-        self.items: dict[tuple[str, int, bool], tuple[object, str]] = {}
+        # list items by (template, id of the subject, flag, link_day); the subject is kept alongside
+        # so that its id cannot be reused by another object during the build
+        self.items: dict[tuple[str, int, bool, bool], tuple[object, str]] = {}
 
-    def href(self, target: object, page_url: str) -> str:
-        return urls.relative(urls.url_of(target), page_url, self.config.directory_urls)
+    def href(self, target: object, page_url: str, directory_urls: bool | None = None) -> str:
+        folders = self.config.directory_urls if directory_urls is None else directory_urls
+        if page_url == urls.NOT_FOUND:  # served in place of a missing page, at any depth
+            return urls.rooted(urls.url_of(target), self.config.base_url, folders)
+        return urls.relative(urls.url_of(target), page_url, folders)
+
+    def prefix(self, page_url: str) -> str:
+        """What links from the page at `page_url` start with: `../../`, or `/` on the 404 page."""
+        if page_url == urls.NOT_FOUND:
+            return urls.base_path(self.config.base_url)
+        return urls.root_prefix(page_url)
 
     def _link(self, css: str, target: object, label: str, page_url: str) -> Markup:
         return Markup('<a class="{}" href="{}">{}</a>').format(css, self.href(target, page_url), label)
@@ -65,7 +74,7 @@ class Fragments:
         return found
 
     def day(self, day: dt.date, style: str, t: Translator, page_url: str) -> Markup:
-        key = ("day", day, style, urls.root_prefix(page_url))
+        key = ("day", day, style, self.prefix(page_url))
         found = self.cache.get(key)
         if found is None:
             found = self.cache[key] = Markup(
@@ -74,28 +83,35 @@ class Fragments:
         return found
 
     def digest_link(self, day: dt.date, label: str, page_url: str) -> Markup:
-        key = ("digest", day, label, urls.root_prefix(page_url))
+        key = ("digest", day, label, self.prefix(page_url))
         found = self.cache.get(key)
         if found is None:
-            href = urls.relative(urls.digest_url(day), page_url, True)
+            href = self.href(urls.digest_url(day), page_url, True)
             found = self.cache[key] = Markup(
                 '<a class="digest-link" href="{}" type="application/pdf">{}</a>'
             ).format(href, label)
         return found
 
-    def item(self, template: str, subject: object, flag: bool) -> str:
-        """A list item, rendered once for pages of every depth: its links start with urls.ROOT."""
-        key = (template, id(subject), flag)
+    def item(self, template: str, subject: object, flag: bool, link_day: bool = True) -> str:
+        """A list item, rendered once for pages of every depth: its links start with urls.ROOT.
+
+        `link_day` is false on a day's own page, where a link to the day would lead back to it.
+        """
+        key = (template, id(subject), flag, link_day)
         found = self.items.get(key)
         if found is None:
-            html = self.env.get_template(template).render(item=subject, flag=flag, page_url=urls.ANY_PAGE)
+            html = self.env.get_template(template).render(
+                item=subject, flag=flag, link_day=link_day, page_url=urls.ANY_PAGE
+            )
             found = self.items[key] = (subject, html)
         return found[1]
 
-    def items_on(self, page_url: str, template: str, subjects: Iterable[object], flag: bool) -> Markup:
+    def items_on(
+        self, page_url: str, template: str, subjects: Iterable[object], flag: bool, link_day: bool = True
+    ) -> Markup:
         """List items for the page at `page_url`, joined, with links that climb from that page."""
-        html = "".join([self.item(template, subject, flag) for subject in subjects])
-        return Markup(html.replace(urls.ROOT, urls.root_prefix(page_url)))
+        html = "".join([self.item(template, subject, flag, link_day) for subject in subjects])
+        return Markup(html.replace(urls.ROOT, self.prefix(page_url)))
 
 
 def _joined(separator: str, parts: Iterable[Markup]) -> Markup:
@@ -139,13 +155,13 @@ def make_environment(
     @pass_context
     def person_links(context: Context, ids: tuple[str, ...]) -> Markup:
         page_url = context["page_url"]
-        prefix = urls.root_prefix(page_url)
+        prefix = fragments.prefix(page_url)
         return _joined(", ", [fragments.person(pid, page_url, prefix) for pid in ids])
 
     @pass_context
     def term_links(context: Context, kind: str, terms: tuple[Term, ...]) -> Markup:
         page_url = context["page_url"]
-        prefix = urls.root_prefix(page_url)
+        prefix = fragments.prefix(page_url)
         return _joined(", ", [fragments.term(kind, item, page_url, prefix) for item in terms])
 
     @pass_context
@@ -160,11 +176,13 @@ def make_environment(
         return Markup(f'<ul class="{css}">\n{items}</ul>')  # both safe: Markup.format costs more
 
     @pass_context
-    def timeline(context: Context, events: tuple[Event, ...], show_article: bool = True) -> Markup:
+    def timeline(
+        context: Context, events: tuple[Event, ...], show_article: bool = True, link_day: bool = True
+    ) -> Markup:
         if not events:
             return Markup('<p class="empty">{}</p>').format(t("no_events"))
         page_url = context["page_url"]
-        items = fragments.items_on(page_url, "_event_item.html", events, show_article)
+        items = fragments.items_on(page_url, "_event_item.html", events, show_article, link_day)
         return Markup(f'<ol class="timeline">\n{items}</ol>')
 
     @pass_context
@@ -177,6 +195,12 @@ def make_environment(
     @pass_context
     def day_link(context: Context, day: dt.date, style: str = "full") -> Markup:
         return fragments.day(day, style, t, context["page_url"])
+
+    def lang_attr(code: str) -> Markup:
+        """` lang="en"` for text in another language than the page's; nothing otherwise."""
+        if not code or code == config.language:
+            return Markup("")
+        return Markup(' lang="{}"').format(code)
 
     def term(kind: str, value: Term) -> object:
         return index.term(kind, value)
@@ -204,6 +228,7 @@ def make_environment(
         timeline=timeline,
         day_link=day_link,
         digest_link=digest_link,
+        lang_attr=lang_attr,
     )
     return env
 

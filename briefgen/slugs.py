@@ -8,14 +8,33 @@ import unicodedata
 
 from slugify import slugify as _slugify
 
+# Apostrophes separate words (`d'État` -> `d-etat`, `s’est` -> `s-est`), typographic ones too.
+_APOSTROPHES = [[mark, "-"] for mark in ("'", "\u2019", "\u2018", "\u02bc", "\u2032")]
+
+# The part of a file name `briefgen new` takes from the title: whole words, at most this long.
+TITLE_SLUG_LENGTH = 60
+
 
 @functools.lru_cache(maxsize=65536)  # the same names and topics recur in thousands of articles
 def slugify(text: str) -> str:
-    """Lowercase ASCII slug (`Qin Gang` -> `qin-gang`, `秦刚` -> `qin-gang`); never empty."""
-    slug = _slugify(text, lowercase=True, max_length=80, word_boundary=True)
+    """Lowercase ASCII slug (`Qin Gang` -> `qin-gang`, `秦刚` -> `qin-gang`); never empty, never cut.
+
+    A slug is its own slug, so a file named with one keeps that name in its URL.
+    """
+    slug = _slugify(text, lowercase=True, replacements=_APOSTROPHES)
     if slug:
         return slug
     return "x-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+
+
+def title_slug(title: str, limit: int = TITLE_SLUG_LENGTH) -> str:
+    """The slug of a title cut to its first whole words within `limit` characters (a longer first
+    word is cut at `limit`)."""
+    slug = slugify(title)
+    if len(slug) <= limit:
+        return slug
+    kept = slug[: limit + 1].rsplit("-", 1)[0] if "-" in slug[:limit] else slug[:limit]
+    return kept.rstrip("-")
 
 
 @functools.lru_cache(maxsize=65536)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlsplit
 
 from .index import Month, Taxon
 from .model import Article, Person
@@ -59,6 +60,19 @@ def relative(target: str, current: str, directory_urls: bool) -> str:
     if link == ROOT:  # the home page, from a page of any depth
         return ROOT + "./"
     return link or "./"
+
+
+def base_path(base_url: str) -> str:
+    """The path the site is published under: `/briefing/` for `https://example.org/briefing`; `/` by default."""
+    path = urlsplit(base_url).path if base_url else ""
+    return path.rstrip("/") + "/"
+
+
+def rooted(target: str, base_url: str, directory_urls: bool) -> str:
+    """A root-relative link (`/people/`), for the 404 page: a server shows it at any depth."""
+    if not directory_urls:
+        target = output_path(target)
+    return base_path(base_url) + target
 
 
 def root_prefix(current: str) -> str:

@@ -93,7 +93,7 @@
       box.setAttribute("role", "alert");
       box.style.cssText =
         "position:fixed;inset:0;z-index:2147483647;overflow:auto;padding:2rem;" +
-        "background:rgba(20,24,30,.88);color:#fff;font:14px/1.5 system-ui,sans-serif;text-align:left";
+        "background:#14181e;color:#fff;font:14px/1.5 system-ui,sans-serif;text-align:left";
       document.body.append(box);
     }
     const title = document.createElement("h2");
