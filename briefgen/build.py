@@ -215,7 +215,9 @@ def _splice_bodies(
     pages: dict[str, bytes] = {}
     records = dict(state.articles)
     fresh: list[tuple[str, str]] = []
-    checker = LinkChecker(set(manifest), plain=True)  # new bodies come out of the sanitizer
+    checker = LinkChecker(  # new bodies come out of the sanitizer
+        set(manifest), plain=True, root=urls.base_path(config.base_url)
+    )
     try:
         for path in changed:
             record = state.articles[path]
@@ -407,7 +409,9 @@ def _full(
         else:  # a first build renders everything, and takes the fingerprints as pages come back
             todo = list(range(len(specs)))
         late_prints = fingerprints if not prints and writer is not None else None
-        checker = LinkChecker(existing, plain=plain_attributes(template_sources(config)))
+        checker = LinkChecker(
+            existing, plain=plain_attributes(template_sources(config)), root=urls.base_path(config.base_url)
+        )
         job = _Job(env, specs, todo, bodies, checker, out, previous, writer is not None)
         fresh: list[tuple[str, str]] = []
         problems: list[Problem] = []

@@ -15,7 +15,6 @@ from .build import build
 from .config import SiteConfig, load_config
 from .content import DATE_HINT, parse_when
 from .errors import BriefgenError, Problem, Problems
-from .i18n import Translator
 from .slugs import title_slug
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -198,6 +197,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    from .i18n import Translator  # Babel loads slowly; a build with nothing to do never needs it
+
     config = _config(args)
     tz = config.tz
     if args.date:

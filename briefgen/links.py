@@ -51,10 +51,16 @@ def internal_links(html: str, plain: bool = False) -> set[str]:
     return found
 
 
-def resolve(link: str, page_output: str) -> str:
-    """The output file a relative link on the page written to `page_output` points at."""
+def resolve(link: str, page_output: str, root: str = "/") -> str:
+    """The output file a link on the page written to `page_output` points at.
+
+    `root` is the path the site is served under (`/`, or `/briefing/` from base_url): a link that
+    starts with `/` must start with it, as the 404 page's links do.
+    """
     if link.startswith("/"):
-        target = link.lstrip("/")
+        if not (link + "/").startswith(root):
+            return "../" + link  # outside the site
+        target = link[len(root) :].lstrip("/")
     else:
         target = posixpath.normpath(posixpath.join(posixpath.dirname(page_output), link))
     if link.endswith("/") or target in (".", ""):
@@ -70,9 +76,10 @@ class LinkChecker:
     shared by every page at that depth.
     """
 
-    def __init__(self, existing: set[str], *, plain: bool = False) -> None:
+    def __init__(self, existing: set[str], *, plain: bool = False, root: str = "/") -> None:
         self.existing = existing
         self.plain = plain
+        self.root = root
         self.rooted: dict[str, bool] = {}  # links that have climbed to the root, without the climb
         self.local: dict[tuple[str, str], bool] = {}  # other links, by page folder
 
@@ -98,7 +105,7 @@ class LinkChecker:
         return sorted(dead)
 
     def _leads_somewhere(self, link: str, page_output: str) -> bool:
-        target = resolve(link, page_output)
+        target = resolve(link, page_output, self.root)
         return not target.startswith("../") and (
             target in self.existing or posixpath.join(target, "index.html") in self.existing
         )
