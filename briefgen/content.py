@@ -489,7 +489,8 @@ def parse_person(path: Path, text: str, fields: Fields) -> Person | None:
     name = fields.text(root, "name", required=True)
     lang = fields.text(root, "lang") or ""
     if lang and not LANG_RE.match(lang):
-        fields.error((root.get("lang") or root).line, f"lang: '{lang}' is not a language tag such as fr or en-GB")
+        line = (root.get("lang") or root).line
+        fields.error(line, f"lang: '{lang}' is not a language tag such as fr or en-GB")
     roles = []
     for index, item in fields.items(root, "roles"):
         where = f"roles[{index}]"

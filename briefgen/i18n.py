@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-
-from babel import Locale, UnknownLocaleError
 import re
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time
 
 STRINGS: dict[str, dict[str, str]] = {

@@ -524,7 +524,9 @@ def _render(config: SiteConfig, index: SiteIndex, day: dt.date) -> tuple[bytes, 
     policy = fetch_policy(config)
     stylesheet = _stylesheet(config, policy, note)
     fetcher = _fetcher_class()(policy)
-    options: dict[str, Any] = {**WRITE_OPTIONS, **({"pdf_variant": PDFA_VARIANT} if config.digest.pdfa else {})}
+    options: dict[str, Any] = {**WRITE_OPTIONS}
+    if config.digest.pdfa:
+        options["pdf_variant"] = PDFA_VARIANT
     data = HTML(string=text, url_fetcher=fetcher).write_pdf(
         stylesheets=[stylesheet], font_config=_shared_font_config(), **options
     )

@@ -63,7 +63,7 @@ def relative(target: str, current: str, directory_urls: bool) -> str:
 
 
 def base_path(base_url: str) -> str:
-    """The path the site is published under: `/briefing/` for `https://example.org/briefing`; `/` by default."""
+    """The path the site is served under: `/briefing/` for `https://example.org/briefing`, else `/`."""
     path = urlsplit(base_url).path if base_url else ""
     return path.rstrip("/") + "/"
 

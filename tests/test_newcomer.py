@@ -10,11 +10,10 @@ import re
 from conftest import article
 from pypdf import PdfReader
 
-from briefgen import pdf
+from briefgen import pdf, slugs
 from briefgen.build import load
 from briefgen.config import load_config
 from briefgen.i18n import Translator
-from briefgen.slugs import slugify, title_slug
 
 FRENCH_SITE = 'title: "Revue"\ndescription: "Revue de presse"\nlanguage: fr\ndigest: {enabled: false}\n'
 LONG_FRENCH_TITLE = (
@@ -24,16 +23,16 @@ LONG_FRENCH_TITLE = (
 
 
 def test_apostrophes_separate_words_in_slugs():
-    assert slugify("Le secrétaire d'État") == "le-secretaire-d-etat"
-    assert slugify("Blinken s’est envolé") == "blinken-s-est-envole"  # typographic apostrophe
-    assert slugify("l\u02bcÉtat") == "l-etat"
+    assert slugs.slugify("Le secrétaire d'État") == "le-secretaire-d-etat"
+    assert slugs.slugify("Blinken s’est envolé") == "blinken-s-est-envole"  # typographic apostrophe
+    assert slugs.slugify("l\u02bcÉtat") == "l-etat"
 
 
 def test_a_slug_is_its_own_slug_and_a_title_is_cut_at_whole_leading_words():
-    long = slugify(LONG_FRENCH_TITLE)
+    long = slugs.slugify(LONG_FRENCH_TITLE)
     assert len(long) > 80 and long.endswith("-diaoyutai")  # never cut: a file name is kept whole
-    assert slugify(long) == long
-    short = title_slug(LONG_FRENCH_TITLE)
+    assert slugs.slugify(long) == long
+    short = slugs.title_slug(LONG_FRENCH_TITLE)
     assert short == "le-secretaire-d-etat-americain-s-est-entretenu-pendant-plus"
     assert long.startswith(short + "-")
 
@@ -50,7 +49,7 @@ def test_new_then_build_gives_the_url_of_the_file_name(make_site, cli):
 
 
 def test_a_long_file_name_written_by_hand_is_its_url(make_site, cli):
-    stem = "2023-06-18-" + slugify(LONG_FRENCH_TITLE)  # 111 characters
+    stem = "2023-06-18-" + slugs.slugify(LONG_FRENCH_TITLE)  # 111 characters
     project = make_site({f"content/{stem}.md": article("Titre", "2023-06-18")})
     assert cli(project, "build").code == 0
     assert (project.root / "site/articles" / stem / "index.html").is_file()
