@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 import threading
-from typing import Any, Protocol
+from typing import Protocol
 
 import markdown as md
 import nh3
-from markdown import util as md_util
-from markdown.preprocessors import Preprocessor
-from markdown.treeprocessors import InlineProcessor
 from markupsafe import Markup
 
 from . import __version__
 from .content import read_body
+from .markdown_triggers import add_triggers
 from .model import Article
 from .slugs import slugify
 from .typography import smarten
@@ -44,160 +41,6 @@ URL_SCHEMES = {"http", "https", "mailto"}
 
 _local = threading.local()
 
-# Text an inline pattern of Python-Markdown cannot match without: a pattern is tried on a piece of
-# text only if one of these occurs in it. Patterns not named here are always tried.
-INLINE_TRIGGERS: dict[str, tuple[str, ...]] = {
-    "backtick": ("`",),
-    "escape": ("\\",),
-    "footnote": ("[^",),
-    "reference": ("[",),
-    "link": ("[",),
-    "short_reference": ("[",),
-    "image_link": ("![",),
-    "image_reference": ("![",),
-    "short_image_ref": ("![",),
-    "autolink": ("<",),
-    "automail": ("<",),
-    "html": ("<",),
-    "entity": ("&",),
-    "linebreak": ("  \n",),
-    "em_strong": ("*", "_"),
-    "em_strong2": ("_",),
-    "not_strong": ("*", "_"),
-    "strong": ("*",),
-    "emphasis": ("*",),
-}
-
-
-# The same for Python-Markdown's block processors: one is tried on a block only if one of these
-# occurs in the block. (For `footnote` and `reference`, whose test always says yes and whose run
-# then finds nothing, saying no at once has the same effect: the next processor is tried.)
-BLOCK_TRIGGERS: dict[str, tuple[str, ...]] = {
-    "table": ("|",),
-    "hashheader": ("#",),
-    "setextheader": ("=", "-"),
-    "hr": ("-", "*", "_"),
-    "quote": (">",),
-    "footnote": ("[^",),
-    "reference": ("]:",),
-}
-
-
-# And for its preprocessors, which each join the whole document, work on it and split it again.
-PRE_TRIGGERS: dict[str, tuple[str, ...]] = {
-    "fenced_code_block": ("```", "~~~"),
-    "html_block": ("<",),
-}
-TOC_MARKER = "[TOC]"  # the toc extension's default marker
-
-
-def _trigger_preprocessors(converter: md.Markdown) -> None:
-    for name, needs in PRE_TRIGGERS.items():
-        if name not in converter.preprocessors:
-            continue
-        processor = converter.preprocessors[name]
-        run = processor.run
-
-        def triggered(lines: list[str], run: Any = run, needs: tuple[str, ...] = needs) -> list[str]:
-            text = "\n".join(lines)
-            for needle in needs:
-                if needle in text:
-                    return list(run(lines))
-            return lines
-
-        processor.run = triggered  # type: ignore[method-assign]
-    converter.preprocessors.register(_NormalizeWhitespace(converter), "normalize_whitespace", 30)
-    if "toc" in converter.treeprocessors:
-        converter.preprocessors.register(_TocMarkerSwitch(converter), "toc_marker_switch", 40)
-
-
-_SPACES_ONLY_LINE = re.compile(r"(?<=\n) +\n")
-
-
-class _NormalizeWhitespace(Preprocessor):
-    """The first step of Python-Markdown, done the same way, skipping the steps with nothing to do.
-
-    Control characters Python-Markdown uses for its placeholders are removed, line ends become
-    `\n`, tabs are expanded and lines of spaces emptied; the last is a slow regular expression,
-    and few documents have such a line.
-    """
-
-    def run(self, lines: list[str]) -> list[str]:
-        text = "\n".join(lines)
-        if md_util.STX in text or md_util.ETX in text:
-            text = text.replace(md_util.STX, "").replace(md_util.ETX, "")
-        if "\r" in text:
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
-        text += "\n\n"
-        if "\t" in text:
-            text = text.expandtabs(self.md.tab_length)
-        if " \n" in text:
-            text = _SPACES_ONLY_LINE.sub("\n", text)
-        return text.split("\n")
-
-
-class _TocMarkerSwitch(Preprocessor):
-    """Lets the toc extension look for its `[TOC]` marker only in documents that contain it.
-
-    The search walks the whole tree of every document; the marker is hardly ever used.
-    """
-
-    def run(self, lines: list[str]) -> list[str]:
-        toc = self.md.treeprocessors["toc"]
-        toc.marker = TOC_MARKER if TOC_MARKER in "\n".join(lines) else ""  # type: ignore[attr-defined]
-        return lines
-
-
-def _trigger_blocks(converter: md.Markdown) -> None:
-    for name, needs in BLOCK_TRIGGERS.items():
-        if name not in converter.parser.blockprocessors:
-            continue
-        processor = converter.parser.blockprocessors[name]
-        test = processor.test
-
-        def triggered(parent: object, block: str, test: Any = test, needs: tuple[str, ...] = needs) -> bool:
-            for needle in needs:
-                if needle in block:
-                    return bool(test(parent, block))
-            return False
-
-        processor.test = triggered  # type: ignore[method-assign]
-
-
-class _TriggeredInlineProcessor(InlineProcessor):
-    """Python-Markdown's inline pass, skipping each pattern on text that lacks its trigger.
-
-    Python-Markdown tries each of its ~15 inline patterns on every piece of text, with a regular
-    expression search each time; most text of a briefing holds no `[`, `<`, `*` or backtick at
-    all. Skipping a pattern whose regular expression needs a character that is absent cannot
-    change the result (a test renders a corpus both ways), and saves a third of the Markdown time.
-    """
-
-    def __init__(self, converter: md.Markdown) -> None:
-        super().__init__(converter)
-        patterns = converter.inlinePatterns
-        self._triggers: list[tuple[str, ...] | None] = [None] * len(patterns)
-        for name, triggers in INLINE_TRIGGERS.items():
-            if name in patterns:
-                self._triggers[patterns.get_index_for_name(name)] = triggers
-
-    # Overrides InlineProcessor.__handleInline (name-mangled), the loop over the patterns.
-    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
-        if isinstance(data, md_util.AtomicString):
-            return data
-        patterns, triggers = self.inlinePatterns, self._triggers
-        apply = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]
-        start, count = 0, len(triggers)
-        while patternIndex < count:
-            needs = triggers[patternIndex]
-            if needs is not None and needs[0] not in data and (len(needs) == 1 or needs[1] not in data):
-                patternIndex, start = patternIndex + 1, 0  # as after a pattern that did not match
-                continue
-            data, matched, start = apply(patterns[patternIndex], data, patternIndex, start)
-            if not matched:
-                patternIndex += 1
-        return data
-
 
 def new_converter(*, fast: bool = True) -> md.Markdown:
     """A Markdown instance configured as briefgen renders bodies."""
@@ -208,11 +51,7 @@ def new_converter(*, fast: bool = True) -> md.Markdown:
             "footnotes": {"BACKLINK_TITLE": "↩"},
         },
     )
-    if fast:
-        converter.treeprocessors.register(_TriggeredInlineProcessor(converter), "inline", 20)
-        _trigger_blocks(converter)
-        _trigger_preprocessors(converter)
-    return converter
+    return add_triggers(converter) if fast else converter
 
 
 def _converter() -> md.Markdown:

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import markdown as md
 import pytest
+from markdown.extensions.toc import TocExtension
+from markdown.inlinepatterns import SimpleTagInlineProcessor
 
 from briefgen.frontmatter import split
 from briefgen.markdown import new_converter
+from briefgen.markdown_triggers import add_triggers
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# Character references, named, decimal and hexadecimal, with and without their `;`, and near misses.
+CHARACTER_REFERENCES = [
+    "&#169", "&#169;", "&#x41", "&#x41;", "&copy", "&copy;", "&#X4a;", "&amp", "&nbsp;", "&#", "&#;",
+    "&#x;", "&&", "&#12345678;", "&#0;", "&notanentity;", "R&D", "&#233x", "&#xZZ", "&copy2024",
+]  # fmt: skip
 # Pieces chosen to start, end or break every inline pattern: code, escapes, links of each kind,
 # images, footnotes, autolinks, raw HTML, entities, emphasis with * and _, hard line breaks; and
 # what the preprocessors change: tabs, carriage returns, lines of spaces, control characters.
@@ -23,6 +34,9 @@ PIECES = [
     "<b>bold</b>", "<span class=\"x\">s</span>", "<!-- c -->", "&amp;", "&copy;", "&#233;", "AT&T",
     "a < b", "x > y", "  \n", "\n", "[", "]", "(", ")", "!", "*", "_", "`", "<", "&",
     "\t", "a\tb", "\r\n", "\r", "\n   \n", "\x02", "\x03", "[TOC]", "```", "~~~",
+    *CHARACTER_REFERENCES, *[f"`{reference}`" for reference in CHARACTER_REFERENCES[:8]],
+    "`<b>&amp;</b>`", "``&#x41 <i>``", "<span title=\"&#169\">&#169</span>", "<b>&copy</b>",
+    "<i>&#x41;</i>", "&lt;b&gt;", "`a` &#169 `b`",
 ]  # fmt: skip
 # Blocks that start, end or nearly match every block processor: headings of both kinds, rules,
 # quotes, tables, lists, code, reference and footnote definitions, attribute lists, raw HTML,
@@ -36,17 +50,21 @@ BLOCKS = [
     "x = y", "a - b - c", "Term\n{: #anchor .cls }", "## Heading {: #custom }", "<div>raw *html*</div>",
     "a_b_c and 3*4", "#hashtag", "=", "-", ">", "|", "[TOC]", "~~~\nfenced _code_\n~~~",
     "```python\nx = 1\n```", "\tindented by a tab", "line\r\nwith CRLF", "  \n \n",
+    "&#169 2024 Acme", "# Heading &#169 2024", "    indented &#169 &copy code", "```\n&#x41 &amp fenced\n```",
+    "<div>&#x41 raw &copy;</div>", "<p>&#169</p>", "> quoted &#169; &#x41", "[TO\x02C]", "[T\x03OC]",
 ]  # fmt: skip
 TAIL = "\n\n[r1]: https://example.org/ref\n\n[^1]: A note with *emphasis* and `code`.\n"
 
 
 def random_document(rng: random.Random) -> str:
+    # Each document draws on a few pieces only, so that many lack one trigger or another.
+    pieces, blocks = rng.sample(PIECES, rng.randint(2, 12)), rng.sample(BLOCKS, rng.randint(1, 6))
     paragraphs = []
     for _ in range(rng.randint(1, 6)):
         if rng.random() < 0.5:
-            paragraphs.append(rng.choice(BLOCKS))
+            paragraphs.append(rng.choice(blocks))
         else:
-            words = [rng.choice(PIECES) for _ in range(rng.randint(1, 14))]
+            words = [rng.choice(pieces) for _ in range(rng.randint(1, 14))]
             paragraphs.append(" ".join(words))
     prefix = rng.choice(["", "# ", "- ", "> ", "| a | b |\n|---|---|\n| "])
     return prefix + rng.choice(["\n\n", "\n"]).join(paragraphs) + (TAIL if rng.random() < 0.7 else "")
@@ -79,3 +97,34 @@ def test_fast_inline_pass_still_applies_every_pattern() -> None:
     for expected in ("<em>b</em>", '<a href="y">x</a>', "<code>c</code>", "&amp;", "<b>x</b>", "<br />"):
         assert expected in html
     assert 'class="footnote-ref"' in html
+
+
+def render_both(source: str, setup: Callable[[md.Markdown], object], **options: Any) -> tuple[str, str]:
+    """`source` rendered by a stock converter and by one with briefgen's triggers, both set up alike."""
+    stock, fast = md.Markdown(**options), add_triggers(md.Markdown(**options))
+    setup(stock)
+    setup(fast)
+    return stock.convert(source), fast.convert(source)
+
+
+def test_inline_patterns_registered_after_the_triggers_are_applied() -> None:
+    def mark_and_strike(converter: md.Markdown) -> None:
+        converter.inlinePatterns.register(SimpleTagInlineProcessor(r"()%%(.+?)%%", "mark"), "mark", 75)
+        converter.delimiters.add("~", "del", double=True)  # one more token for the `em_strong` pattern
+
+    stock, fast = render_both("a %%b%% c ~~d~~ e", mark_and_strike)
+    assert fast == stock == "<p>a <mark>b</mark> c <del>d</del> e</p>"
+
+
+@pytest.mark.parametrize(
+    ("marker", "source", "table"),
+    [
+        ("{{toc}}", "# Title\n\n{{toc}}\n\n[TOC]", True),
+        ("", "# Title\n\n[TOC]", False),
+        ("[TOC]", "# Title\n\n[TO\x02C]", True),  # placeholder characters are dropped first
+    ],
+)
+def test_the_toc_marker_is_the_extensions_setting(marker: str, source: str, table: bool) -> None:
+    stock, fast = render_both(source, lambda _converter: None, extensions=[TocExtension(marker=marker)])
+    assert fast == stock
+    assert ('<div class="toc">' in fast) is table

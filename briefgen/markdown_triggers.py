@@ -1,0 +1,230 @@
+"""Python-Markdown, skipping the work that cannot change its output: triggers on a built converter.
+
+Each trigger belongs to a piece of Python-Markdown's own code (a regular expression, a processor
+class), never to the name it is registered under: a piece an extension replaces or adds, or one
+a future Python-Markdown changes, is simply run as stock runs it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import markdown as md
+from markdown import blockprocessors, inlinepatterns
+from markdown import util as md_util
+from markdown.extensions.fenced_code import FencedBlockPreprocessor
+from markdown.extensions.footnotes import FootnoteBlockProcessor
+from markdown.extensions.tables import TableProcessor
+from markdown.extensions.toc import TocTreeprocessor
+from markdown.preprocessors import HtmlBlockPreprocessor, NormalizeWhitespace, Preprocessor
+from markdown.treeprocessors import InlineProcessor
+
+# Regular expressions of inline patterns, and the text without one of which they cannot match: a
+# pattern whose expression is not named here is always tried.
+INLINE_TRIGGERS: dict[str, tuple[str, ...]] = {
+    inlinepatterns.BACKTICK_RE: ("`",),  # a backtick, or backslashes before one
+    inlinepatterns.ESCAPE_RE: ("\\",),
+    inlinepatterns.LINK_RE: ("[",),  # also REFERENCE_RE
+    inlinepatterns.IMAGE_LINK_RE: ("![",),  # also IMAGE_REFERENCE_RE
+    inlinepatterns.AUTOLINK_RE: ("<",),
+    inlinepatterns.AUTOMAIL_RE: ("<",),
+    inlinepatterns.HTML_RE: ("<",),
+    inlinepatterns.ENTITY_RE: ("&",),
+    inlinepatterns.LINE_BREAK_RE: ("  \n",),
+    r"\[\^([^\]]*)\]": ("[^",),  # the footnotes extension's reference
+}
+# InlineProcessor compiles every pattern so; another flag (VERBOSE...) could change what matches.
+_INLINE_FLAGS = re.DOTALL | re.UNICODE
+
+# Block processors (by class), and the text without one of which their test says no (for
+# `footnote` and `reference`, whose test always says yes and whose run then puts the block back
+# and says no, saying no at once has the same effect: the next processor is tried).
+BLOCK_TRIGGERS: dict[type[blockprocessors.BlockProcessor], tuple[str, ...]] = {
+    TableProcessor: ("|",),
+    blockprocessors.HashHeaderProcessor: ("#",),
+    blockprocessors.SetextHeaderProcessor: ("=", "-"),
+    blockprocessors.HRProcessor: ("-", "*", "_"),
+    blockprocessors.BlockQuoteProcessor: (">",),
+    FootnoteBlockProcessor: ("[^",),
+    blockprocessors.ReferenceProcessor: ("]:",),
+}
+
+
+def _html_block_idle(_processor: Any, text: str) -> bool:
+    # Python's HTML parser calls back for nothing but data in text without `<` or `&` (its
+    # references, `&#169` or `&copy;`, are stored like tags), and the data is kept as it was.
+    return "<" not in text and "&" not in text
+
+
+def _fenced_code_idle(processor: Any, text: str) -> bool:
+    # A fence is three backticks or tildes; the first run also looks for codehilite and attr_list.
+    return bool(processor.checked_for_deps) and "```" not in text and "~~~" not in text
+
+
+# Preprocessors (by class), and when one would give back the document it is given.
+PRE_IDLE: dict[type[Preprocessor], Callable[[Any, str], bool]] = {
+    HtmlBlockPreprocessor: _html_block_idle,
+    FencedBlockPreprocessor: _fenced_code_idle,
+}
+
+
+def add_triggers(converter: md.Markdown) -> md.Markdown:
+    """Makes a built converter skip the work that cannot change its output; returns it."""
+    _trigger_preprocessors(converter)
+    _trigger_blocks(converter)
+    if _is(converter.treeprocessors, "inline", InlineProcessor):
+        converter.treeprocessors.register(_TriggeredInlineProcessor(converter), "inline", 20)
+    return converter
+
+
+def _is(registry: md_util.Registry[Any], name: str, kind: type) -> bool:
+    """Whether `registry` holds Python-Markdown's own `kind` (not a subclass) under `name`."""
+    return name in registry and type(registry[name]) is kind
+
+
+def _trigger_preprocessors(converter: md.Markdown) -> None:
+    for processor in converter.preprocessors:
+        idle = PRE_IDLE.get(type(processor))
+        if idle is None:
+            continue
+        run = processor.run
+
+        def triggered(lines: list[str], run: Any = run, idle: Any = idle, processor: Any = processor) -> Any:
+            return lines if idle(processor, "\n".join(lines)) else run(lines)
+
+        processor.run = triggered  # type: ignore[method-assign]
+    if _is(converter.preprocessors, "normalize_whitespace", NormalizeWhitespace):
+        converter.preprocessors.register(_NormalizeWhitespace(converter), "normalize_whitespace", 30)
+    if _is(converter.treeprocessors, "toc", TocTreeprocessor):
+        # Right after the whitespace is normalised, before any preprocessor stashes text away.
+        toc: Any = converter.treeprocessors["toc"]
+        switch = _TocMarkerSwitch(converter, toc)
+        converter.preprocessors.register(switch, "toc_marker_switch", 29.9)
+
+
+_SPACES_ONLY_LINE = re.compile(r"(?<=\n) +\n")
+
+
+class _NormalizeWhitespace(Preprocessor):
+    """The first step of Python-Markdown, done the same way, skipping the steps with nothing to do.
+
+    Control characters Python-Markdown uses for its placeholders are removed, line ends become
+    `\n`, tabs are expanded and lines of spaces emptied; the last is a slow regular expression,
+    and few documents have such a line.
+    """
+
+    def run(self, lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
+        if md_util.STX in text or md_util.ETX in text:
+            text = text.replace(md_util.STX, "").replace(md_util.ETX, "")
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text += "\n\n"
+        if "\t" in text:
+            text = text.expandtabs(self.md.tab_length)
+        if " \n" in text:
+            text = _SPACES_ONLY_LINE.sub("\n", text)
+        return text.split("\n")
+
+
+class _TocMarkerSwitch(Preprocessor):
+    """Lets the toc extension look for its marker only in documents that contain it.
+
+    The search walks the whole tree of every document; the marker is hardly ever used. The marker
+    is the toc treeprocessor's own, read for each document. A paragraph that is the marker is text
+    of the normalised document: only a marker spanning lines or holding a placeholder's control
+    character could be put together otherwise, and such a marker is always looked for.
+    """
+
+    def __init__(self, converter: md.Markdown, toc: TocTreeprocessor) -> None:
+        super().__init__(converter)
+        self.toc = toc
+        self.present = True
+        replace_marker = toc.replace_marker
+
+        def replace_if_present(root: Any, elem: Any) -> None:
+            if self.present:
+                replace_marker(root, elem)
+
+        toc.replace_marker = replace_if_present  # type: ignore[method-assign]
+
+    def run(self, lines: list[str]) -> list[str]:
+        marker = self.toc.marker
+        self.present = any(c in marker for c in ("\n", md_util.STX, md_util.ETX)) or marker in "\n".join(
+            lines
+        )
+        return lines
+
+
+def _trigger_blocks(converter: md.Markdown) -> None:
+    for processor in converter.parser.blockprocessors:
+        needs = BLOCK_TRIGGERS.get(type(processor))
+        if needs is None:
+            continue
+        test = processor.test
+
+        def triggered(parent: object, block: str, test: Any = test, needs: tuple[str, ...] = needs) -> bool:
+            for needle in needs:
+                if needle in block:
+                    return bool(test(parent, block))
+            return False
+
+        processor.test = triggered  # type: ignore[method-assign]
+
+
+def _inline_needs(pattern: inlinepatterns.Pattern) -> tuple[str, ...] | None:
+    """What `pattern` cannot match without, as its regular expression says; None if unknown."""
+    if type(pattern).getCompiledRegExp is not inlinepatterns.Pattern.getCompiledRegExp:
+        return None  # searches with something else than its `compiled_re`
+    compiled = pattern.compiled_re
+    if compiled.flags != _INLINE_FLAGS:
+        return None
+    if type(pattern) is inlinepatterns.DelimiterProcessor:  # `*`, `_` and any delimiter added
+        tokens = tuple(pattern.tokens)
+        if tokens and compiled.pattern == "|".join(re.escape(token) for token in tokens):
+            return tokens
+        return None
+    return INLINE_TRIGGERS.get(compiled.pattern)
+
+
+class _TriggeredInlineProcessor(InlineProcessor):
+    """Python-Markdown's inline pass, skipping each pattern on text that lacks its trigger.
+
+    Python-Markdown tries each of its inline patterns on every piece of text, with a regular
+    expression search each time; most text of a briefing holds no `[`, `<`, `*` or backtick at
+    all. A search that finds nothing leaves the text and the pattern as they were, so skipping it
+    where its expression cannot match changes nothing. The patterns are read from the converter's
+    registry for each document, as stock does, so one registered later is tried too.
+    """
+
+    _patterns: list[inlinepatterns.Pattern]
+    _triggers: list[tuple[str, ...] | None]
+
+    def run(self, tree: Any, ancestors: list[str] | None = None) -> Any:
+        registry: md_util.Registry[Any] = self.inlinePatterns  # the stubs name the wrong class
+        self._patterns = list(registry)
+        self._triggers = [_inline_needs(pattern) for pattern in self._patterns]
+        return super().run(tree, ancestors)
+
+    # Overrides InlineProcessor.__handleInline (name-mangled), the loop over the patterns.
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
+        if isinstance(data, md_util.AtomicString):
+            return data
+        patterns, triggers = self._patterns, self._triggers
+        apply = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]
+        start, count = 0, len(triggers)
+        while patternIndex < count:
+            needs = triggers[patternIndex]
+            if needs is not None:
+                for needle in needs:
+                    if needle in data:
+                        break
+                else:
+                    patternIndex, start = patternIndex + 1, 0  # as after a search that found nothing
+                    continue
+            data, matched, start = apply(patterns[patternIndex], data, patternIndex, start)
+            if not matched:
+                patternIndex += 1
+        return data
