@@ -119,7 +119,8 @@ def test_inline_patterns_registered_after_the_triggers_are_applied() -> None:
 @pytest.mark.parametrize(
     ("marker", "source", "table"),
     [
-        ("{{toc}}", "# Title\n\n{{toc}}\n\n[TOC]", True),
+        ("{{toc}}", "# Title\n\n{{toc}}", True),
+        ("{{toc}}", "# Title\n\n[TOC]", False),
         ("", "# Title\n\n[TOC]", False),
         ("[TOC]", "# Title\n\n[TO\x02C]", True),  # placeholder characters are dropped first
     ],
@@ -128,3 +129,15 @@ def test_the_toc_marker_is_the_extensions_setting(marker: str, source: str, tabl
     stock, fast = render_both(source, lambda _converter: None, extensions=[TocExtension(marker=marker)])
     assert fast == stock
     assert ('<div class="toc">' in fast) is table
+
+
+def test_fenced_code_looks_for_codehilite_on_its_first_document_as_stock_does() -> None:
+    def convert_then_add_codehilite(converter: md.Markdown) -> None:
+        converter.convert("A first document, without a fence.")
+        converter.registerExtensions(["codehilite"], {})
+        converter.reset()
+
+    stock, fast = render_both(
+        "```python\nx = 1\n```", convert_then_add_codehilite, extensions=["fenced_code"]
+    )
+    assert fast == stock
