@@ -152,9 +152,8 @@ class _TocMarkerSwitch(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         marker = self.toc.marker
-        self.present = any(c in marker for c in ("\n", md_util.STX, md_util.ETX)) or marker in "\n".join(
-            lines
-        )
+        odd = "\n" in marker or md_util.STX in marker or md_util.ETX in marker
+        self.present = odd or marker in "\n".join(lines)
         return lines
 
 

@@ -123,6 +123,8 @@ def test_inline_patterns_registered_after_the_triggers_are_applied() -> None:
         ("{{toc}}", "# Title\n\n[TOC]", False),
         ("", "# Title\n\n[TOC]", False),
         ("[TOC]", "# Title\n\n[TO\x02C]", True),  # placeholder characters are dropped first
+        ("\x0291\x03TOC]", "# Title\n\n\\[TOC]", True),  # an escaped `[` is a placeholder then
+        ("a\nb", "# Title\n\n> a\n> b", True),  # a quote's lines lose their `>`
     ],
 )
 def test_the_toc_marker_is_the_extensions_setting(marker: str, source: str, table: bool) -> None:
