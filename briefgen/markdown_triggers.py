@@ -198,13 +198,20 @@ class _TriggeredInlineProcessor(InlineProcessor):
     registry for each document, as stock does, so one registered later is tried too.
     """
 
-    _patterns: list[inlinepatterns.Pattern]
-    _triggers: list[tuple[str, ...] | None]
+    def __init__(self, converter: md.Markdown) -> None:
+        super().__init__(converter)
+        self._patterns: list[inlinepatterns.Pattern] = []
+        self._expressions: list[object] = []
+        self._triggers: list[tuple[str, ...] | None] = []
 
     def run(self, tree: Any, ancestors: list[str] | None = None) -> Any:
         registry: md_util.Registry[Any] = self.inlinePatterns  # the stubs name the wrong class
-        self._patterns = list(registry)
-        self._triggers = [_inline_needs(pattern) for pattern in self._patterns]
+        patterns = list(registry)
+        expressions = [getattr(pattern, "compiled_re", None) for pattern in patterns]
+        # The triggers are worked out again whenever a pattern or its expression is not the last one's.
+        if patterns != self._patterns or expressions != self._expressions:
+            self._triggers = [_inline_needs(pattern) for pattern in patterns]
+            self._patterns, self._expressions = patterns, expressions
         return super().run(tree, ancestors)
 
     # Overrides InlineProcessor.__handleInline (name-mangled), the loop over the patterns.

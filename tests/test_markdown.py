@@ -107,13 +107,27 @@ def render_both(source: str, setup: Callable[[md.Markdown], object], **options: 
     return stock.convert(source), fast.convert(source)
 
 
-def test_inline_patterns_registered_after_the_triggers_are_applied() -> None:
-    def mark_and_strike(converter: md.Markdown) -> None:
-        converter.inlinePatterns.register(SimpleTagInlineProcessor(r"()%%(.+?)%%", "mark"), "mark", 75)
-        converter.delimiters.add("~", "del", double=True)  # one more token for the `em_strong` pattern
+def add_mark(converter: md.Markdown) -> None:
+    converter.inlinePatterns.register(SimpleTagInlineProcessor(r"()%%(.+?)%%", "mark"), "mark", 75)
 
-    stock, fast = render_both("a %%b%% c ~~d~~ e", mark_and_strike)
-    assert fast == stock == "<p>a <mark>b</mark> c <del>d</del> e</p>"
+
+def add_strike(converter: md.Markdown) -> None:
+    converter.delimiters.add("~", "del", double=True)  # one more token for the `em_strong` pattern
+
+
+@pytest.mark.parametrize(
+    ("change", "html"),
+    [(add_mark, "<p>a <mark>b</mark> c ~~d~~ e</p>"), (add_strike, "<p>a %%b%% c <del>d</del> e</p>")],
+)
+def test_inline_patterns_changed_after_a_document_apply_to_the_next(
+    change: Callable[[md.Markdown], None], html: str
+) -> None:
+    def convert_then_change(converter: md.Markdown) -> None:
+        assert converter.convert("A *first* document.") == "<p>A <em>first</em> document.</p>"
+        change(converter)
+
+    stock, fast = render_both("a %%b%% c ~~d~~ e", convert_then_change)
+    assert fast == stock == html
 
 
 @pytest.mark.parametrize(
