@@ -95,13 +95,13 @@ def _trigger_preprocessors(converter: md.Markdown) -> None:
             return lines if idle(processor, "\n".join(lines)) else run(lines)
 
         processor.run = triggered  # type: ignore[method-assign]
-    if _is(converter.preprocessors, "normalize_whitespace", NormalizeWhitespace):
-        converter.preprocessors.register(_NormalizeWhitespace(converter), "normalize_whitespace", 30)
+    if not _is(converter.preprocessors, "normalize_whitespace", NormalizeWhitespace):
+        return
+    converter.preprocessors.register(_NormalizeWhitespace(converter), "normalize_whitespace", 30)
     if _is(converter.treeprocessors, "toc", TocTreeprocessor):
         # Right after the whitespace is normalised, before any preprocessor stashes text away.
         toc: Any = converter.treeprocessors["toc"]
-        switch = _TocMarkerSwitch(converter, toc)
-        converter.preprocessors.register(switch, "toc_marker_switch", 29.9)
+        converter.preprocessors.register(_TocMarkerSwitch(converter, toc), "toc_marker_switch", 29.9)
 
 
 _SPACES_ONLY_LINE = re.compile(r"(?<=\n) +\n")
