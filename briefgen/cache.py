@@ -24,7 +24,7 @@ from .errors import Problem
 from .model import fast_pickle
 from .parallel import Aside
 
-CACHE_FORMAT = 8  # raise whenever what the cache holds changes shape
+CACHE_FORMAT = 9  # raise whenever what the cache holds changes shape
 CACHE_DIR = ".briefgen"
 STATE_FILE = "build-state.pickle"
 PARSED_FILE = "parsed.pickle"

@@ -69,6 +69,7 @@ class SiteConfig:
     base_url: str = ""
     language: str = "en"
     timezone: str = "UTC"
+    day_zone: str = "source"  # a datetime's day: in the offset it is written with, or "site"
     strict: bool = False
     drafts: bool = False
     directory_urls: bool = False
@@ -103,6 +104,7 @@ class SiteConfig:
         return self.resolve(self.paths.static)
 
 
+DAY_ZONES = ("source", "site")
 _SECRETS = {"password", "smtp_password", "pass", "secret"}
 
 
@@ -269,6 +271,8 @@ def _check(config: SiteConfig, path: Path, lines: dict[str, int]) -> list[Proble
         if hint.startswith(" (known"):
             hint = " (use an IANA name such as 'Europe/Paris')"
         fail("timezone", f"unknown timezone '{config.timezone}'{hint}")
+    if config.day_zone not in DAY_ZONES:
+        fail("day_zone", f"day_zone must be one of {', '.join(DAY_ZONES)}, not '{config.day_zone}'")
     if config.base_url and not re.match(r"^https?://[^\s/]+", config.base_url):
         fail("base_url", "base_url must start with http:// or https:// and a host name")
     if config.digest.paper not in PAPER_SIZES:

@@ -12,6 +12,7 @@ import difflib
 import hashlib
 import os
 import re
+import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,12 +20,26 @@ from pathlib import Path
 from .config import LANG_RE, SiteConfig, parse_bool, suggest
 from .errors import BuildError, ContentError, Problem, Problems
 from .frontmatter import split
-from .model import Article, Content, Event, Person, Role, Source, Term, fast_pickle
+from .model import (
+    Article,
+    Content,
+    Event,
+    Person,
+    Role,
+    Source,
+    Term,
+    Vocable,
+    Zone,
+    fast_pickle,
+    pick_with_lang,
+)
 from .parallel import run_chunks
 from .slugs import fold, slugify
+from .typography import typeset
 from .yamlnodes import Map, Node, Scalar, Seq, kind_of, parse_yaml
 
 PEOPLE_DIR = "people"
+VOCABULARY_DIRS = ("topics", "places")  # content/<kind>/*.yaml, each optional
 ARTICLE_KEYS = (
     "title",
     "date",
@@ -38,10 +53,15 @@ ARTICLE_KEYS = (
     "slug",
     "draft",
 )
-EVENT_KEYS = ("date", "title", "actors", "places")
+EVENT_KEYS = ("id", "date", "title", "actors", "topics", "places")
 SOURCE_KEYS = ("name", "url", "published")
 PERSON_KEYS = ("name", "aliases", "lang", "roles", "country", "description", "links")
 ROLE_KEYS = ("title", "organisation", "from", "to")
+VOCABLE_KEYS = {
+    "topics": ("name", "aliases"),
+    "places": ("name", "aliases", "country", "coordinates", "timezone"),
+}
+EVENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PARALLEL_THRESHOLD = 400  # below this many files to parse, starting worker processes costs more
 DATE_HINT = "use YYYY-MM-DD or an ISO datetime such as 2023-06-18T09:30:00+08:00"
@@ -153,8 +173,14 @@ class Fields:
         return found
 
     def when(
-        self, node: Map, key: str, tz: dt.tzinfo, where: str = "", required: bool = False
-    ) -> tuple[dt.date, dt.time | None] | None:
+        self,
+        node: Map,
+        key: str,
+        tz: dt.tzinfo,
+        where: str = "",
+        required: bool = False,
+        site_day: bool = False,
+    ) -> tuple[dt.date, dt.datetime | None] | None:
         label = f"{where}.{key}" if where else key
         text = self.text(node, key, where, required)
         if text is None:
@@ -162,12 +188,33 @@ class Fields:
         value = node.get(key)
         assert value is not None
         try:
-            return parse_when(text, tz)
+            return parse_when(text, tz, site_day)
         except ValueError as error:
             reason = str(error)
             detail = f" ({reason})" if "out of range" in reason else f"; {DATE_HINT}"
             self.error(value.line, f"{label}: '{text}' is not a valid date{detail}")
             return None
+
+    def localized(
+        self, node: Map, key: str, lang: str, where: str = ""
+    ) -> tuple[tuple[str, str], ...] | None:
+        """Text, or a mapping of language tags to texts (`{fr: ..., en: ...}`): (language, text) pairs."""
+        value = node.get(key)
+        if not isinstance(value, Map):
+            text = self.text(node, key, where, required=True)
+            return ((lang, text),) if text is not None else None
+        label = f"{where}.{key}" if where else key
+        found = []
+        for tag, item in value.entries:
+            if not LANG_RE.match(tag.text):
+                self.error(tag.line, f"{label}: '{tag.text}' is not a language tag such as fr or en-GB")
+            elif not isinstance(item, Scalar) or item.is_null or not item.text.strip():
+                self.error(item.line, f"{label}.{tag.text} must be text")
+            else:
+                found.append((tag.text, item.text.strip()))
+        if not value.entries:
+            self.error(value.line, f"{label} must give at least one language")
+        return tuple(found) or None
 
     def date(self, node: Map, key: str, where: str = "") -> dt.date | None:
         found = self.when(node, key, dt.UTC, where)
@@ -184,18 +231,95 @@ class Fields:
         return parsed
 
 
-def parse_when(text: str, tz: dt.tzinfo) -> tuple[dt.date, dt.time | None]:
-    """A date, or a datetime moved into the site's timezone (naive ones are taken as local)."""
+def parse_when(text: str, tz: dt.tzinfo, site_day: bool = False) -> tuple[dt.date, dt.datetime | None]:
+    """A date, or a datetime kept in the offset it is written with (naive ones take the site's
+    timezone), and its day: its date there, or in the site's timezone with `site_day`."""
     if DATE_ONLY.match(text):
         return dt.date.fromisoformat(text), None
     moment = dt.datetime.fromisoformat(text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
+    offset = moment.utcoffset()
+    assert offset is not None
     try:
+        moment = moment.astimezone(dt.timezone(offset))  # a fixed offset: no zone rules to apply later
         local = moment.astimezone(tz)
     except OverflowError:  # 9999-12-31T23:00-05:00 is past the last date Python can hold
         raise ValueError("date value out of range") from None
-    return local.date(), local.time().replace(tzinfo=None)
+    return (local.date() if site_day else moment.date()), moment
+
+
+def day_start(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    """Where an event with a date and no time sorts among timed ones: its day's start on the site."""
+    try:
+        return dt.datetime.combine(day, dt.time.min, tz).astimezone(dt.UTC)
+    except OverflowError:
+        return dt.datetime.combine(day, dt.time.min, dt.UTC)
+
+
+class Vocabulary:
+    """Resolves a topic or place as written (id, a name in any language, alias; any case, any
+    accents) to its vocabulary entry, the way Registry resolves people."""
+
+    def __init__(self, kind: str, entries: Iterable[Vocable], language: str) -> None:
+        self.kind = kind
+        self.entries: dict[str, Vocable] = {}
+        self.keys: dict[str, set[str]] = {}
+        self.labels: dict[str, str] = {}
+        for entry in entries:
+            self.entries[entry.id] = entry
+            self.labels[entry.id] = typeset(entry.name_in(language), language)
+            for key in {entry.id, *(name for _, name in entry.names), *entry.aliases}:
+                self.keys.setdefault(fold(key), set()).add(entry.id)
+
+    def resolve(self, written: Scalar, lang: str, path: Path, label: str, report: Report) -> Term:
+        name = " ".join(written.text.split())
+        ids = self.keys.get(fold(name))
+        if ids is None and slugify(name) in self.entries:
+            ids = {slugify(name)}
+        if ids:
+            if len(ids) > 1:
+                candidates = ", ".join(sorted(ids))
+                report.problems.append(
+                    ContentError(
+                        path,
+                        written.line,
+                        f"{label}: '{name}' could be several {self.kind}: {candidates}; write the id",
+                    )
+                )
+            found = sorted(ids)[0]
+            return Term(found, self.labels[found])
+        if self.entries:  # a site without this vocabulary spells its terms freely
+            names = sorted({n for e in self.entries.values() for _, n in e.names} | {*self.keys})
+            close = difflib.get_close_matches(fold(name), [fold(n) for n in names], n=1, cutoff=0.75)
+            shown = next((n for n in names if close and fold(n) == close[0]), "")
+            hint = (
+                f"; did you mean '{shown}'?"
+                if shown
+                else f"; add {self.kind}/{slugify(name)}.yaml to describe it"
+            )
+            report.warnings.append(
+                ContentError(path, written.line, f"{label}: unknown {self.kind[:-1]} '{name}'{hint}")
+            )
+        return Term(slugify(name), typeset(name, lang))
+
+    def zone(self, places: tuple[Term, ...], moment: dt.datetime | None, site: str) -> Zone:
+        """The zone a time was written in: that of one of its places if it has the same offset
+        then, else the site's if it has, else unknown (only the offset is shown)."""
+        if moment is None:
+            return Zone()
+        for term in places:
+            entry = self.entries.get(term.slug)
+            if entry is not None and entry.timezone and _offset(entry.timezone, moment) == moment.utcoffset():
+                return Zone(entry.timezone, self.labels[term.slug])
+        return Zone(site) if _offset(site, moment) == moment.utcoffset() else Zone()
+
+
+def _offset(zone: str, moment: dt.datetime) -> dt.timedelta | None:
+    try:
+        return moment.astimezone(zoneinfo.ZoneInfo(zone)).utcoffset()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OverflowError):
+        return None
 
 
 class Registry:
@@ -262,9 +386,13 @@ class ParsedArticle:
     keep it in its cache and skip parsing a file that has not changed.
     """
 
-    article: Article | None  # actors not yet resolved: `actors` and events' actors are empty
+    article: Article | None  # actors, topics and places not yet resolved: they are empty
     actors: tuple[Scalar, ...] = ()
     event_actors: tuple[tuple[Scalar, ...] | None, ...] = ()  # None: the event names nobody
+    topics: tuple[Scalar, ...] = ()
+    places: tuple[Scalar, ...] = ()
+    event_topics: tuple[tuple[Scalar, ...] | None, ...] = ()  # None: the article's apply
+    event_places: tuple[tuple[Scalar, ...] | None, ...] = ()
     problems: tuple[Problem, ...] = ()
     digest: str = ""  # of the file's bytes
     front: str = ""  # digest of the front matter text alone
@@ -286,22 +414,55 @@ def parse_file(path: Path, config: SiteConfig) -> ParsedArticle:
     return replace(parsed, problems=tuple(fields.problems), digest=digest)
 
 
-def resolve_article(parsed: ParsedArticle, registry: Registry, report: Report) -> Article | None:
-    """Match the article's actors to people (making stubs for unknown ones)."""
+@dataclass(frozen=True, slots=True)
+class Registries:
+    """Everything names in articles resolve through: people, topics and places."""
+
+    people: Registry
+    topics: Vocabulary
+    places: Vocabulary
+    site_zone: str
+
+
+def resolve_article(parsed: ParsedArticle, registries: Registries, report: Report) -> Article | None:
+    """Match the article's actors to people (making stubs for unknown ones), and its topics and
+    places to the vocabulary; an event without topics or places takes the article's."""
     article = parsed.article
     if article is None:
         return None
+    registry = registries.people
 
     def ids(written: tuple[Scalar, ...], label: str) -> tuple[str, ...]:
         found = (registry.resolve(w, article.path, f"{label}[{i}]", report) for i, w in enumerate(written, 1))
         return tuple(dict.fromkeys(found))
 
+    def terms(vocabulary: Vocabulary, written: tuple[Scalar, ...], label: str) -> tuple[Term, ...]:
+        found = (
+            vocabulary.resolve(w, article.lang, article.path, f"{label}[{i}]", report)
+            for i, w in enumerate(written, 1)
+        )
+        return tuple(dict.fromkeys(found))
+
     actors = ids(parsed.actors, "actors")
-    events = tuple(
-        replace(event, actors=actors if written is None else ids(written, f"events[{i}].actors"))
-        for i, (event, written) in enumerate(zip(article.events, parsed.event_actors, strict=True), 1)
-    )
-    return replace(article, actors=actors, events=events)
+    topics = terms(registries.topics, parsed.topics, "topics")
+    places = terms(registries.places, parsed.places, "places")
+    events = []
+    for i, (event, written, own_topics, own_places) in enumerate(
+        zip(article.events, parsed.event_actors, parsed.event_topics, parsed.event_places, strict=True), 1
+    ):
+        where = f"events[{i}]"
+        event_places = places if not own_places else terms(registries.places, own_places, f"{where}.places")
+        events.append(
+            replace(
+                event,
+                actors=actors if written is None else ids(written, f"{where}.actors"),
+                topics=topics if not own_topics else terms(registries.topics, own_topics, f"{where}.topics"),
+                places=event_places,
+                zone=registries.places.zone(event_places, event.moment, registries.site_zone),
+            )
+        )
+    zone = registries.places.zone(places, article.moment, registries.site_zone)
+    return replace(article, actors=actors, topics=topics, places=places, events=tuple(events), zone=zone)
 
 
 Parsed = dict[str, ParsedArticle]  # file path -> what parsing it gave, keyed with its digest
@@ -319,8 +480,17 @@ def load_content(
     if not content_dir.is_dir():
         raise Problems([ContentError(content_dir, None, "content folder not found")])
     report = Report()
-    people = _load_people(content_dir / PEOPLE_DIR, config.root, report.problems)
+    people = _load_people(content_dir / PEOPLE_DIR, config.root, report.problems, config.language)
     registry = Registry(people)
+    vocabulary = {
+        kind: _load_vocabulary(kind, content_dir / kind, report.problems) for kind in VOCABULARY_DIRS
+    }
+    registries = Registries(
+        registry,
+        Vocabulary("topics", vocabulary["topics"], config.language),
+        Vocabulary("places", vocabulary["places"], config.language),
+        config.timezone,
+    )
     for key, holders in registry.shared():
         ids = ", ".join(p.id for p in holders)
         first = holders[0]
@@ -336,7 +506,7 @@ def load_content(
     seen: dict[str, Path] = {}
     for parsed in _parse_all(_article_paths(content_dir), config, cache, jobs, trusted):
         report.problems.extend(parsed.problems)
-        article = resolve_article(parsed, registry, report)
+        article = resolve_article(parsed, registries, report)
         if article is None:
             continue
         if article.slug in seen:
@@ -352,6 +522,7 @@ def load_content(
         seen[article.slug] = article.path
         if config.drafts or not article.draft:
             articles.append(article)
+    check_events(articles, config.root, report)
     warnings = report.warnings
     if config.strict:
         report.problems.extend(ContentError(w.path, w.line, f"{w.message} [strict]") for w in warnings)
@@ -360,7 +531,88 @@ def load_content(
         raise Problems(sorted(report.problems, key=_place), warnings=sorted(warnings, key=_place))
     articles.sort(key=lambda a: a.sort_key)
     all_people = sorted([*people, *registry.stubs.values()], key=lambda p: p.id)
-    return Content(tuple(articles), tuple(all_people), tuple(sorted(warnings, key=_place)))
+    return Content(
+        tuple(articles),
+        tuple(all_people),
+        tuple(sorted(warnings, key=_place)),
+        (*vocabulary["topics"], *vocabulary["places"]),
+    )
+
+
+SIMILAR_TITLES = 0.6  # difflib ratio of two folded titles in one language, from which they look alike
+
+
+def check_events(articles: list[Article], root: Path, report: Report) -> None:
+    """Events sharing an id must agree on their day and time (an error naming both places);
+    events without a shared id that look like one happening get a warning suggesting an id.
+
+    Two events look like one happening when they are reported by different articles, fall on the
+    same day, involve the same people (the same non-empty set), and share a place or have titles
+    in one language that are alike (SIMILAR_TITLES); and not both carry (different) ids.
+    """
+    first: dict[str, tuple[Article, Event]] = {}
+    by_day: dict[dt.date, list[tuple[Article, Event]]] = {}
+    for article in sorted(articles, key=lambda a: str(a.path)):
+        for event in article.events:
+            if event.id:
+                known = first.get(event.id)
+                if known is None:
+                    first[event.id] = (article, event)
+                else:
+                    _agree(known, (article, event), root, report)
+            if event.actors:
+                by_day.setdefault(event.day, []).append((article, event))
+    for day in sorted(by_day):
+        found = by_day[day]
+        for position, (article, event) in enumerate(found):
+            for other_article, other in found[position + 1 :]:
+                if (
+                    other_article is article
+                    or (event.id and other.id)
+                    or set(event.actors) != set(other.actors)
+                ):
+                    continue
+                if {p.slug for p in event.places} & {p.slug for p in other.places} or _alike(event, other):
+                    suggested = (
+                        event.id or other.id or slugify(" ".join([*sorted(event.actors), day.isoformat()]))
+                    )
+                    report.warnings.append(
+                        ContentError(
+                            other_article.path,
+                            other.line,
+                            f"this event looks like the one at {_shown(article.path, root)}:{event.line} "
+                            f"(same day, same people, same place or a similar title); if it is the same "
+                            f"happening, give both 'id: {suggested}'",
+                        )
+                    )
+
+
+def _alike(one: Event, other: Event) -> bool:
+    for lang, title in one.titles:
+        for other_lang, other_title in other.titles:
+            same_language = lang.split("-")[0] == other_lang.split("-")[0]
+            if (
+                same_language
+                and difflib.SequenceMatcher(None, fold(title), fold(other_title)).ratio() >= SIMILAR_TITLES
+            ):
+                return True
+    return False
+
+
+def _agree(known: tuple[Article, Event], found: tuple[Article, Event], root: Path, report: Report) -> None:
+    (first_article, first), (article, event) = known, found
+    place = f"{_shown(first_article.path, root)}:{first.line}"
+    if event.day != first.day:
+        message = f"day {event.day.isoformat()} differs from {first.day.isoformat()}"
+    elif event.moment is not None and first.moment is not None and event.moment != first.moment:
+        message = f"time {event.moment.isoformat()} differs from {first.moment.isoformat()}"
+    else:
+        return
+    report.problems.append(
+        ContentError(
+            article.path, event.line, f"event '{event.id}': {message} given at {place} for the same id"
+        )
+    )
 
 
 def _as_written(key: str, holders: list[Person]) -> str:
@@ -450,7 +702,72 @@ def _article_paths(content_dir: Path) -> list[Path]:
     return [content_dir.joinpath(*parts) for parts in sorted(found)]
 
 
-def _load_people(people_dir: Path, root: Path, problems: list[Problem]) -> list[Person]:
+def _load_vocabulary(kind: str, folder: Path, problems: list[Problem]) -> list[Vocable]:
+    """content/topics/*.yaml or content/places/*.yaml; the file name is the id."""
+    if not folder.is_dir():
+        return []
+    entries = []
+    for path in sorted(folder.glob("*.y*ml")):
+        if path.name.startswith(".") or path.suffix not in (".yaml", ".yml"):
+            continue
+        fields = Fields(path)
+        try:
+            entry = parse_vocable(kind, path, read_text(path), fields)
+        except ContentError as error:
+            problems.append(error)
+            continue
+        problems.extend(fields.problems)
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+def parse_vocable(kind: str, path: Path, text: str, fields: Fields) -> Vocable | None:
+    node = parse_yaml(text, path)
+    if node is None:
+        fields.error(1, f"empty {kind[:-1]} file: at least 'name' is required")
+        return None
+    root = fields.mapping(node, f"a {kind[:-1]} file")
+    if root is None:
+        return None
+    fields.keys(root, VOCABLE_KEYS[kind])
+    names = fields.localized(root, "name", "")
+    coordinates = None
+    found = root.get("coordinates")
+    if found is not None and not (isinstance(found, Scalar) and found.is_null):
+        items = fields.texts(root, "coordinates")
+        try:
+            lat, lon = (float(item.text) for item in items)
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise ValueError
+            coordinates = (lat, lon)
+        except ValueError:
+            fields.error(
+                found.line, "coordinates must be [latitude, longitude] in degrees, such as [39.9, 116.4]"
+            )
+    timezone = fields.text(root, "timezone") or ""
+    if timezone and _offset(timezone, dt.datetime(2000, 1, 1, tzinfo=dt.UTC)) is None:
+        zone = root.get("timezone")
+        fields.error(
+            zone.line if zone else root.line,
+            f"timezone: unknown timezone '{timezone}'; use an IANA name such as 'Asia/Shanghai'",
+        )
+    if names is None:
+        return None
+    return Vocable(
+        kind=kind,
+        id=slugify(path.stem),
+        names=names,
+        aliases=tuple(a.text.strip() for a in fields.texts(root, "aliases")),
+        country=fields.text(root, "country") or "",
+        coordinates=coordinates,
+        timezone=timezone,
+        path=path,
+        line=root.line,
+    )
+
+
+def _load_people(people_dir: Path, root: Path, problems: list[Problem], language: str) -> list[Person]:
     if not people_dir.is_dir():
         return []
     people: dict[str, Person] = {}
@@ -459,7 +776,7 @@ def _load_people(people_dir: Path, root: Path, problems: list[Problem]) -> list[
             continue
         fields = Fields(path)
         try:
-            person = parse_person(path, read_text(path), fields)
+            person = parse_person(path, read_text(path), fields, language)
         except ContentError as error:
             problems.append(error)
             continue
@@ -477,7 +794,7 @@ def _load_people(people_dir: Path, root: Path, problems: list[Problem]) -> list[
     return list(people.values())
 
 
-def parse_person(path: Path, text: str, fields: Fields) -> Person | None:
+def parse_person(path: Path, text: str, fields: Fields, language: str = "en") -> Person | None:
     node = parse_yaml(text, path)
     if node is None:
         fields.error(1, "empty person file: at least 'name' is required")
@@ -499,8 +816,8 @@ def parse_person(path: Path, text: str, fields: Fields) -> Person | None:
         if title is not None:
             roles.append(
                 Role(
-                    title=title,
-                    organisation=fields.text(item, "organisation", where) or "",
+                    title=typeset(title, language),
+                    organisation=typeset(fields.text(item, "organisation", where) or "", language),
                     start=fields.date(item, "from", where),
                     end=fields.date(item, "to", where),
                 )
@@ -522,7 +839,7 @@ def parse_person(path: Path, text: str, fields: Fields) -> Person | None:
         aliases=tuple(a.text.strip() for a in fields.texts(root, "aliases")),
         roles=tuple(roles),
         country=fields.text(root, "country") or "",
-        description=fields.text(root, "description") or "",
+        description=typeset(fields.text(root, "description") or "", language),
         links=tuple(links),
         path=path,
         line=root.line,
@@ -535,8 +852,9 @@ def parse_article(path: Path, text: str, config: SiteConfig, fields: Fields) -> 
     meta = doc.meta
     tz = config.tz
     fields.keys(meta, ARTICLE_KEYS)
+    site_day = config.day_zone == "site"
     title = fields.text(meta, "title", required=True)
-    when = fields.when(meta, "date", tz, required=True)
+    when = fields.when(meta, "date", tz, required=True, site_day=site_day)
     lang = fields.text(meta, "lang") or config.language
     if not LANG_RE.match(lang):
         line = meta.get("lang")
@@ -544,25 +862,44 @@ def parse_article(path: Path, text: str, config: SiteConfig, fields: Fields) -> 
     slug = slugify(fields.text(meta, "slug") or path.stem)
     actors = tuple(fields.texts(meta, "actors"))
     event_actors: list[tuple[Scalar, ...] | None] = []
+    event_topics: list[tuple[Scalar, ...] | None] = []
+    event_places: list[tuple[Scalar, ...] | None] = []
     events = []
     for index, item in fields.items(meta, "events"):
         where = f"events[{index}]"
         fields.keys(item, EVENT_KEYS, where)
-        event_when = fields.when(item, "date", tz, where, required=True)
-        event_title = fields.text(item, "title", where, required=True)
+        event_when = fields.when(item, "date", tz, where, required=True, site_day=site_day)
+        titles = fields.localized(item, "title", lang, where)
+        event_id = fields.text(item, "id", where) or ""
+        if event_id and not EVENT_ID.match(event_id):
+            id_node = item.get("id")
+            fields.error(
+                id_node.line if id_node else item.line,
+                f"{where}.id: '{event_id}' must be letters, digits, '.', '_' or '-' (blinken-qin-talks)",
+            )
         # an event without `actors` involves the article's actors (None); `actors: []`, nobody
         written = None if item.get("actors") is None else tuple(fields.texts(item, "actors", where))
-        if event_when is not None and event_title is not None:
+        if event_when is not None and titles is not None:
             event_actors.append(written)
+            event_topics.append(tuple(fields.texts(item, "topics", where)) if item.get("topics") else None)
+            event_places.append(tuple(fields.texts(item, "places", where)) if item.get("places") else None)
+            titles = tuple((tag, typeset(text, tag)) for tag, text in titles)
+            shown, shown_lang = pick_with_lang(titles, lang)
+            day, moment = event_when
             events.append(
                 Event(
-                    day=event_when[0],
-                    time=event_when[1],
-                    title=event_title,
+                    day=day,
+                    moment=moment,
+                    title=shown,
                     actors=(),
-                    places=_terms(fields.texts(item, "places", where)),
+                    places=(),
                     article=slug,
-                    lang=lang,
+                    lang=shown_lang,
+                    start=moment.astimezone(dt.UTC) if moment is not None else day_start(day, tz),
+                    id=event_id,
+                    titles=titles,
+                    reports=(slug,),
+                    line=item.line,
                 )
             )
     source = None
@@ -579,27 +916,27 @@ def parse_article(path: Path, text: str, config: SiteConfig, fields: Fields) -> 
                     f"source.url: '{url}' must be an http:// or https:// address",
                 )
             source = Source(
-                name=fields.text(mapping, "name", "source") or url,
+                name=typeset(fields.text(mapping, "name", "source") or "", lang) or url,
                 url=url,
                 published=fields.date(mapping, "published", "source"),
             )
     draft = fields.flag(meta, "draft")
-    summary = fields.text(meta, "summary") or ""
-    topics = _terms(fields.texts(meta, "topics"))
-    places = _terms(fields.texts(meta, "places"))
+    summary = typeset(fields.text(meta, "summary") or "", lang)
+    topics = tuple(fields.texts(meta, "topics"))
+    places = tuple(fields.texts(meta, "places"))
     if title is None or when is None:
         return ParsedArticle(None)
     article = Article(
         slug=slug,
         path=path,
-        title=title,
+        title=typeset(title, lang),
         day=when[0],
-        time=when[1],
+        moment=when[1],
         lang=lang,
         summary=summary,
         actors=(),
-        topics=topics,
-        places=places,
+        topics=(),
+        places=(),
         events=tuple(events),
         source=source,
         body_digest=body_digest(doc.body),
@@ -608,12 +945,13 @@ def parse_article(path: Path, text: str, config: SiteConfig, fields: Fields) -> 
         draft=draft,
     )
     front = hashlib.blake2b(doc.front.encode(), digest_size=16).hexdigest()
-    return ParsedArticle(article, actors, tuple(event_actors), front=front)
-
-
-def _terms(written: list[Scalar]) -> tuple[Term, ...]:
-    terms: dict[str, Term] = {}
-    for item in written:
-        name = " ".join(item.text.split())
-        terms.setdefault(slugify(name), Term(slugify(name), name))
-    return tuple(terms.values())
+    return ParsedArticle(
+        article,
+        actors,
+        tuple(event_actors),
+        topics,
+        places,
+        tuple(event_topics),
+        tuple(event_places),
+        front=front,
+    )

@@ -31,7 +31,8 @@ class Digest:
     day: dt.date
     edition: int  # 1 for the first day with articles, counting chronologically
     articles: tuple[Article, ...]  # in time order
-    events: tuple[Event, ...]  # every event the day's articles report, chronological
+    events: tuple[Event, ...]  # the happenings of the day, whichever article reports them, chronological
+    also: tuple[Event, ...]  # happenings of other days reported in the day's articles, chronological
     people: tuple[PersonEntry, ...]  # sorted by name
 
 
@@ -90,7 +91,6 @@ def make_digest(index: SiteIndex, day: dt.date) -> Digest:
     if not slugs:
         raise DigestError(f"no articles on {day.isoformat()}: there is no digest for that day")
     articles = tuple(index.articles_of(slugs))
-    events = tuple(sorted({e: None for a in articles for e in a.events}, key=lambda e: e.sort_key))
     mentions: dict[str, list[Mention]] = {}
     for article in articles:
         for person in _named_by(article):
@@ -103,7 +103,8 @@ def make_digest(index: SiteIndex, day: dt.date) -> Digest:
         day=day,
         edition=digest_days(index).index(day) + 1,
         articles=articles,
-        events=events,
+        events=index.day_events.get(day, ()),
+        also=index.also_reported(day),
         people=tuple(people),
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from dataclasses import fields
 
 import jinja2
 from jinja2 import meta
@@ -98,24 +99,26 @@ class Fingerprints:
             return found
         match value:  # model objects by their fields, nested ones by their digests: no dataclass repr
             case Article():
-                found = _digest(value.slug, value.title, value.day, value.time, value.lang, value.summary,
-                                value.actors, _terms(value.topics), _terms(value.places),
+                found = _digest(value.slug, value.title, value.day, value.moment, value.zone, value.lang,
+                                value.summary, value.actors, _terms(value.topics), _terms(value.places),
                                 _source(value.source), value.draft, str(value.path), self.value(value.events),
                                 self.people(value.actors), self.terms("topics", value.topics),
                                 self.terms("places", value.places))  # fmt: skip
-            case Event():
-                source = self.index.articles.get(value.article)
-                found = _digest(value.day, value.time, value.title, value.actors, _terms(value.places),
-                                value.article, value.lang, source.title if source else "",
-                                source.lang if source else "", self.people(value.actors),
-                                self.terms("places", value.places))  # fmt: skip
+            case Event():  # every field, and what its links show: reporting articles, names
+                reports = [self.index.articles.get(slug) for slug in value.reports]
+                shown = [(a.title, a.lang, _source(a.source)) for a in reports if a is not None]
+                found = _digest(*(getattr(value, f.name) for f in fields(Event)), shown,
+                                self.people(value.actors), self.terms("places", value.places),
+                                self.terms("topics", value.topics))  # fmt: skip
             case PersonFacts():
                 topics = [self.index.taxonomies["topics"][slug].name for slug, _ in value.topics]
                 co_actors = self.people(pid for pid, _ in value.co_actors)
                 found = _digest(value.articles, self.value(value.events), value.co_actors, value.topics,
                                 co_actors, topics)  # fmt: skip
             case Taxon():
-                found = _digest(value.kind, value.slug, value.name, value.articles, self.value(value.events))
+                found = _digest(
+                    value.kind, value.slug, value.name, value.articles, self.value(value.events), value.entry
+                )
             case Person():
                 found = _digest(value)
             case list() | tuple():  # often thousands of articles or events, known already

@@ -5,9 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import unicodedata
+import zoneinfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton, format_time
+from babel.dates import format_date, format_skeleton, format_time, get_timezone_gmt, get_timezone_location
+
+from .model import Article, Event, Zone
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
@@ -78,6 +82,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "new_actors": "people: file id, full name or alias",
         "new_date": "YYYY-MM-DD",
         "new_body": "Write the article here, in Markdown.",
+        "reported_by": "reported by",
+        "also_reported": "Also reported today",
+        "also_reported_note": "Events of other days that the articles of this day report.",
+        "day_events_note": "Events of this day, whichever article reports them.",
+        "zone_time": "{time} {place} time",
+        "zone_utc": "{time} UTC",
+        "zone_offset": "{time} {offset}",
+        "coordinates": "Coordinates",
     },
     "fr": {
         "home": "Accueil",
@@ -149,6 +161,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "new_actors": "personnes\u00a0: identifiant du fichier, nom complet ou alias",
         "new_date": "AAAA-MM-JJ",
         "new_body": "Écrivez l’article ici, en Markdown.",
+        "reported_by": "rapporté par",
+        "also_reported": "Également rapporté ce jour",
+        "also_reported_note": "Événements d’autres jours que rapportent les articles de ce jour.",
+        "day_events_note": "Événements de ce jour, quel que soit l’article qui les rapporte.",
+        "zone_time": "{time} heure de {place}",
+        "zone_time_vowel": "{time} heure d’{place}",
+        "zone_utc": "{time} UTC",
+        "zone_offset": "{time} {offset}",
+        "coordinates": "Coordonnées",
     },
 }
 
@@ -173,8 +194,9 @@ def locale_for(language: str) -> Locale:
 class Translator:
     """Strings and dates for one site language, as Jinja globals and filters use them."""
 
-    def __init__(self, language: str) -> None:
+    def __init__(self, language: str, timezone: str = "UTC") -> None:
         self.language = language
+        self.timezone = timezone
         self.strings = STRINGS[ui_language(language)]
         self.locale = locale_for(language)
         self._dates: dict[tuple[dt.date, str], str] = {}
@@ -230,3 +252,44 @@ class Translator:
         if found is None:
             found = self._times[moment] = format_time(moment, format="short", locale=self.locale)
         return found
+
+    def clock(self, item: Article | Event) -> str:
+        """The time as the source wrote it, labelled with its zone, and the site's time beside it
+        where that differs: `09:00 heure de Pékin (03:00 heure de Paris)`; "" without a time."""
+        moment = item.moment
+        if moment is None:
+            return ""
+        shown = self.zone_time(moment, item.zone)
+        site = moment.astimezone(zoneinfo.ZoneInfo(self.timezone))
+        if site.utcoffset() == moment.utcoffset():
+            return shown
+        return f"{shown} ({self.zone_time(site, Zone(self.timezone))})"
+
+    def zone_time(self, moment: dt.datetime, zone: Zone) -> str:
+        time = self.time(moment.time())
+        place = zone.place or (self.city(zone.name) if zone.name else "")
+        if place == "UTC":
+            return self("zone_utc", time=time)
+        if not place:
+            return self("zone_offset", time=time, offset=get_timezone_gmt(moment, locale=self.locale))
+        key = (
+            "zone_time_vowel"
+            if _starts_with_vowel(place) and "zone_time_vowel" in self.strings
+            else "zone_time"
+        )
+        return self(key, time=time, place=place)
+
+    @functools.cache  # noqa: B019 - one translator per build, a handful of zones
+    def city(self, zone: str) -> str:
+        """`Europe/Paris` -> `Paris`, `America/New_York` -> `New York` (CLDR, in the language)."""
+        if zone in ("UTC", "Etc/UTC", "GMT", "Etc/GMT"):
+            return "UTC"
+        try:
+            return str(get_timezone_location(zoneinfo.ZoneInfo(zone), locale=self.locale, return_city=True))
+        except (LookupError, ValueError, zoneinfo.ZoneInfoNotFoundError):
+            return zone
+
+
+def _starts_with_vowel(text: str) -> bool:
+    first = unicodedata.normalize("NFKD", text[:1]).lower()[:1]
+    return first != "" and first in "aeiouy"

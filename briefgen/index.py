@@ -7,9 +7,9 @@ import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .model import Article, Content, Event, Person, Term, fast_pickle
+from .model import Article, Content, Event, Person, Term, Vocable, fast_pickle
 from .parallel import Aside, worth_aside
 
 TAXONOMIES = ("topics", "places")
@@ -25,7 +25,8 @@ class Taxon:
     slug: str
     name: str
     articles: tuple[str, ...]  # slugs, newest first
-    events: tuple[Event, ...]  # chronological
+    events: tuple[Event, ...]  # chronological: the events that carry the term
+    entry: Vocable | None = None  # from the vocabulary, when it knows the term
 
 
 @fast_pickle
@@ -61,8 +62,14 @@ class SiteIndex:
     days: dict[dt.date, tuple[str, ...]]  # days with articles, newest first; articles in time order
     day_events: dict[dt.date, tuple[Event, ...]]  # every day with an event, newest first
     months: dict[Month, tuple[dt.date, ...]]  # newest month first; days newest first
-    events: tuple[Event, ...]  # every event, chronological
+    events: tuple[Event, ...]  # every happening once (events sharing an id merged), chronological
     related: dict[str, tuple[str, ...]]
+    reported: dict[str, tuple[Event, ...]]  # article slug -> the happenings it reports, chronological
+
+    def also_reported(self, day: dt.date) -> tuple[Event, ...]:
+        """Happenings of other days reported in the articles of `day`, chronological."""
+        found = {e: None for slug in self.days.get(day, ()) for e in self.reported[slug] if e.day != day}
+        return tuple(sorted(found, key=lambda e: e.sort_key))
 
     def all_days(self) -> list[dt.date]:
         """Every day with an article or an event, newest first: each has a day page."""
@@ -90,10 +97,14 @@ def build_index(content: Content, related_limit: int = 5, jobs: int = 1) -> Site
     ranking = Aside(lambda: _related(ordered, related_limit), fork=worth_aside(jobs, len(ordered)))
     try:
         articles = {a.slug: a for a in reversed(ordered)}
-        events = tuple(sorted((e for a in ordered for e in a.events), key=lambda e: e.sort_key))
+        reported = _happenings(ordered)
+        events = tuple(
+            sorted({e: None for found in reported.values() for e in found}, key=lambda e: e.sort_key)
+        )
         people = {p.id: p for p in content.people}
         facts = _people_facts(people, ordered, events)
-        taxonomies = {kind: _taxonomy(kind, ordered, events) for kind in TAXONOMIES}
+        entries = {(v.kind, v.id): v for v in content.vocabulary}
+        taxonomies = {kind: _taxonomy(kind, ordered, events, entries) for kind in TAXONOMIES}
         ranked = ranking.result()
     except BaseException:
         ranking.cancel()
@@ -109,6 +120,49 @@ def build_index(content: Content, related_limit: int = 5, jobs: int = 1) -> Site
         months=_months(ordered),
         events=events,
         related={a.slug: tuple(ordered[p].slug for p in ranked[i]) for i, a in enumerate(ordered)},
+        reported=reported,
+    )
+
+
+def _happenings(ordered: list[Article]) -> dict[str, tuple[Event, ...]]:
+    """Each article's events as happenings: events sharing an id become one, which keeps every
+    article reporting it (in time order), each title language once, and everyone's people,
+    topics and places. Events without an id are never merged (content.check_events warns)."""
+    by_id: dict[str, list[Event]] = defaultdict(list)
+    for article in ordered:
+        for event in article.events:
+            if event.id:
+                by_id[event.id].append(event)
+    merged = {key: _merged(found) for key, found in by_id.items()}
+    return {
+        a.slug: tuple(sorted({merged[e.id] if e.id else e: None for e in a.events}, key=lambda e: e.sort_key))
+        for a in ordered
+    }
+
+
+def _merged(reports: list[Event]) -> Event:
+    if len(reports) == 1:
+        return reports[0]
+    first = reports[0]
+    timed = next((e for e in reports if e.moment is not None), first)
+    titles: dict[str, str] = {}
+    for event in reports:
+        for lang, title in event.titles:
+            titles.setdefault(lang, title)
+
+    def union(name: str) -> tuple[object, ...]:
+        return tuple(dict.fromkeys(item for e in reports for item in getattr(e, name)))
+
+    return replace(
+        first,
+        moment=timed.moment,
+        start=timed.start,
+        zone=timed.zone,
+        titles=tuple(titles.items()),
+        actors=union("actors"),  # type: ignore[arg-type]
+        places=union("places"),  # type: ignore[arg-type]
+        topics=union("topics"),  # type: ignore[arg-type]
+        reports=tuple(dict.fromkeys(e.article for e in reports)),
     )
 
 
@@ -148,15 +202,18 @@ def _ranked(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
 
 def _terms_of(kind: str) -> Callable[[Article | Event], tuple[Term, ...]]:
     if kind == "topics":
-        return lambda item: item.topics if isinstance(item, Article) else ()
+        return lambda item: item.topics
     return lambda item: item.places
 
 
-def _taxonomy(kind: str, ordered: list[Article], events: tuple[Event, ...]) -> dict[str, Taxon]:
-    """One function for every taxonomy: articles tagged with a term, and the events around it.
+def _taxonomy(
+    kind: str, ordered: list[Article], events: tuple[Event, ...], entries: dict[tuple[str, str], Vocable]
+) -> dict[str, Taxon]:
+    """One function for every taxonomy: articles tagged with a term, and the events carrying it
+    (an event carries its own topics and places, or its article's when it gives none).
 
-    A term's display name is its most frequent spelling (ties: the earliest); its timeline holds
-    the events of its articles and, for places, every event that names it.
+    A term's display name is its most frequent spelling (ties: the earliest): the vocabulary's
+    label in the site's language when it knows the term.
     """
     terms_of = _terms_of(kind)
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
@@ -165,16 +222,20 @@ def _taxonomy(kind: str, ordered: list[Article], events: tuple[Event, ...]) -> d
         for term in terms_of(article):
             spellings[term.slug][term.name] += 1
             tagged[term.slug].append(article.slug)
-    timeline: dict[str, dict[Event, None]] = defaultdict(dict)
-    by_article: dict[str, set[str]] = {a.slug: {t.slug for t in terms_of(a)} for a in ordered}
+    timeline: dict[str, list[Event]] = defaultdict(list)
     for event in events:
-        slugs = by_article.get(event.article, set()) | {t.slug for t in terms_of(event)}
         for term in terms_of(event):
             spellings[term.slug][term.name] += 0  # known spelling, even if no article uses it
-        for slug in slugs:
-            timeline[slug][event] = None
+            timeline[term.slug].append(event)
     taxa = [
-        Taxon(kind, slug, _display_name(spellings[slug]), tuple(tagged[slug]), tuple(timeline[slug]))
+        Taxon(
+            kind,
+            slug,
+            _display_name(spellings[slug]),
+            tuple(tagged[slug]),
+            tuple(timeline[slug]),
+            entries.get((kind, slug)),
+        )
         for slug in spellings
     ]
     return {t.slug: t for t in sorted(taxa, key=lambda t: (t.name.casefold(), t.slug))}

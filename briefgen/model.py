@@ -30,10 +30,52 @@ def fast_pickle(cls: type[T]) -> type[T]:
 @fast_pickle
 @dataclass(frozen=True, slots=True)
 class Term:
-    """A topic or a place as one article spells it; `slug` is what makes two spellings the same."""
+    """A topic or a place as one article spells it; `slug` is what makes two spellings the same.
+
+    When the vocabulary (content/places, content/topics) knows the term, `slug` is its entry's id
+    and `name` its label in the site's language.
+    """
 
     slug: str
     name: str
+
+
+@fast_pickle
+@dataclass(frozen=True, slots=True)
+class Vocable:
+    """One entry of the places or topics vocabulary: content/<kind>/<id>.yaml."""
+
+    kind: str  # "topics" or "places"
+    id: str
+    names: tuple[tuple[str, str], ...]  # (language, name), as written
+    aliases: tuple[str, ...] = ()
+    country: str = ""
+    coordinates: tuple[float, float] | None = None  # latitude, longitude
+    timezone: str = ""  # IANA name, for places: names the zone of times written there
+    path: Path | None = None
+    line: int = 1
+
+    def name_in(self, language: str) -> str:
+        """The name in `language` (`fr-CA`, then `fr`), else English, else the first given."""
+        return pick(self.names, language)
+
+
+def pick(texts: tuple[tuple[str, str], ...], language: str) -> str:
+    """The text for `language` among (language, text) pairs: exact tag, base language, English, first."""
+    return pick_with_lang(texts, language)[0]
+
+
+def pick_with_lang(texts: tuple[tuple[str, str], ...], language: str) -> tuple[str, str]:
+    """`pick`, with the language of the text chosen."""
+    base = language.split("-")[0].lower()
+    for wanted in (language.lower(), base, "en"):
+        for lang, text in texts:
+            if lang.lower() == wanted:
+                return text, lang
+    for lang, text in texts:
+        if lang.split("-")[0].lower() == base:
+            return text, lang
+    return (texts[0][1], texts[0][0]) if texts else ("", language)
 
 
 @fast_pickle
@@ -82,18 +124,50 @@ class Source:
 
 @fast_pickle
 @dataclass(frozen=True, slots=True)
+class Zone:
+    """The timezone a time was written in: its IANA name and the place that names it, when known."""
+
+    name: str = ""  # "Asia/Shanghai"; "" when only the offset is known
+    place: str = ""  # "Pékin": the label of the place of the event or article in that zone
+
+
+@fast_pickle
+@dataclass(frozen=True, slots=True)
 class Event:
+    """A happening, as one article reports it; the index merges those sharing an `id` into one.
+
+    `moment` keeps the time with the offset it was written with; `day` is its date in that offset
+    (or in the site's timezone, with `day_zone: site`). `start` is the instant that orders
+    timelines: the moment, else the start of the day in the site's timezone.
+    """
+
     day: dt.date
-    time: dt.time | None  # local time in the site's timezone, when the event gives one
-    title: str
+    moment: dt.datetime | None  # aware, in the offset written, when the event gives a time
+    title: str  # in `lang`
     actors: tuple[str, ...]  # person ids
-    places: tuple[Term, ...]
-    article: str  # slug of the article that reports it
+    places: tuple[Term, ...]  # its own, else the article's
+    article: str  # slug of the (first) article that reports it
     lang: str
+    start: dt.datetime
+    id: str = ""  # as written; "" when the event has none
+    titles: tuple[tuple[str, str], ...] = ()  # (language, title), every title given
+    topics: tuple[Term, ...] = ()  # its own, else the article's
+    reports: tuple[str, ...] = ()  # slugs of every article that reports it, in time order
+    zone: Zone = Zone()
+    line: int = 1  # of the event in its article
 
     @property
-    def sort_key(self) -> tuple[dt.date, dt.time, str, str]:
-        return (self.day, self.time or dt.time.min, self.title.casefold(), self.article)
+    def time(self) -> dt.time | None:
+        """The clock time as the source wrote it, in its own zone."""
+        return self.moment.time() if self.moment is not None else None
+
+    @property
+    def sort_key(self) -> tuple[dt.datetime, dt.date, str, str]:
+        return (self.start, self.day, self.title.casefold(), self.article)
+
+    def title_in(self, language: str) -> tuple[str, str]:
+        """The title to show on a page in `language`, and the language it is written in."""
+        return pick_with_lang(self.titles, language) if self.titles else (self.title, self.lang)
 
 
 @fast_pickle
@@ -103,7 +177,7 @@ class Article:
     path: Path
     title: str
     day: dt.date
-    time: dt.time | None  # local time in the site's timezone, when `date` gives one
+    moment: dt.datetime | None  # aware, in the offset written, when `date` gives a time
     lang: str
     summary: str = ""
     actors: tuple[str, ...] = ()  # person ids, in the order written
@@ -115,10 +189,19 @@ class Article:
     body_line: int = 1
     body_start: int = 0  # where the body starts in the file's text
     draft: bool = False
+    zone: Zone = Zone()
 
     @property
-    def sort_key(self) -> tuple[dt.date, dt.time, str]:
-        return (self.day, self.time or dt.time.min, self.slug)
+    def time(self) -> dt.time | None:
+        """The clock time as the source wrote it, in its own zone."""
+        return self.moment.time() if self.moment is not None else None
+
+    @property
+    def sort_key(self) -> tuple[dt.date, dt.datetime, str]:
+        return (self.day, self.moment or _EPOCH, self.slug)
+
+
+_EPOCH = dt.datetime(1, 1, 2, tzinfo=dt.UTC)  # sorts a day's untimed articles first
 
 
 @fast_pickle
@@ -129,3 +212,4 @@ class Content:
     articles: tuple[Article, ...]
     people: tuple[Person, ...]
     warnings: tuple[Problem, ...] = field(default=())
+    vocabulary: tuple[Vocable, ...] = ()

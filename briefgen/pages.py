@@ -11,7 +11,7 @@ from . import urls
 from .config import SiteConfig
 from .errors import BuildError
 from .index import TAXONOMIES, Month, SiteIndex
-from .model import Article
+from .model import Article, Event
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +155,7 @@ def _days(index: SiteIndex) -> list[PageSpec]:
                 month=month if month in index.months else None,
                 articles=articles,
                 events=index.day_events.get(day, ()),
+                also=index.also_reported(day),
                 newer=days[position - 1] if position > 0 else None,
                 older=days[position + 1] if position + 1 < len(days) else None,
             )
@@ -174,7 +175,23 @@ def _days(index: SiteIndex) -> list[PageSpec]:
 
 
 def _timeline(index: SiteIndex) -> list[PageSpec]:
-    return [_spec("timeline.html", urls.TIMELINE, events=index.events)]
+    """Every happening once, grouped by year, then month (by the day each falls on)."""
+    years: dict[int, dict[Month, list[Event]]] = {}
+    for event in index.events:
+        years.setdefault(event.day.year, {}).setdefault(Month(event.day.year, event.day.month), []).append(
+            event
+        )
+    groups = [
+        (
+            year,
+            [
+                (month, tuple(events))
+                for month, events in sorted(months.items(), key=lambda m: m[0].first_day)
+            ],
+        )
+        for year, months in sorted(years.items())
+    ]
+    return [_spec("timeline.html", urls.TIMELINE, years=groups, count=len(index.events))]
 
 
 def page_errors_source(spec: PageSpec) -> str:

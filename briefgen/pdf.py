@@ -627,16 +627,25 @@ def digest_fingerprint(
     add("briefgen", __version__, _weasyprint_version(), _font_state(), WRITE_OPTIONS)
     add(config.title, config.description, config.base_url, config.language, config.directory_urls)
     add(config.digest, STRINGS[ui_language(config.language)], STRINGS["en"])
-    add(digest.day, digest.edition, digest.articles, digest.events)
+    add(digest.day, digest.edition, digest.articles, digest.events, digest.also)
     for entry in digest.people:
         add(entry.person.id, entry.person.name, entry.mentions)
     for article in digest.articles:
         for kind in TAXONOMIES:
             for term in getattr(article, kind):
                 add(kind, index.term(kind, term).slug, index.term(kind, term).name)
-    for event in digest.events:
+    for event in (*digest.events, *digest.also):
         for place in event.places:
             add("event-place", index.term("places", place).name)
+        for slug in event.reports:  # each shown by its source's name, linked to its page or article
+            add(
+                "report",
+                slug,
+                index.articles[slug].day,
+                index.articles[slug].source,
+                index.articles[slug].title,
+            )
+        add("event-people", [index.people[pid].name for pid in event.actors])
     for name, path in sorted(theme_files(config).items()):
         add(name, path.read_bytes())
     if assets is not None:

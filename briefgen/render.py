@@ -39,7 +39,7 @@ class Fragments:
         self.cache: dict[tuple[object, ...], Markup] = {}
         # list items by (template, id of the subject, flag, link_day); the subject is kept alongside
         # so that its id cannot be reused by another object during the build
-        self.items: dict[tuple[str, int, bool, bool], tuple[object, str]] = {}
+        self.items: dict[tuple[str, int, object, bool], tuple[object, str]] = {}
 
     def href(self, target: object, page_url: str, directory_urls: bool | None = None) -> str:
         folders = self.config.directory_urls if directory_urls is None else directory_urls
@@ -92,7 +92,7 @@ class Fragments:
             ).format(href, label)
         return found
 
-    def item(self, template: str, subject: object, flag: bool, link_day: bool = True) -> str:
+    def item(self, template: str, subject: object, flag: object, link_day: bool = True) -> str:
         """A list item, rendered once for pages of every depth: its links start with urls.ROOT.
 
         `link_day` is false on a day's own page, where a link to the day would lead back to it.
@@ -107,7 +107,7 @@ class Fragments:
         return found[1]
 
     def items_on(
-        self, page_url: str, template: str, subjects: Iterable[object], flag: bool, link_day: bool = True
+        self, page_url: str, template: str, subjects: Iterable[object], flag: object, link_day: bool = True
     ) -> Markup:
         """List items for the page at `page_url`, joined, with links that climb from that page."""
         html = "".join([self.item(template, subject, flag, link_day) for subject in subjects])
@@ -145,7 +145,7 @@ def make_environment(
         auto_reload=False,  # one build never sees a template change; checking costs a stat per use
         cache_size=-1,
     )
-    t = Translator(config.language)
+    t = Translator(config.language, config.timezone)
     fragments = Fragments(env, config, index)
 
     @pass_context
@@ -177,12 +177,18 @@ def make_environment(
 
     @pass_context
     def timeline(
-        context: Context, events: tuple[Event, ...], show_article: bool = True, link_day: bool = True
+        context: Context,
+        events: tuple[Event, ...],
+        show_article: bool = True,
+        link_day: bool = True,
+        compact: bool = False,
     ) -> Markup:
+        """Happenings in order, each with the articles reporting it; `compact`: one line each."""
         if not events:
             return Markup('<p class="empty">{}</p>').format(t("no_events"))
         page_url = context["page_url"]
-        items = fragments.items_on(page_url, "_event_item.html", events, show_article, link_day)
+        flag: object = "compact" if compact else show_article
+        items = fragments.items_on(page_url, "_event_item.html", events, flag, link_day)
         return Markup(f'<ol class="timeline">\n{items}</ol>')
 
     @pass_context
@@ -213,6 +219,7 @@ def make_environment(
         date=t.date,
         month=t.month,
         time=t.time,
+        clock=t.clock,
         country=t.country,
     )
     env.globals.update(

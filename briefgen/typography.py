@@ -126,3 +126,8 @@ def french_spacing(text: str) -> str:
     if ":" in text:
         text = _SPACE_BEFORE_COLON.sub(NBSP + ":", text)
     return text
+
+
+def typeset(text: str, lang: str) -> str:
+    """`smarten` for plain text (a title, a summary, any front-matter string), not HTML."""
+    return _text(text, " ", quotes_for(lang), is_french(lang)) if text else text

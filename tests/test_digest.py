@@ -113,8 +113,9 @@ def test_digest_holds_the_day_in_time_order_with_its_edition_and_people(make_sit
     assert [a.title for a in digest.articles] == TITLES
     assert digest.edition == 2  # 14 June is the first day with articles, 18 June the second
     assert make_digest(index, dt.date(2023, 6, 14)).edition == 1
-    # every event the day's articles report, in date and time order, the 19 June one last
-    assert [e.title for e in digest.events] == ["Dinner with 秦刚", "Talks at Diaoyutai", "Meeting with Xi"]
+    # the day's events in time order; the 19 June one its articles report is listed apart
+    assert [e.title for e in digest.events] == ["Dinner with 秦刚", "Talks at Diaoyutai"]
+    assert [e.title for e in digest.also] == ["Meeting with Xi"]
     names = [entry.person.name for entry in digest.people]
     assert names == ["Antony Blinken", "Qin Gang"]
     qin = digest.people[1]
