@@ -126,8 +126,9 @@ def build_index(content: Content, related_limit: int = 5, jobs: int = 1) -> Site
 
 def _happenings(ordered: list[Article]) -> dict[str, tuple[Event, ...]]:
     """Each article's events as happenings: events sharing an id become one, which keeps every
-    article reporting it (in time order), each title language once, and everyone's people,
-    topics and places. Events without an id are never merged (content.check_events warns)."""
+    article reporting it (in time order), everyone's people, topics and places, and a title per
+    language (from a report giving a time first, else the earliest). Events without an id are
+    never merged (content.check_events warns)."""
     by_id: dict[str, list[Event]] = defaultdict(list)
     for article in ordered:
         for event in article.events:
@@ -146,7 +147,7 @@ def _merged(reports: list[Event]) -> Event:
     first = reports[0]
     timed = next((e for e in reports if e.moment is not None), first)
     titles: dict[str, str] = {}
-    for event in reports:
+    for event in sorted(reports, key=lambda e: e.moment is None):  # the precise reports' titles first
         for lang, title in event.titles:
             titles.setdefault(lang, title)
 

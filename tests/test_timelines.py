@@ -1,0 +1,221 @@
+"""Timelines that tell the story: one happening shown once with all its sources, at the hour and in
+the zone where it happened, filed under the topics and places it carries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import REPO, Project, article
+from pypdf import PdfReader
+
+from briefgen.build import load
+from briefgen.config import load_config
+from briefgen.mail import prepare
+from briefgen.pdf import render_digest
+
+
+def text_of(page: str) -> str:
+    """What a reader sees: tags dropped, entities decoded, spaces collapsed (no-break ones kept)."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    return re.sub(r"[ \t\n]+", " ", html.unescape(re.sub(r"<[^>]+>", "", page)))
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped sample content and settings (French site, Paris time), built once."""
+    root = tmp_path_factory.mktemp("sample")
+    shutil.copytree(REPO / "content", root / "content")
+    (root / "briefgen.yaml").write_text(
+        (REPO / "briefgen.yaml").read_text("utf-8") + "digest:\n  enabled: false\n", "utf-8"
+    )
+    from briefgen.cli import main
+
+    assert main(["-C", str(root), "build", "-q", "--strict"]) == 0
+    return root
+
+
+def page(root: Path, url: str) -> str:
+    return (root / "site" / url / "index.html").read_text("utf-8")
+
+
+def test_a_happening_reported_four_times_is_listed_once_with_its_four_sources(sample):
+    text = text_of(page(sample, "people/qin-gang"))
+    timeline = text[text.index("Chronologie") : text.index("Articles")]
+    assert timeline.count("18 juin 2023") == 1
+    sources = timeline[timeline.index("18 juin 2023") :]
+    assert (
+        "rapporté par U.S. Department of State, Ministry of Foreign Affairs of the People’s Republic"
+        in sources
+    )
+    assert "Reuters, Le Monde" in sources
+    # the global timeline too: the 18 June talks once, Xi's audience for Blinken once
+    everything = text_of(page(sample, "timeline"))
+    assert everything.count("Entretiens entre Antony Blinken et Qin Gang") == 1
+    assert everything.count("Audience accordée par Xi Jinping") == 1
+    assert "Xi Jinping receives Antony Blinken in Beijing" not in everything  # its English report
+    # grouped by year and month, with headings
+    grouped = page(sample, "timeline")
+    assert re.search(r"<h2[^>]*>2022</h2>\s*<h3[^>]*>Novembre 2022", grouped)
+    assert grouped.index(">2023</h2>") < grouped.index(">Juin 2023 <")
+
+
+def test_a_time_is_shown_as_written_with_its_zone_and_the_site_time_beside_it(sample):
+    day = text_of(page(sample, "days/2023-06-19"))
+    meeting = day[
+        day.index("Wang Yi reçoit Antony Blinken") - 200 : day.index("Wang Yi reçoit Antony Blinken")
+    ]
+    assert "09:00 heure de Pékin (03:00 heure de Paris)" in meeting
+    # its French title is shown on the French site, with a typographic apostrophe
+    assert "résidence d’État de Diaoyutai" in day
+    # a date without a time never shows one
+    talks = text_of(page(sample, "people/qin-gang"))
+    assert re.search(r"18 juin 2023 Entretiens", talks)
+
+
+def test_an_evening_in_washington_stays_on_its_own_day(sample):
+    assert "Blinken s’envole pour Pékin" in text_of(page(sample, "days/2023-06-16"))
+    article_page = text_of(page(sample, "articles/2023-06-16-blinken-s-envole-pour-pekin"))
+    assert "18:00 heure de Washington (00:00 heure de Paris)" in article_page
+
+
+def test_topic_and_place_timelines_list_only_the_events_carrying_them(sample):
+    taiwan = text_of(page(sample, "topics/taiwan"))
+    assert "Taïwan" in taiwan  # the vocabulary's French name
+    timeline = taiwan[taiwan.rindex("Chronologie") :]
+    assert "Ukraine" not in timeline and "London" not in timeline and "Londres" not in timeline
+    assert "Ukraine" in text_of(page(sample, "topics/ukraine"))
+
+
+def test_the_day_page_lists_the_days_events_then_those_of_other_days_its_articles_report(sample):
+    day = text_of(page(sample, "days/2023-06-18"))
+    events = day[day.index("Événements") : day.index("Également rapporté ce jour")]
+    also = day[day.index("Également rapporté ce jour") :]
+    assert "Entretiens entre Antony Blinken et Qin Gang" in events
+    assert "Wang Yi reçoit Antony Blinken" not in events  # the 19th, announced on the 18th
+    assert "Wang Yi reçoit Antony Blinken" in also
+
+
+def build_places(make_site, cli, language: str) -> Project:  # type: ignore[no-untyped-def]
+    project = make_site(
+        {
+            "briefgen.yaml": f"language: {language}\ndigest:\n  enabled: false\n",
+            "content/places/beijing.yaml": 'name: {fr: "Pékin", en: "Beijing"}\naliases: ["北京"]\n'
+            "country: CN\ncoordinates: [39.9, 116.4]\ntimezone: Asia/Shanghai\n",
+            "content/2023-06-18-talks.md": article(
+                "Talks", "2023-06-18T10:00:00+08:00", lang="en", places="[Beijing]"
+            ),
+            "content/2023-06-19-visite.md": article(
+                "L'audience", "2023-06-19T10:00:00+08:00", lang="fr", places="[pekin]"
+            ),
+        },
+        basic=False,
+    )
+    result = cli(project, "build", "--strict")
+    assert result.code == 0, result.err
+    return project
+
+
+@pytest.mark.parametrize(("language", "title"), [("fr", "Pékin"), ("en", "Beijing")])
+def test_two_spellings_of_a_place_reach_one_page_titled_in_the_site_language(make_site, cli, language, title):
+    project = build_places(make_site, cli, language)
+    assert sorted(p.name for p in (project.root / "site/places").iterdir()) == ["beijing", "index.html"]
+    place = project.read("site/places/beijing/index.html")
+    assert f"<h1>{title}</h1>" in place
+    assert "Talks" in place and "L’audience" in place
+
+
+def test_an_unknown_place_is_a_warning_with_a_suggestion_and_an_error_when_strict(make_site, cli):
+    project = make_site(
+        {
+            "content/places/beijing.yaml": 'name: {fr: "Pékin", en: "Beijing"}\n',
+            "content/2023-06-18-talks.md": article("Talks", "2023-06-18", places="[Beijing]"),
+            "content/2023-06-19-visit.md": article("Visit", "2023-06-19", places="[Bejing]"),
+        },
+        basic=False,
+    )
+    warned = cli(project, "check")
+    assert warned.code == 0
+    assert (
+        "content/2023-06-19-visit.md:4: warning: places[1]: unknown place 'Bejing'; did you mean"
+        in warned.err
+    )
+    strict = cli(project, "check", "--strict")
+    assert strict.code == 1 and "unknown place 'Bejing'" in strict.err
+
+
+def test_check_names_both_lines_of_a_probable_duplicate_and_suggests_an_id(make_site, cli):
+    events = "\n  - date: 2023-06-18\n    title: {title}\n    actors: [Antony Blinken, Qin Gang]\n    places: [Beijing]"
+    project = make_site(
+        {
+            "content/a.md": article("A", "2023-06-18", events=events.format(title="Talks at Diaoyutai")),
+            "content/b.md": article("B", "2023-06-19", events=events.format(title="Long talks in Beijing")),
+        },
+        basic=False,
+    )
+    result = cli(project, "check")
+    assert result.code == 0
+    assert (
+        "content/b.md:5: warning: this event looks like the one at content/a.md:5 (same day, same people, "
+        "same place or a similar title); if it is the same happening, give both "
+        "'id: antony-blinken-qin-gang-2023-06-18'"
+    ) in result.err
+    # with the id, they are one happening and nothing is reported
+    for name in ("a.md", "b.md"):
+        path = project.root / "content" / name
+        path.write_text(path.read_text("utf-8").replace("  - date:", "  - id: talks\n    date:"), "utf-8")
+    assert "looks like" not in cli(project, "check").err
+
+
+def test_one_id_on_two_different_days_is_an_error_naming_both_lines(make_site, cli):
+    project = make_site(
+        {
+            "content/a.md": article(
+                "A", "2023-06-18", events='\n  - {id: talks, date: 2023-06-18, title: "T"}'
+            ),
+            "content/b.md": article(
+                "B", "2023-06-19", events='\n  - {id: talks, date: 2023-06-19, title: "T"}'
+            ),
+        }
+    )
+    result = cli(project, "build")
+    assert result.code == 1
+    assert (
+        "content/b.md:5: event 'talks': day 2023-06-19 differs from 2023-06-18 given at content/a.md:5 "
+        "for the same id"
+    ) in result.err
+    assert "Traceback" not in result.err
+
+
+def test_a_french_title_is_typographic_on_the_page_in_the_pdf_and_in_the_email(make_site, cli):
+    project = make_site(
+        {
+            "briefgen.yaml": "language: fr\nbase_url: https://brief.example.org/\n",
+            "content/2023-06-18-visite.md": article(
+                "L'arrivée de Blinken : une visite attendue",
+                "2023-06-18T10:00:00+08:00",
+                lang="fr",
+                summary='Il a dit "oui" à l\'État',
+            ),
+        },
+        basic=False,
+    )
+    assert cli(project, "build", "--no-digests").code == 0
+    title = "L’arrivée de Blinken\u00a0: une visite attendue"
+    assert title in project.read("site/articles/2023-06-18-visite/index.html")
+    config = load_config(project.root)
+    _, index, _ = load(config)
+    pdf_text = "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(render_digest(config, index, DAY))).pages
+    )
+    assert "L’arrivée de Blinken" in pdf_text and "L'arrivée" not in pdf_text
+    mail = prepare(config, index, DAY, b"%PDF-1.7\n", "")
+    assert title in mail.text and "Il a dit «\u00a0oui\u00a0» à l’État" in mail.text
+
+
+DAY = dt.date(2023, 6, 18)
