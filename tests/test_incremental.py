@@ -39,7 +39,8 @@ def random_article(rng: random.Random, number: int, extra: str = "") -> str:
         actors="[" + ", ".join(actors) + "]",
         topics="[" + ", ".join(rng.sample(TOPICS, 2)) + "]",
         places=f"[{rng.choice(PLACES)}]",
-        events=f'\n  - {{{shared}date: 2023-06-{day:02d}, title: "Event {number}", actors: [{actors[0]}]{topics}}}',
+        events=f'\n  - {{{shared}date: 2023-06-{day:02d}, title: "Event {number}", '
+        f"actors: [{actors[0]}]{topics}}}",
     )
 
 
@@ -90,7 +91,8 @@ def test_random_edits_end_with_the_site_a_cold_build_makes(make_site, cli, tmp_p
                 {
                     "content/places/beijing.yaml": f'name: {{fr: "Pékin {step}", en: Beijing}}\n'
                     f"timezone: {rng.choice(['Asia/Shanghai', 'Europe/Paris'])}\n",
-                    f"content/topics/{rng.choice(TOPICS).lower()}.yaml": f"name: Topic {step}\naliases: [x{step}]\n",
+                    f"content/topics/{rng.choice(TOPICS).lower()}.yaml": f"name: Topic {step}\n"
+                    f"aliases: [x{step}]\n",
                 }
             )
         elif kind == "template":
