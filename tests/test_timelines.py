@@ -150,7 +150,8 @@ def test_an_unknown_place_is_a_warning_with_a_suggestion_and_an_error_when_stric
 
 
 def test_check_names_both_lines_of_a_probable_duplicate_and_suggests_an_id(make_site, cli):
-    events = "\n  - date: 2023-06-18\n    title: {title}\n    actors: [Antony Blinken, Qin Gang]\n    places: [Beijing]"
+    events = "\n  - date: 2023-06-18\n    title: {title}\n    actors: [Antony Blinken, Qin Gang]\n"
+    events += "    places: [Beijing]"
     project = make_site(
         {
             "content/a.md": article("A", "2023-06-18", events=events.format(title="Talks at Diaoyutai")),
