@@ -426,7 +426,7 @@ class Registries:
 
 def resolve_article(parsed: ParsedArticle, registries: Registries, report: Report) -> Article | None:
     """Match the article's actors to people (making stubs for unknown ones), and its topics and
-    places to the vocabulary; an event without topics or places takes the article's."""
+    places to the vocabulary; an event without `topics` or `places` takes the article's."""
     article = parsed.article
     if article is None:
         return None
@@ -451,12 +451,16 @@ def resolve_article(parsed: ParsedArticle, registries: Registries, report: Repor
         zip(article.events, parsed.event_actors, parsed.event_topics, parsed.event_places, strict=True), 1
     ):
         where = f"events[{i}]"
-        event_places = places if not own_places else terms(registries.places, own_places, f"{where}.places")
+        event_places = (
+            places if own_places is None else terms(registries.places, own_places, f"{where}.places")
+        )
         events.append(
             replace(
                 event,
                 actors=actors if written is None else ids(written, f"{where}.actors"),
-                topics=topics if not own_topics else terms(registries.topics, own_topics, f"{where}.topics"),
+                topics=topics
+                if own_topics is None
+                else terms(registries.topics, own_topics, f"{where}.topics"),
                 places=event_places,
                 zone=registries.places.zone(event_places, event.moment, registries.site_zone),
             )
@@ -881,8 +885,13 @@ def parse_article(path: Path, text: str, config: SiteConfig, fields: Fields) -> 
         written = None if item.get("actors") is None else tuple(fields.texts(item, "actors", where))
         if event_when is not None and titles is not None:
             event_actors.append(written)
-            event_topics.append(tuple(fields.texts(item, "topics", where)) if item.get("topics") else None)
-            event_places.append(tuple(fields.texts(item, "places", where)) if item.get("places") else None)
+            # like actors: without the key, the article's apply; `places: []`, none
+            event_topics.append(
+                None if item.get("topics") is None else tuple(fields.texts(item, "topics", where))
+            )
+            event_places.append(
+                None if item.get("places") is None else tuple(fields.texts(item, "places", where))
+            )
             titles = tuple((tag, typeset(text, tag)) for tag, text in titles)
             shown, shown_lang = pick_with_lang(titles, lang)
             day, moment = event_when

@@ -10,6 +10,7 @@ import zoneinfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time, get_timezone_gmt, get_timezone_location
+from babel.numbers import format_decimal
 
 from .model import Article, Event, Zone
 
@@ -288,6 +289,17 @@ class Translator:
             return str(get_timezone_location(zoneinfo.ZoneInfo(zone), locale=self.locale, return_city=True))
         except (LookupError, ValueError, zoneinfo.ZoneInfoNotFoundError):
             return zone
+
+    def coordinates(self, where: tuple[float, float]) -> str:
+        """`39,9042° N, 116,4074° E` in French, `39.9042° N, 116.4074° E` in English."""
+        lat, lon = where
+        return ", ".join(
+            f"{format_decimal(abs(value), '0.0###', locale=self.locale)}\u00b0\u00a0{hemispheres[value < 0]}"
+            for value, hemispheres in (
+                (lat, "NS"),
+                (lon, "EO" if ui_language(self.language) == "fr" else "EW"),
+            )
+        )
 
 
 def _starts_with_vowel(text: str) -> bool:

@@ -220,6 +220,7 @@ def make_environment(
         month=t.month,
         time=t.time,
         clock=t.clock,
+        coordinates=t.coordinates,
         country=t.country,
     )
     env.globals.update(

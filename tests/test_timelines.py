@@ -90,6 +90,11 @@ def test_topic_and_place_timelines_list_only_the_events_carrying_them(sample):
     timeline = taiwan[taiwan.rindex("Chronologie") :]
     assert "Ukraine" not in timeline and "London" not in timeline and "Londres" not in timeline
     assert "Ukraine" in text_of(page(sample, "topics/ukraine"))
+    # an event without `places` is at its article's places; `places: []` is nowhere
+    beijing = text_of(page(sample, "places/beijing"))
+    assert "Arrivée secrète de Henry Kissinger à Pékin" in beijing
+    assert "Henry Kissinger fête ses cent ans" not in beijing
+    assert "Chine · 39,9042°\u00a0N, 116,4074°\u00a0E" in beijing  # from the vocabulary
 
 
 def test_the_day_page_lists_the_days_events_then_those_of_other_days_its_articles_report(sample):
