@@ -169,17 +169,17 @@ def test_links_to_the_site_are_absolute_when_base_url_is_set(make_site):
 def test_contents_page_numbers_are_the_pages_where_articles_start(sample):
     _, reader, _ = sample
     texts = page_texts(reader)
-    toc = toc_entries(texts[1])
+    toc = toc_entries(texts[0])  # a three-article day: the contents share the cover
     assert list(toc)[:3] == TITLES
     starts = {}
     for title in TITLES:
         starts[title] = next(
-            n for n, text in enumerate(texts, 1) if n > 2 and words(text).startswith(words(title))
+            n for n, text in enumerate(texts, 1) if n > 1 and words(text).startswith(words(title))
         )
     assert {title: toc[title] for title in TITLES} == starts
     assert starts["Blinken meets Qin in Beijing"] - starts["Appel du matin"] >= 2  # the long one spans pages
     # the contents lines are links to those pages
-    dests = [a.get_object()["/Dest"] for a in reader.pages[1]["/Annots"]]
+    dests = [a.get_object()["/Dest"] for a in reader.pages[0]["/Annots"] if "/Dest" in a.get_object()]
     assert any("art.2023-06-18-dinner" in str(d) for d in dests)
 
 
@@ -227,7 +227,8 @@ def test_cover_has_no_running_header_and_other_pages_do(sample):
 def test_people_index_points_at_pages_that_show_the_name(sample):
     _, reader, _ = sample
     texts = page_texts(reader)
-    index_page = next(t for t in reversed(texts) if t.startswith("Index of people"))
+    index_page = next(t for t in reversed(texts) if "Index of people" in t)
+    index_page = index_page[index_page.index("Index of people") :]
     # `Name ....... 3, 5`, possibly two entries on one extracted line (the index has two columns)
     entries = {
         name.strip(): [int(n) for n in pages.split(",")]

@@ -225,3 +225,28 @@ def test_a_french_title_is_typographic_on_the_page_in_the_pdf_and_in_the_email(m
 
 
 DAY = dt.date(2023, 6, 18)
+
+
+def test_a_short_day_fits_on_two_pages_with_no_page_of_a_few_lines(make_site):
+    project = make_site(
+        {
+            "briefgen.yaml": "language: en\n",
+            "content/2023-06-18-one.md": article(
+                "The only article of the day",
+                "2023-06-18T10:00:00+08:00",
+                "A short body.",
+                actors="[Antony Blinken]",
+                events='\n  - {date: 2023-06-18, title: "Talks"}\n  - {date: 2023-06-17, title: "Arrival"}',
+            ),
+        },
+        basic=False,
+    )
+    config = load_config(project.root)
+    _, index, _ = load(config)
+    texts = [p.extract_text() for p in PdfReader(io.BytesIO(render_digest(config, index, DAY))).pages]
+    assert len(texts) == 2
+    assert "Contents" in texts[0]  # with the cover
+    chronology = texts[1][texts[1].index("Timeline of the day") :]  # after the article, same page
+    assert "Events of this day, whichever article reports them." in chronology
+    assert chronology.index("Talks") < chronology.index("Also reported today") < chronology.index("Arrival")
+    assert "Index of people" in texts[1]
