@@ -126,6 +126,11 @@ def _parser() -> argparse.ArgumentParser:
         help="write .eml files into DIR (default: outbox) and send nothing",
     )
     mail_cmd.add_argument("--resend", action="store_true", help="send again to those already served")
+    mail_cmd.add_argument(
+        "--allow-relative-links",
+        action="store_true",
+        help="send even without base_url, though the links of the email and the PDF cannot work",
+    )
 
     serve_cmd = commands.add_parser(
         "serve",

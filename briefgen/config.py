@@ -56,6 +56,7 @@ class MailConfig:
     recipients: tuple[str, ...] = field(default=(), metadata={"key": "to"})
     subject: str = "{title} — {date} — {articles}"
     max_attachment_mb: float = 10.0
+    unsubscribe: str = ""  # a mailto: address or an http(s) URL, sent as List-Unsubscribe
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
 
 
@@ -277,6 +278,10 @@ def _check(config: SiteConfig, path: Path, lines: dict[str, int]) -> list[Proble
         fail("base_url", "base_url must start with http:// or https:// and a host name")
     if config.digest.paper not in PAPER_SIZES:
         fail("digest.paper", f"digest.paper must be one of {', '.join(PAPER_SIZES)}")
+    if config.mail.unsubscribe and not re.match(
+        r"^(mailto:[^\s@]+@[^\s@]+|https?://\S+|[^\s@:]+@[^\s@]+)$", config.mail.unsubscribe
+    ):
+        fail("mail.unsubscribe", "mail.unsubscribe must be an email address or an http:// or https:// URL")
     if config.mail.smtp.security not in SECURITY:
         fail("mail.smtp.security", f"mail.smtp.security must be one of {', '.join(SECURITY)}")
     return problems

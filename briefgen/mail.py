@@ -180,6 +180,8 @@ class MailArticle:
     people: tuple[str, ...]
     url: str
     lang: str
+    source: str = ""
+    time: str = ""  # as the source wrote it, with its zone: `09:00 heure de Pékin (03:00 heure de Paris)`
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +198,7 @@ class DigestMail:
     pdf_url: str  # "" when there is no base_url
     attached: bool  # False when the PDF is over mail.max_attachment_mb and linked instead
     fingerprint: str  # sha256 of all of the above that a reader sees
+    unsubscribe: str = ""  # the List-Unsubscribe header, when mail.unsubscribe is set
 
 
 def prepare(config: SiteConfig, index: SiteIndex, day: dt.date, pdf: bytes, pdf_url: str) -> DigestMail:
@@ -204,7 +207,7 @@ def prepare(config: SiteConfig, index: SiteIndex, day: dt.date, pdf: bytes, pdf_
     problems = subject_problems(config)
     if problems:
         raise problems[0]
-    t = Translator(config.language)
+    t = Translator(config.language, config.timezone)
     slugs = index.days.get(day, ())
     base = config.base_url
 
@@ -218,6 +221,8 @@ def prepare(config: SiteConfig, index: SiteIndex, day: dt.date, pdf: bytes, pdf_
             people=tuple(one_line(index.people[p].name) for p in a.actors if p in index.people),
             url=link(a),
             lang=a.lang,
+            source=one_line(a.source.name) if a.source else "",
+            time=t.clock(a),
         )
         for a in index.articles_of(slugs)
     )
@@ -259,7 +264,8 @@ def prepare(config: SiteConfig, index: SiteIndex, day: dt.date, pdf: bytes, pdf_
     text = render(env, PageSpec("mail/digest.txt", page, context))
     html = render(env, PageSpec("mail/digest.html", page, context))
     seen = hashlib.sha256()
-    for part in (day.isoformat(), subject, text, html, pdf_name, str(attached)):
+    unsubscribe = list_unsubscribe(config.mail.unsubscribe)
+    for part in (day.isoformat(), subject, text, html, pdf_name, str(attached), unsubscribe):
         seen.update(part.encode("utf-8") + b"\0")
     seen.update(pdf)
     return DigestMail(
@@ -273,7 +279,17 @@ def prepare(config: SiteConfig, index: SiteIndex, day: dt.date, pdf: bytes, pdf_
         pdf_url=pdf_url,
         attached=attached,
         fingerprint=seen.hexdigest(),
+        unsubscribe=unsubscribe,
     )
+
+
+def list_unsubscribe(setting: str) -> str:
+    """The List-Unsubscribe header for `mail.unsubscribe` (an address or a URL), or ""."""
+    if not setting:
+        return ""
+    if setting.startswith(("http://", "https://", "mailto:")):
+        return f"<{setting}>"
+    return f"<mailto:{setting}>"
 
 
 def message_id(day: dt.date, recipient: Address, fingerprint: str, sender: Address) -> str:
@@ -296,6 +312,8 @@ def address(
         message["Date"] = format_datetime(sent_at)
     message["Message-ID"] = message_id(mail.day, recipient, mail.fingerprint, sender)
     message["Auto-Submitted"] = "auto-generated"  # asks auto-responders not to answer
+    if mail.unsubscribe:
+        message["List-Unsubscribe"] = mail.unsubscribe
     message.set_content(mail.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(mail.html, subtype="html", charset="utf-8", cte="quoted-printable")
     if mail.attached:
@@ -347,7 +365,7 @@ def cmd_mail(config: SiteConfig, args: argparse.Namespace) -> int:
     if day not in index.days:
         _error(f"no articles on {day.isoformat()}: there is no digest to send")
         return EXIT_UNSERVED
-    mail = _prepare_with_warnings(config, index, day)
+    mail = _prepare_with_warnings(config, index, day, args.allow_relative_links)
     test = args.to is not None
     sent_at = dt.datetime.now(config.tz).replace(microsecond=0)
     if dry_run is not None:
@@ -358,11 +376,21 @@ def cmd_mail(config: SiteConfig, args: argparse.Namespace) -> int:
     )
 
 
-def _prepare_with_warnings(config: SiteConfig, index: SiteIndex, day: dt.date) -> DigestMail:
+def _prepare_with_warnings(
+    config: SiteConfig, index: SiteIndex, day: dt.date, allow_relative_links: bool = False
+) -> DigestMail:
     pdf = _digest_pdf(config, index, day)
     pdf_url = urls.absolute(urls.digest_url(day), config.base_url) if config.base_url else ""
     mail = prepare(config, index, day, pdf, pdf_url)
     if not config.base_url:
+        if not allow_relative_links:
+            raise ConfigError(
+                config.root / CONFIG_FILE,
+                None,
+                "base_url is not set, so the links of the email and of the PDF to the site cannot work "
+                "for a reader: set base_url (the site's public address), or pass --allow-relative-links "
+                "to send anyway",
+            )
         _warn("base_url is not set, so the email cannot link to the site")
     if not mail.attached:
         _warn(

@@ -676,6 +676,47 @@ def test_the_pdf_is_built_when_missing_and_attached_byte_for_byte(make_site, cli
     assert cli(project, "build").code == 0  # the output folder mail wrote into is still briefgen's
 
 
+def test_each_article_shows_its_source_and_its_time_in_its_own_zone(mail_site, cli, tmp_path):
+    files = {
+        "content/2023-06-18-talks.md": article(
+            "Blinken meets Qin in Beijing",
+            "2023-06-18T10:00:00+08:00",
+            lang="en",
+            source="{name: Xinhua, url: 'https://english.news.cn/'}",
+            actors="[Antony Blinken]",
+        ),
+        "content/places/beijing.yaml": "name: {fr: Pékin, en: Beijing}\ntimezone: Asia/Shanghai\n",
+    }
+    project = mail_site(free_port(), files)
+    with open(project.root / "briefgen.yaml", "a", encoding="utf-8") as handle:
+        handle.write("timezone: Europe/Paris\n")
+    result = mail(cli, project, "--dry-run", str(tmp_path / "outbox"))
+    assert result.code == 0, result.err
+    message = read_eml(tmp_path / "outbox" / f"{DAY}-alice@example.org.eml")
+    shown = "Xinhua · 10:00 UTC+08:00 (04:00 heure de Paris)"
+    assert shown in text_of(message) and shown in text_of(message, "text/html")
+    assert message["List-Unsubscribe"] is None  # not configured
+
+
+def test_list_unsubscribe_is_sent_when_configured(mail_site, cli, tmp_path):
+    project = mail_site(free_port(), extra="unsubscribe: desk+stop@example.org")
+    assert mail(cli, project, "--dry-run", str(tmp_path / "outbox")).code == 0
+    message = read_eml(tmp_path / "outbox" / f"{DAY}-alice@example.org.eml")
+    assert message["List-Unsubscribe"] == "<mailto:desk+stop@example.org>"
+
+
+def test_without_base_url_mail_refuses_unless_told_links_may_not_work(mail_site, cli, tmp_path):
+    project = mail_site(free_port(), base_url="")
+    refused = mail(cli, project, "--dry-run", str(tmp_path / "outbox"))
+    assert refused.code == 1
+    assert "briefgen.yaml: base_url is not set, so the links of the email and of the PDF" in refused.err
+    assert "--allow-relative-links" in refused.err
+    assert not (tmp_path / "outbox").exists()
+    allowed = mail(cli, project, "--dry-run", str(tmp_path / "outbox"), "--allow-relative-links")
+    assert allowed.code == 0 and "base_url is not set" in allowed.err
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 3
+
+
 def read_eml(path: Path) -> EmailMessage:
     message = message_from_bytes(path.read_bytes(), policy=policy.default)
     assert isinstance(message, EmailMessage)
