@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 
 from .errors import DigestError
@@ -24,6 +25,18 @@ class PersonEntry:
 
     person: Person
     mentions: tuple[Mention, ...]  # in digest order, one per article
+    other_scripts: tuple[str, ...] = ()  # aliases written in another script than the name: 王毅
+
+
+def other_scripts(person: Person) -> tuple[str, ...]:
+    """The person's aliases written in a script their name does not use (秦刚 for Qin Gang)."""
+    own = _scripts(person.name)
+    return tuple(alias for alias in person.aliases if _scripts(alias) and not _scripts(alias) & own)
+
+
+def _scripts(text: str) -> set[str]:
+    """The scripts of the letters of `text`, from their Unicode names (LATIN, CJK, CYRILLIC...)."""
+    return {unicodedata.name(c, "?").split()[0] for c in text if c.isalpha()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +109,10 @@ def make_digest(index: SiteIndex, day: dt.date) -> Digest:
         for person in _named_by(article):
             mentions.setdefault(person, []).append(_first_mention(article, person))
     people = sorted(
-        (PersonEntry(index.people[pid], tuple(found)) for pid, found in mentions.items()),
+        (
+            PersonEntry(index.people[pid], tuple(found), other_scripts(index.people[pid]))
+            for pid, found in mentions.items()
+        ),
         key=lambda entry: (entry.person.name.casefold(), entry.person.id),
     )
     return Digest(

@@ -629,7 +629,7 @@ def digest_fingerprint(
     add(config.digest, STRINGS[ui_language(config.language)], STRINGS["en"])
     add(digest.day, digest.edition, digest.articles, digest.events, digest.also)
     for entry in digest.people:
-        add(entry.person.id, entry.person.name, entry.mentions)
+        add(entry.person.id, entry.person.name, entry.mentions, entry.other_scripts)
     for article in digest.articles:
         for kind in TAXONOMIES:
             for term in getattr(article, kind):

@@ -250,3 +250,13 @@ def test_a_short_day_fits_on_two_pages_with_no_page_of_a_few_lines(make_site):
     assert "Events of this day, whichever article reports them." in chronology
     assert chronology.index("Talks") < chronology.index("Also reported today") < chronology.index("Arrival")
     assert "Index of people" in texts[1]
+
+
+def test_the_pdf_people_index_shows_names_in_other_scripts(make_site):
+    project = make_site({"briefgen.yaml": "language: en\n"})  # Qin Gang is also 秦刚; Blinken has none
+    config = load_config(project.root)
+    _, index, _ = load(config)
+    texts = [p.extract_text() for p in PdfReader(io.BytesIO(render_digest(config, index, DAY))).pages]
+    people = "".join(texts)[("".join(texts)).index("Index of people") :]
+    assert re.search(r"Qin Gang 秦刚\s*\.", people)
+    assert re.search(r"Antony Blinken\s*\.", people)  # "Tony Blinken" is the same script: not shown
