@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass
 
 from .errors import DigestError
 from .index import SiteIndex
 from .model import Article, Event, Person
+from .slugs import other_scripts
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,17 +26,6 @@ class PersonEntry:
     person: Person
     mentions: tuple[Mention, ...]  # in digest order, one per article
     other_scripts: tuple[str, ...] = ()  # aliases written in another script than the name: 王毅
-
-
-def other_scripts(person: Person) -> tuple[str, ...]:
-    """The person's aliases written in a script their name does not use (秦刚 for Qin Gang)."""
-    own = _scripts(person.name)
-    return tuple(alias for alias in person.aliases if _scripts(alias) and not _scripts(alias) & own)
-
-
-def _scripts(text: str) -> set[str]:
-    """The scripts of the letters of `text`, from their Unicode names (LATIN, CJK, CYRILLIC...)."""
-    return {unicodedata.name(c, "?").split()[0] for c in text if c.isalpha()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +99,11 @@ def make_digest(index: SiteIndex, day: dt.date) -> Digest:
             mentions.setdefault(person, []).append(_first_mention(article, person))
     people = sorted(
         (
-            PersonEntry(index.people[pid], tuple(found), other_scripts(index.people[pid]))
+            PersonEntry(
+                index.people[pid],
+                tuple(found),
+                other_scripts(index.people[pid].name, index.people[pid].aliases),
+            )
             for pid, found in mentions.items()
         ),
         key=lambda entry: (entry.person.name.casefold(), entry.person.id),

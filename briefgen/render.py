@@ -20,6 +20,7 @@ from .index import SiteIndex
 from .markdown import Bodies
 from .model import Article, Event, Term
 from .pages import PageSpec
+from .slugs import other_scripts
 from .theme import template_dirs
 
 
@@ -237,6 +238,7 @@ def make_environment(
         day_link=day_link,
         digest_link=digest_link,
         lang_attr=lang_attr,
+        other_scripts=other_scripts,
     )
     return env
 

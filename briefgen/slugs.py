@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import unicodedata
+from collections.abc import Iterable
 
 from slugify import slugify as _slugify
 
@@ -43,3 +44,14 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.split())
+
+
+def other_scripts(name: str, aliases: Iterable[str]) -> tuple[str, ...]:
+    """The aliases written in a script the name does not use: 秦刚 for Qin Gang, not "Qin"."""
+    own = _scripts(name)
+    return tuple(alias for alias in aliases if _scripts(alias) and not _scripts(alias) & own)
+
+
+def _scripts(text: str) -> set[str]:
+    """The scripts of the letters of `text`, from their Unicode names (LATIN, CJK, CYRILLIC...)."""
+    return {unicodedata.name(c, "?").split()[0] for c in text if c.isalpha()}

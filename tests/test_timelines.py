@@ -252,7 +252,13 @@ def test_a_short_day_fits_on_two_pages_with_no_page_of_a_few_lines(make_site):
     assert "Index of people" in texts[1]
 
 
-def test_the_pdf_people_index_shows_names_in_other_scripts(make_site):
+def cli_build(project: Project) -> int:
+    from briefgen.cli import main
+
+    return main(["-C", str(project.root), "build", "-q", "--no-digests"])
+
+
+def test_the_people_indexes_show_names_in_other_scripts(make_site):
     project = make_site({"briefgen.yaml": "language: en\n"})  # Qin Gang is also 秦刚; Blinken has none
     config = load_config(project.root)
     _, index, _ = load(config)
@@ -260,3 +266,6 @@ def test_the_pdf_people_index_shows_names_in_other_scripts(make_site):
     people = "".join(texts)[("".join(texts)).index("Index of people") :]
     assert re.search(r"Qin Gang 秦刚\s*\.", people)
     assert re.search(r"Antony Blinken\s*\.", people)  # "Tony Blinken" is the same script: not shown
+    # and the site's people index
+    assert cli_build(project) == 0
+    assert '>Qin Gang</a> <span class="other-script">秦刚</span>' in project.read("site/people/index.html")
