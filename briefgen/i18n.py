@@ -198,6 +198,7 @@ class Translator:
     def __init__(self, language: str, timezone: str = "UTC") -> None:
         self.language = language
         self.timezone = timezone
+        self.tz = zoneinfo.ZoneInfo(timezone)
         self.strings = STRINGS[ui_language(language)]
         self.locale = locale_for(language)
         self._dates: dict[tuple[dt.date, str], str] = {}
@@ -261,24 +262,25 @@ class Translator:
         if moment is None:
             return ""
         shown = self.zone_time(moment, item.zone)
-        site = moment.astimezone(zoneinfo.ZoneInfo(self.timezone))
+        site = moment.astimezone(self.tz)
         if site.utcoffset() == moment.utcoffset():
             return shown
         return f"{shown} ({self.zone_time(site, Zone(self.timezone))})"
 
     def zone_time(self, moment: dt.datetime, zone: Zone) -> str:
-        time = self.time(moment.time())
+        return self._zone_label(moment.utcoffset(), zone).replace("\0", self.time(moment.time()))
+
+    @functools.cache  # noqa: B019 - one translator per build; labels recur on thousands of events
+    def _zone_label(self, offset: dt.timedelta | None, zone: Zone) -> str:
+        """`\0 heure de Pékin`, `\0 UTC+08:00`: the label of a time in `zone`, \0 where the time goes."""
         place = zone.place or (self.city(zone.name) if zone.name else "")
         if place == "UTC":
-            return self("zone_utc", time=time)
+            return self("zone_utc", time="\0")
         if not place:
-            return self("zone_offset", time=time, offset=get_timezone_gmt(moment, locale=self.locale))
-        key = (
-            "zone_time_vowel"
-            if _starts_with_vowel(place) and "zone_time_vowel" in self.strings
-            else "zone_time"
-        )
-        return self(key, time=time, place=place)
+            moment = dt.datetime(2000, 1, 1, tzinfo=dt.timezone(offset or dt.timedelta()))
+            return self("zone_offset", time="\0", offset=get_timezone_gmt(moment, locale=self.locale))
+        vowel = _starts_with_vowel(place) and "zone_time_vowel" in self.strings
+        return self("zone_time_vowel" if vowel else "zone_time", time="\0", place=place)
 
     @functools.cache  # noqa: B019 - one translator per build, a handful of zones
     def city(self, zone: str) -> str:
