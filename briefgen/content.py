@@ -812,6 +812,7 @@ def parse_person(path: Path, text: str, fields: Fields, language: str = "en") ->
     if lang and not LANG_RE.match(lang):
         line = (root.get("lang") or root).line
         fields.error(line, f"lang: '{lang}' is not a language tag such as fr or en-GB")
+    language = lang or language  # the typography of the file's own language
     roles = []
     for index, item in fields.items(root, "roles"):
         where = f"roles[{index}]"
