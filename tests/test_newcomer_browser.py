@@ -113,7 +113,7 @@ def test_the_people_index_on_a_phone_is_one_column_with_roles_and_unwrapped_coun
         assert len(lefts) == 1  # one column
         first = items.filter(has_text="Alexandria Ocasio-Cortez 0")
         expect(first.locator(".role")).to_have_text(
-            "Minister of Foreign Affairs of the People's Republic of China, State Council"
+            "Minister of Foreign Affairs of the People’s Republic of China, State Council"  # typographic
         )
         for i in range(items.count()):
             count = items.nth(i).locator(".count")
