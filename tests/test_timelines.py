@@ -269,3 +269,53 @@ def test_the_people_indexes_show_names_in_other_scripts(make_site):
     # and the site's people index
     assert cli_build(project) == 0
     assert '>Qin Gang</a> <span class="other-script">秦刚</span>' in project.read("site/people/index.html")
+
+
+def test_day_zone_site_files_a_datetime_under_its_day_on_the_site(make_site, cli):
+    files = {
+        "content/evening.md": article("An evening in Washington", "2023-06-16T18:00:00-04:00", lang="en"),
+    }
+    project = make_site({**files, "briefgen.yaml": "timezone: Europe/Paris\ndigest:\n  enabled: false\n"})
+    assert cli(project, "build").code == 0
+    assert "An evening in Washington" in project.read("site/days/2023-06-16/index.html")
+    project.write({"briefgen.yaml": "timezone: Europe/Paris\nday_zone: site\ndigest:\n  enabled: false\n"})
+    assert cli(project, "build").code == 0
+    assert "An evening in Washington" in project.read("site/days/2023-06-17/index.html")
+    assert not (project.root / "site/days/2023-06-16").exists()
+
+
+def test_each_page_shows_the_title_in_its_language_and_merges_the_reports(make_site, cli):
+    files = {
+        "content/a.md": article(
+            "A", "2023-06-19", lang="fr", events='\n  - {id: talks, date: 2023-06-19, title: "Entretiens"}'
+        ),
+        "content/b.md": article(
+            "B",
+            "2023-06-19",
+            lang="en",
+            events='\n  - {id: talks, date: "2023-06-19T09:00:00+08:00", title: {en: Talks, de: Gespräche}}',
+        ),
+    }
+    for language, title in (("fr", "Entretiens"), ("en", "Talks"), ("de", "Gespräche")):
+        settings = f"language: {language}\ndigest:\n  enabled: false\n"
+        project = make_site({**files, "briefgen.yaml": settings}, basic=False)
+        assert cli(project, "build").code == 0
+        timeline = text_of(project.read("site/timeline/index.html"))
+        shown = [t for t in ("Entretiens", "Talks", "Gespräche") if t in timeline]
+        assert shown == [title], language
+        assert "+08:00 (" in timeline and "UTC)" in timeline  # the time one report gives, in its zone
+        if language == "fr":
+            assert "09:00 UTC+08:00 (01:00 UTC)" in timeline
+
+
+def test_one_id_at_two_different_times_is_an_error(make_site, cli):
+    events = '\n  - {{id: talks, date: "2023-06-19T{}:00:00+08:00", title: T}}'
+    project = make_site(
+        {
+            "content/a.md": article("A", "2023-06-19", events=events.format("09")),
+            "content/b.md": article("B", "2023-06-19", events=events.format("10")),
+        }
+    )
+    result = cli(project, "check")
+    assert result.code == 1
+    assert "content/b.md:5: event 'talks': time 2023-06-19T10:00:00+08:00 differs from" in result.err
