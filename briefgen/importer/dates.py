@@ -78,9 +78,14 @@ class Found:
     how: str  # "absolute", "relative", "weekday, coming", "weekday, past"
 
 
+def norm(text: str) -> str:
+    """`slugs.fold` with typographic apostrophes made plain: "aujourd’hui" -> "aujourd'hui"."""
+    return fold(text.replace("’", "'").replace("ʼ", "'"))
+
+
 def parse_day(text: str, lang: str = "", year: int | None = None) -> dt.date | None:
     """One date written on its own ("2023-06-18T10:00Z", "18 juin 2023", "June 18, 2023")."""
-    folded = fold(text)
+    folded = norm(text)
     iso = ISO.search(folded)
     if iso:
         return _day(int(iso[1]), int(iso[2]), int(iso[3]))

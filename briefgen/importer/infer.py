@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ..slugs import fold
 from . import engines
-from .dates import Found, absolute_dates, dates_in, parse_day
+from .dates import Found, absolute_dates, dates_in, norm, parse_day
 from .people import Mention, PeopleFinder, new_people
 from .read import Source, _plain
 from .vocabulary import Known, find_terms
@@ -54,10 +54,10 @@ EVENT_KINDS = (
 )
 # A sentence that says something did not, or may not, happen reports no event.
 UNSURE = re.compile(
-    r"\b(?:n'(?:est|etait|a|avait)\s+pas|ne\s+\w+\s+pas|pas (?:encore )?confirme\w*|on ne sait pas"
-    r"|incertain\w*"
-    r"|not (?:yet )?(?:been )?confirmed|unclear|uncertain|no plans?|did not|does not|has not|had not|was not"
-    r"|were not|won't|wasn't|isn't|hasn't|didn't|pourrait|could|might|may)\b"
+    r"\b(?:(?:n'(?:est|etait|a|avait)|ne sont|n'ont)\s+pas(?: encore)?(?: ete)? confirme\w*"
+    r"|pas encore confirme\w*"
+    r"|on ne sait pas|on ignore|incertain\w*|not (?:yet )?(?:been )?confirmed(?! until)|unclear|uncertain"
+    r"|no plans?|pourrai\w*|could|might|would)\b"
 )
 EVENT_RE = [(re.compile(rf"(?<![\w-])(?:{p})(?![\w-])"), fr, en) for p, fr, en in EVENT_KINDS]
 STOPWORDS = {
@@ -127,7 +127,7 @@ def infer(source: Source, known: Known, options: Options, today: dt.date) -> Dra
     actors = tuple(dict.fromkeys(m.person for m in everyone))
     review.extend(_actor_lines(actors, everyone, {p.id for p in known.people}))
 
-    folded_text = fold(text)
+    folded_text = norm(text)
     places = find_terms(known.places, folded_text)
     topics = find_terms(known.topics, folded_text)
     for label, terms, vocabulary in (("places", places, known.places), ("topics", topics, known.topics)):
@@ -216,7 +216,7 @@ def _article_date(
         if day_found is not None:
             review.append(f"date: from '{source.published_text}'")
             return day_found.isoformat(), day_found, True
-    lead = fold(" ".join(text.split("\n\n")[:4]))
+    lead = norm(" ".join(text.split("\n\n")[:4]))
     full = absolute_dates(lead, lang, None)
     if full:
         review.append(f"date: the first full date in the text ('{full[0].written}'); check it")
@@ -236,14 +236,15 @@ def _moment(text: str) -> dt.datetime | dt.date | None:
     return moment.replace(microsecond=0) if moment.tzinfo else moment.date()
 
 
-def _sentences(text: str) -> list[tuple[int, str]]:
+def _sentences(text: str) -> list[tuple[int, int, str]]:
+    """(paragraph number, offset in text, sentence) for each sentence."""
     found = []
     offset = 0
-    for paragraph in text.split("\n\n"):
+    for number, paragraph in enumerate(text.split("\n\n")):
         start = offset
         for piece in SENTENCE_END.split(paragraph):
             index = text.find(piece, start)
-            found.append((index, piece))
+            found.append((number, index, piece))
             start = index + len(piece)
         offset += len(paragraph) + 2
     return found
@@ -254,15 +255,19 @@ def _events(
 ) -> tuple[EventDraft, ...]:
     by_day: dict[dt.date, tuple[str, list[str], list[str], str]] = {}
     low, high = day + dt.timedelta(days=EVENT_WINDOW[0]), day + dt.timedelta(days=EVENT_WINDOW[1])
-    for start, sentence in _sentences(text)[1:]:  # the headline repeats what the text reports
-        folded = fold(sentence)
-        kind = next(((fr, en, m) for pattern, fr, en in EVENT_RE if (m := pattern.search(folded))), None)
-        if kind is None or UNSURE.search(folded):
-            continue
+    latest: tuple[int, Found] | None = None  # the last date of the paragraph, for sentences without one
+    for paragraph, start, sentence in _sentences(text)[1:]:  # the headline repeats the text
+        folded = norm(sentence)
         found: list[Found] = [f for f in dates_in(folded, day, lang) if low <= f.day <= high]
-        if not found:
+        carried = not found and latest is not None and latest[0] == paragraph
+        if found:
+            latest = (paragraph, found[-1])
+        kind = next(((fr, en, m) for pattern, fr, en in EVENT_RE if (m := pattern.search(folded))), None)
+        if kind is None or UNSURE.search(folded) or not (found or carried):
             continue
-        when = found[0]
+        when = found[0] if found else latest[1] if latest else None
+        if when is None:
+            continue
         people = [m.person for m in mentions if start <= m.start < start + len(sentence)]
         places = [t for t, _ in find_terms(known.places, folded)]
         label = kind[0] if lang == "fr" else kind[1]
@@ -270,7 +275,8 @@ def _events(
             title, actors, where, why = by_day[when.day]
             by_day[when.day] = (title, actors + people, where + places, why)
         else:
-            why = f"'{when.written}' ({when.how}) and '{kind[2][0]}'"
+            context = " (said earlier in the paragraph)" if carried else ""
+            why = f"'{when.written}' ({when.how}){context} and '{kind[2][0]}'"
             by_day[when.day] = (label, people, places, why)
     names = {p.id: p.name for p in known.people}
     events = []

@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from ..errors import ContentError
+from ..slugs import fold
 from . import engines
 from .wordlists import words
 
@@ -135,7 +136,7 @@ def _read_text(text: str, name: str) -> Source:
     kept, removed, published_text = _sift(paragraphs)
     if not kept:
         raise ContentError(Path(name), None, "no article text found")
-    title = _plain(kept[0])
+    title = kept[0]
     body = list(kept[1:])
     agency = ""
     if body:
@@ -368,7 +369,10 @@ def _read_html(text: str, name: str, use_libraries: bool) -> Source:
     extracted = engines.html_main_text(text) if use_libraries else None
     if extracted is not None:
         markdown = [b.strip() for b in re.split(r"\n\s*\n", extracted) if b.strip()]
+        quotes = {fold(t) for tag, t, _ in inside if tag == "blockquote"}
         markdown = [_unwrap(b) for b in markdown]
+        # trafilatura drops the quote marks of <blockquote>: put them back
+        markdown = [f"> {b}" if fold(_plain(b)) in quotes else b for b in markdown]
     else:
         notes.append("main text: briefgen's own HTML reader (trafilatura is not installed)")
         markdown = [_block_markdown(tag, t) for tag, t, _ in inside if tag != "h1"]

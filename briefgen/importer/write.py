@@ -11,6 +11,7 @@ from .infer import Draft
 
 # What YAML readers refuse anywhere in a stream, even inside quotes (and the line breaks a plain
 # reader would not expect inside a quoted scalar): written as escapes instead.
+STEM_ROOM = 75
 UNPRINTABLE = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\x85\u2028\u2029]")
 
 
@@ -66,7 +67,10 @@ def write_draft(draft: Draft, content_dir: Path, origin: str) -> Path:
     reach outside the folder."""
     content_dir.mkdir(parents=True, exist_ok=True)
     taken = {p.stem for p in content_dir.rglob("*.md")}
-    stem = f"{draft.day.isoformat()}-{slugify(draft.title)}"
+    # An article's slug is its file name cut to 80 characters: keep room for a "-N" suffix.
+    stem = slugify(f"{draft.day.isoformat()}-{draft.title}")
+    if len(stem) > STEM_ROOM:
+        stem = stem[:STEM_ROOM].rsplit("-", 1)[0]
     text = render(draft, origin)
     number = 1
     while True:
