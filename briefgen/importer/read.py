@@ -34,7 +34,9 @@ DEBRIS_START = re.compile(
     r"|legende\s*:|caption\s*:|imprimer|print this|envoyer par|email this|commentaires?\b|comments?\b"
     r"|telecharger l'application|download the app|ecouter l'article|listen to this article"
     r"|temps de lecture|reading time|\d+\s*min(?:utes?)? (?:de lecture|read)|mis a jour le|updated\b"
-    r"|publie le|published\b|le \d{1,2}/\d{1,2}/\d{4}|par [\w .'-]{2,40}$|by [\w .'-]{2,40}$)",
+    r"|publie le|published\b|le \d{1,2}/\d{1,2}/\d{4}|par [\w .'-]{2,40}$|by [\w .'-]{2,40}$"
+    r"|(?:additional )?reporting by|editing by|writing by|our standards|watch\s*:|topics\s*:|tags$|regarder"
+    r"|reecouter|retour en haut|back to top|most read|les plus lus|more on this story)",
     re.IGNORECASE,
 )
 SHARE_WORDS = words(
