@@ -63,7 +63,12 @@ FUTURE = re.compile(
     r"\b(?:doit|doivent|devrait|devraient|va|vont|sera|seront|aura|auront|prevue?s?|prevoit|attendue?s?"
     r"|will|shall|is expected|are expected|is due|are due|is scheduled|are scheduled|scheduled|plans? to"
     r"|is set to|are set to|is to|are to|is going to|are going to|ahead of|upcoming)\b"
-    r"|\w{3,}(?:era|eront|ira|iront|endra|endront)\b|\w'll\b"
+    r"|\w{3,}(?:era|eront|ira|iront|endra|endront|erait|eraient|irait|iraient|endrait|endraient)\b|\w'll\b"
+)
+PAST = re.compile(
+    r"\b(?:a|ont|avait|avaient|est|sont|etait|s'est|se sont)\s+(?:\w+\s+)?\w+(?:e|es|ee|ees|i|is|it|u|us)\b"
+    r"|\b(?:had|has|have|was|were|did|met|said|told|held|spoke|went|came|took|gave|made|left|sat|saw|began)\b"
+    r"|\b\w{3,}ed\b"
 )
 
 
@@ -131,7 +136,8 @@ def dates_in(sentence: str, base: dt.date, lang: str) -> list[Found]:
     def free(start: int, end: int) -> bool:
         return not any(s < end and start < e for s, e in taken)
 
-    future = bool(FUTURE.search(sentence))
+    futures = [m.span() for m in FUTURE.finditer(sentence)]
+    pasts = [m.span() for m in PAST.finditer(sentence) if not any(s <= m.start() < e for s, e in futures)]
     for match in WEEKDAY.finditer(sentence):
         if not free(match.start(), match.end()):
             continue  # "dimanche 18 juin": the absolute date already says it
@@ -143,7 +149,7 @@ def dates_in(sentence: str, base: dt.date, lang: str) -> list[Found]:
             shift, how = (ahead or 7), "weekday, coming"
         elif ahead == 0:
             shift, how = 0, "weekday, same day"
-        elif future:
+        elif _nearest_is_future(match.start(), futures, pasts):
             shift, how = ahead, "weekday, coming"
         else:
             shift, how = -(7 - ahead), "weekday, past"
@@ -155,6 +161,17 @@ def dates_in(sentence: str, base: dt.date, lang: str) -> list[Found]:
             day = base + dt.timedelta(days=SHIFTS[match[1]])
             found.append(Found(match.start(), match.end(), day, match[0], "relative"))
     return sorted(found, key=lambda f: f.start)
+
+
+def _nearest_is_future(at: int, futures: list[tuple[int, int]], pasts: list[tuple[int, int]]) -> bool:
+    """Whether the verb tense nearest to a weekday speaks of the future (no cue at all: the past)."""
+
+    def distance(span: tuple[int, int]) -> int:
+        return min(abs(span[0] - at), abs(span[1] - at))
+
+    future = min(map(distance, futures), default=None)
+    past = min(map(distance, pasts), default=None)
+    return future is not None and (past is None or future <= past)
 
 
 def _is_modal(folded: str, start: int) -> bool:

@@ -14,6 +14,9 @@ from .read import Source, _plain
 from .vocabulary import Known, find_terms
 from .wordlists import words
 
+ABBREVIATION = re.compile(
+    r"(?:[A-Za-z]\.)+|Mr\.|Mrs\.|Ms\.|Dr\.|St\.|Mme\.?|Gen\.|Sen\.|Gov\.|Jr\.|No\.|Vol\."
+)
 EVENT_WINDOW = (-10, 31)  # days around the article's date within which a dated sentence is an event
 SENTENCE_END = re.compile(r"(?<=[.!?…])[»\"”]?\s+(?=[«\"“A-ZÀ-Ý0-9])")
 # (pattern on folded text, French label, English label): the first that matches names the event.
@@ -236,13 +239,31 @@ def _moment(text: str) -> dt.datetime | dt.date | None:
     return moment.replace(microsecond=0) if moment.tzinfo else moment.date()
 
 
+def split_sentences(paragraph: str) -> list[str]:
+    """A paragraph's sentences; "U.S.", "M." or "Mr." before a capital does not end one."""
+    pieces: list[str] = []
+    begin = 0
+    for match in SENTENCE_END.finditer(paragraph):
+        last_word = (
+            paragraph[begin : match.start()].rsplit(None, 1)[-1]
+            if paragraph[begin : match.start()].strip()
+            else ""
+        )
+        if ABBREVIATION.fullmatch(last_word):
+            continue
+        pieces.append(paragraph[begin : match.start()])
+        begin = match.end()
+    pieces.append(paragraph[begin:])
+    return [p for p in pieces if p.strip()]
+
+
 def _sentences(text: str) -> list[tuple[int, int, str]]:
     """(paragraph number, offset in text, sentence) for each sentence."""
     found = []
     offset = 0
     for number, paragraph in enumerate(text.split("\n\n")):
         start = offset
-        for piece in SENTENCE_END.split(paragraph):
+        for piece in split_sentences(paragraph):
             index = text.find(piece, start)
             found.append((number, index, piece))
             start = index + len(piece)
@@ -295,7 +316,7 @@ def _summary(plain_blocks: list[str], blocks: tuple[str, ...]) -> str:
     for plain, block in zip(plain_blocks, blocks, strict=True):
         if block.startswith(("#", ">", "- ")) or len(plain.split()) < 8:
             continue
-        sentences = SENTENCE_END.split(plain)
+        sentences = split_sentences(plain)
         summary = sentences[0]
         if len(sentences) > 1 and len(summary) + len(sentences[1]) < 280:
             summary += " " + sentences[1]

@@ -32,7 +32,7 @@ NOT_NAMES = (
     lundi mardi mercredi jeudi vendredi samedi dimanche monday tuesday wednesday thursday friday saturday
     sunday janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre january
     february march april may june july august september october november december
-    le la les l' un une des du de the a an this that ce cette ces il elle ils elles he she they we nous
+    le la les l' un une des du de the a an this that ce cette ces il elle ils elles she they we nous
     chine china etats-unis etats unis usa us u.s. america amerique france allemagne germany russie russia
     inde india japon japan taiwan taiwanais coree korea europe royaume-uni uk britain pekin beijing
     washington paris berlin londres london moscou moscow tokyo
@@ -176,14 +176,18 @@ class PeopleFinder:
             # "ministre chinois des affaires etrangeres": a nationality may sit inside the title
             pattern = re.escape(first) + (rf"(?:\s+[\w.]+)?\s+{re.escape(rest)}" if rest else "")
             for match in re.finditer(rf"(?<![\w-]){pattern}(?![\w-])", folded):
-                before = folded[max(0, match.start() - 12) : match.start()]
-                if re.search(r"(?:ancien|ancienne|former|ex-|vice-?)\s*$", before):
-                    continue
+                before = folded[max(0, match.start() - 25) : match.start()]
+                if re.search(r"(?:ancien|ancienne|former|ex-|vice-?|\ba|\ban|\bun|\bune|\bone)\s*$", before):
+                    continue  # a former holder, or "a spokesman": not the one person holding it
                 start, end = offsets[match.start()], offsets[match.end() - 1] + 1
                 if any(start <= m.start <= end + 25 for m in names):
                     continue  # "le secrétaire d'État Antony Blinken": the name that follows says who
-                window = folded[max(0, match.start() - 40) : match.end() + 40]
-                original = text[max(0, start - 40) : end + 40]
+                # the nationality must qualify this title: "the US secretary of state",
+                # "le ministre chinois de la Défense", "China's foreign minister"
+                before = re.split(r"[.;:!?\n,]", before)[-1]
+                after = re.split(r"[.;:!?\n,]", folded[match.end() : match.end() + 25])[0]
+                window = f"{before}{match[0]}{after}"
+                original = text[start - len(before) : end + len(after)]
                 holders = {
                     person_id
                     for other, _, person_id in self.titles
@@ -228,8 +232,12 @@ def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
 
 
 def _after_honorific(folded: str, start: int) -> bool:
-    before = folded[:start].split()
-    return bool(before) and before[-1].rstrip(",") in HONORIFICS
+    """After "M.", "President", "Secretary of State"...: the next word is a name."""
+    before = folded[max(0, start - 40) : start].rstrip()
+    words = before.split()
+    if words and words[-1].rstrip(",") in HONORIFICS:
+        return True
+    return any(before.endswith(phrase) for phrases in TITLE_WORDS.values() for phrase in phrases)
 
 
 # -- names the registry does not know -------------------------------------------------------------
