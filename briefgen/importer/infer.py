@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..slugs import fold
 from . import engines
 from .dates import Found, absolute_dates, dates_in, norm, parse_day
-from .people import Mention, PeopleFinder, new_people
+from .people import Mention, PeopleFinder, cue_spans, new_people
 from .read import Source, _plain
 from .vocabulary import Known, find_terms
 from .wordlists import words
@@ -122,10 +122,12 @@ def infer(source: Source, known: Known, options: Options, today: dt.date) -> Dra
     mentions = finder.find(text)
     spans = engines.person_entities(text) if options.use_libraries else None
     if spans is None:
-        gaps.append(f"people missing from the registry (needs spaCy with {engines.SPACY_MODEL})")
-        newcomers: list[Mention] = []
-    else:
-        newcomers = new_people(text, spans, mentions, lambda name: fold(name) in finder.strong)
+        gaps.append(
+            "people missing from the registry, unless a title names them "
+            f"(needs spaCy with {engines.SPACY_MODEL})"
+        )
+    everyone_spans = sorted([*(spans or ()), *cue_spans(text)])
+    newcomers = new_people(text, everyone_spans, mentions, lambda name: fold(name) in finder.strong)
     everyone = sorted([*mentions, *newcomers], key=lambda m: m.start)
     actors = tuple(dict.fromkeys(m.person for m in everyone))
     review.extend(_actor_lines(actors, everyone, {p.id for p in known.people}))

@@ -245,6 +245,25 @@ def _after_honorific(folded: str, start: int) -> bool:
 PARTICLES = words("de du des la le van von der den da di bin al el ibn y zu")
 
 
+# Words after which a name follows ("Vice Premier He Lifeng", "l'émissaire John Kerry"); words of
+# an organisation may stand between ("vice-ministre des Affaires étrangères Ma Zhaoxu").
+CUE = re.compile(
+    r"(?i:\b(?:vice[- ])?(?:premier|president|presidente|président|présidente|minister|ministre|secretary|"
+    r"secrétaire|senator|sénateur|sénatrice|ambassador|ambassadeur|ambassadrice|spokesman|spokeswoman|"
+    r"spokesperson|porte-parole|governor|gouverneur|gouverneure|chancellor|chancelier|chancelière|envoy|"
+    r"émissaire|envoyé|envoyée|general|général|counterpart|homologue|mr|mrs|ms|dr|mme|m)\.?)"
+    r"(?P<rest>(?:[\s,]+(?:[\w'’.-]+)){1,9})"
+)
+
+
+def cue_spans(text: str) -> list[tuple[int, int, str]]:
+    """Spans that follow a title word, for the same checks as spaCy's: found without spaCy too."""
+    spans = []
+    for match in CUE.finditer(text):
+        spans.append((match.start("rest"), match.end(), "CUE"))
+    return spans
+
+
 def new_people(
     text: str, spans: list[tuple[int, int, str]], known: list[Mention], registry_keys: Callable[[str], bool]
 ) -> list[Mention]:
@@ -252,24 +271,47 @@ def new_people(
     a weekday, a country, an institution, a title or a lone surname is left out."""
     found: list[Mention] = []
     seen: set[str] = set()
-    for start, end, _ in spans:
-        if any(m.start < end and start < m.end for m in known):
-            continue
-        words = text[start:end].replace("’s", "").replace("'s", "").split()
-        while words and (fold(words[0]).rstrip(",") in NOT_NAMES or not words[0][0].isalpha()):
-            start += text[start:end].find(words[0]) + len(words[0])
+    for start, end, label in spans:
+        words = [(m.start() + start, m[0]) for m in re.finditer(r"[^\s,;:()«»\"“”]+,?", text[start:end])]
+        # titles, organisations and articles before the name: "Vice Premier", "of the People's Bank of China,"
+        skipped = 0
+        while words and (
+            fold(words[0][1].rstrip(",")).removesuffix("'s").removesuffix("’s") in NOT_NAMES | CONNECTORS
+            or not words[0][1][0].isalpha()
+            or (label == "CUE" and words[0][1][0].isupper() and words[0][1].rstrip(",") in ("Of", "The"))
+        ):
             words = words[1:]
-        words = [w.strip(',;:()«»"“”') for w in words]
-        name = " ".join(w for w in words if w)
-        if not _looks_like_full_name(words) or registry_keys(name):
+            skipped += 1
+            if label == "CUE" and skipped > 7:
+                words = []
+        run: list[tuple[int, str]] = []
+        for offset, word in words:
+            bare = word.rstrip(",.").removesuffix("’s").removesuffix("'s")
+            if not bare or fold(bare) in NOT_NAMES or not (bare[0].isupper() or fold(bare) in PARTICLES):
+                break
+            run.append((offset, bare))
+            if word.endswith((",", ".")) or len(run) == 4:
+                break
+        if not run:
+            continue
+        begin, stop = run[0][0], run[-1][0] + len(run[-1][1])
+        if any(m.start < stop and begin < m.end for m in known):
+            continue
+        names = [w for _, w in run]
+        name = " ".join(names)
+        if not _looks_like_full_name(names) or registry_keys(name):
             continue
         key = fold(name)
         if key in seen:
             continue
         seen.add(key)
-        offset = text.find(name, start)
-        found.append(Mention(name, offset, offset + len(name), name, "new"))
+        found.append(Mention(name, begin, stop, name, "new"))
     return found
+
+
+CONNECTORS = frozenset(
+    {"of", "the", "for", "and", "de", "des", "du", "la", "le", "les", "l'", "d'", "a", "au", "aux"}
+)
 
 
 def _looks_like_full_name(words: list[str]) -> bool:
