@@ -38,6 +38,12 @@ WEEKDAYS = {
     **dict.fromkeys(("dimanche", "sunday"), 6),
 }
 SHIFTS = {
+    "la veille": -1,
+    "the day before": -1,
+    "the previous day": -1,
+    "le lendemain": 1,
+    "the next day": 1,
+    "the following day": 1,
     "avant-hier": -2,
     "hier": -1,
     "yesterday": -1,
@@ -59,17 +65,28 @@ WEEKDAY = re.compile(
     rf"\b(?:(last|next|this|on|ce|cette)\s+)?({_WEEKDAY})\b(?:\s+(dernier|prochain|passe|qui vient))?"
 )
 SHIFT = re.compile(rf"(?<![\w-])({_SHIFT})(?![\w-])")
-FUTURE = re.compile(
-    r"\b(?:doit|doivent|devrait|devraient|va|vont|sera|seront|aura|auront|prevue?s?|prevoit|attendue?s?"
-    r"|will|shall|is expected|are expected|is due|are due|is scheduled|are scheduled|scheduled|plans? to"
-    r"|is set to|are set to|is to|are to|is going to|are going to|ahead of|upcoming)\b"
-    r"|\w{3,}(?:era|eront|ira|iront|endra|endront|erait|eraient|irait|iraient|endrait|endraient)\b|\w'll\b"
-)
-PAST = re.compile(
-    r"\b(?:a|ont|avait|avaient|est|sont|etait|s'est|se sont)\s+(?:\w+\s+)?\w+(?:e|es|ee|ees|i|is|it|u|us)\b"
-    r"|\b(?:had|has|have|was|were|did|met|said|told|held|spoke|went|came|took|gave|made|left|sat|saw|began)\b"
-    r"|\b\w{3,}ed\b"
-)
+# Tense cues, per language (an English "a summit" is no French "a reçu"). The French ones are read
+# on the text with its accents, where "a reçu" is a past tense and "à Paris" is not.
+FUTURE = {
+    "fr": re.compile(
+        r"\b(?:doit|doivent|devrait|devraient|va|vont|sera|seront|aura|auront|prévue?s?|prévoit|attendue?s?"
+        r"|\w+(?:era|eront|ira|iront|endra|endront|erait|eraient|irait|iraient|endrait|endraient))\b"
+    ),
+    "en": re.compile(
+        r"\b(?:will|shall|is expected|are expected|is due|are due|is scheduled|are scheduled|scheduled"
+        r"|plans? to|is set to|are set to|is to|are to|is going to|are going to|ahead of|upcoming)\b|\w'll\b"
+    ),
+}
+PAST = {
+    "fr": re.compile(
+        r"\b(?:a|ont|avait|avaient|est|sont|était|s'est|se sont)\s+(?:\w+\s+)?"
+        r"\w+(?:é|ée|és|ées|i|is|it|u|us)\b"
+    ),
+    "en": re.compile(
+        r"\b(?:had|has|have|was|were|did|met|said|told|held|spoke|went|came|took|gave|made|left|sat|saw"
+        r"|began)\b|\b\w{3,}ed\b"
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,16 +145,21 @@ def absolute_dates(folded: str, lang: str, year: int | None) -> list[Found]:
     return sorted(found, key=lambda f: f.start)
 
 
-def dates_in(sentence: str, base: dt.date, lang: str) -> list[Found]:
-    """Every date phrase of one sentence (already folded), resolved against `base`."""
+def dates_in(sentence: str, base: dt.date, lang: str, raw: str | None = None) -> list[Found]:
+    """Every date phrase of one sentence (folded with `norm`), resolved against `base`; `raw`, the
+    sentence as written, tells past tenses apart better (folding makes "à" and "a" one word)."""
     found = absolute_dates(sentence, lang, base.year)
     taken = [(f.start, f.end) for f in found]
 
     def free(start: int, end: int) -> bool:
         return not any(s < end and start < e for s, e in taken)
 
-    futures = [m.span() for m in FUTURE.finditer(sentence)]
-    pasts = [m.span() for m in PAST.finditer(sentence) if not any(s <= m.start() < e for s, e in futures)]
+    tenses = raw.casefold().replace("’", "'") if raw is not None else sentence
+    language = "fr" if lang == "fr" else "en"
+    futures = [m.span() for m in FUTURE[language].finditer(tenses)]
+    pasts = [
+        m.span() for m in PAST[language].finditer(tenses) if not any(s <= m.start() < e for s, e in futures)
+    ]
     for match in WEEKDAY.finditer(sentence):
         if not free(match.start(), match.end()):
             continue  # "dimanche 18 juin": the absolute date already says it

@@ -17,6 +17,7 @@ from .wordlists import words
 ABBREVIATION = re.compile(
     r"(?:[A-Za-z]\.)+|Mr\.|Mrs\.|Ms\.|Dr\.|St\.|Mme\.?|Gen\.|Sen\.|Gov\.|Jr\.|No\.|Vol\."
 )
+NEAR, FAR = 90, 250  # characters from a date to its happening: with other dates about, or alone
 EVENT_WINDOW = (-10, 31)  # days around the article's date within which a dated sentence is an event
 SENTENCE_END = re.compile(r"(?<=[.!?…])[»\"”]?\s+(?=[«\"“A-ZÀ-Ý0-9])")
 # (pattern on folded text, French label, English label): the first that matches names the event.
@@ -41,8 +42,9 @@ EVENT_KINDS = (
         "Talks",
     ),
     (
-        r"rencontr\w*|reunions?|meetings?|meets?|met|audiences?|recevra|recoit|a recu|receives?|received"
-        r"|hosts?|hosted",
+        r"rencontre(?:s|es?|ra|ront|rait|raient)?|reunions?|meetings?|meets?|met|audiences?|recevra|recoit|recu|recue|recus"
+        r"|receives?|received|hosts?|hosted|seances?|sessions?|briefings?|points? de presse|fundraisers?"
+        r"|collectes? de fonds",
         "Rencontre",
         "Meeting",
     ),
@@ -53,6 +55,12 @@ EVENT_KINDS = (
         "Visit",
     ),
     (r"discours|speech(?:es)?|addressed", "Discours", "Speech"),
+    (
+        r"protest\w*|representations|nomme\w*|nomination|limoge\w*|appoint\w*|reappoint\w*|removed|dismiss\w*"
+        r"|remplace\w*|replaced|demission\w*|resign\w*",
+        "Décision",
+        "Decision",
+    ),
     (r"forums?|dialogues?|consultations", "Consultations", "Consultations"),
 )
 # A sentence that says something did not, or may not, happen reports no event.
@@ -61,6 +69,12 @@ UNSURE = re.compile(
     r"|pas encore confirme\w*"
     r"|on ne sait pas|on ignore|incertain\w*|not (?:yet )?(?:been )?confirmed(?! until)|unclear|uncertain"
     r"|no plans?|pourrai\w*|could|might|would)\b"
+)
+# "said on Sunday", "a annoncé mardi": the date of the telling, not of what is told
+REPORTED = re.compile(
+    r"\b(?:said|says|told reporters|announced|reported|confirmed|added|stated|a annonce|a indique|a declare"
+    r"|a precise|a confirme|a ajoute|a affirme|a rapporte|a fait savoir|ont annonce|ont indique|ont declare"
+    r"|ont precise|ont confirme)(?:\s+(?:on|le|ce))?\s*$"
 )
 EVENT_RE = [(re.compile(rf"(?<![\w-])(?:{p})(?![\w-])"), fr, en) for p, fr, en in EVENT_KINDS]
 STOPWORDS = {
@@ -281,26 +295,44 @@ def _events(
     latest: tuple[int, Found] | None = None  # the last date of the paragraph, for sentences without one
     for paragraph, start, sentence in _sentences(text)[1:]:  # the headline repeats the text
         folded = norm(sentence)
-        found: list[Found] = [f for f in dates_in(folded, day, lang) if low <= f.day <= high]
+        found: list[Found] = [f for f in dates_in(folded, day, lang, sentence) if low <= f.day <= high]
         carried = not found and latest is not None and latest[0] == paragraph
         if found:
             latest = (paragraph, found[-1])
-        kind = next(((fr, en, m) for pattern, fr, en in EVENT_RE if (m := pattern.search(folded))), None)
-        if kind is None or UNSURE.search(folded) or not (found or carried):
+        if UNSURE.search(folded):
             continue
-        when = found[0] if found else latest[1] if latest else None
-        if when is None:
-            continue
+        kinds = [(m, fr, en) for pattern, fr, en in EVENT_RE for m in pattern.finditer(folded)]
+        # each date goes with the happening written nearest to it: "arrived on Sunday and met
+        # business leaders on Monday" is two events
+        pairs: list[tuple[Found, tuple[re.Match[str], str, str]]] = []
+        dated = [f for f in found if not REPORTED.search(_before(folded, f))]
+        options = sorted(
+            (
+                (_gap(k[0].span(), (f.start, f.end)), i, j)
+                for i, f in enumerate(dated)
+                for j, k in enumerate(kinds)
+            ),
+        )
+        used_dates: set[int] = set()
+        used_kinds: set[int] = set()
+        for gap, i, j in options:  # the closest date and happening first, each used once
+            if i in used_dates or j in used_kinds or gap > (NEAR if len(dated) > 1 else FAR):
+                continue
+            used_dates.add(i)
+            used_kinds.add(j)
+            pairs.append((dated[i], kinds[j]))
+        if carried and kinds and latest is not None:
+            pairs.append((latest[1], kinds[0]))
         people = [m.person for m in mentions if start <= m.start < start + len(sentence)]
         places = [t for t, _ in find_terms(known.places, folded)]
-        label = kind[0] if lang == "fr" else kind[1]
-        if when.day in by_day:
-            title, actors, where, why = by_day[when.day]
-            by_day[when.day] = (title, actors + people, where + places, why)
-        else:
-            context = " (said earlier in the paragraph)" if carried else ""
-            why = f"'{when.written}' ({when.how}){context} and '{kind[2][0]}'"
-            by_day[when.day] = (label, people, places, why)
+        for when, (match, fr, en) in pairs:
+            if when.day in by_day:
+                title, actors, where, why = by_day[when.day]
+                by_day[when.day] = (title, actors + people, where + places, why)
+            else:
+                context = " (said earlier in the paragraph)" if carried else ""
+                why = f"'{when.written}' ({when.how}){context} and '{match[0]}'"
+                by_day[when.day] = (fr if lang == "fr" else en, people, places, why)
     names = {p.id: p.name for p in known.people}
     events = []
     for when_day, (label, people, places, why) in sorted(by_day.items()):
@@ -312,6 +344,14 @@ def _events(
         events.append(EventDraft(when_day, title, involved, tuple(dict.fromkeys(places))))
         review.append(f"event {when_day.isoformat()}: from {why}")
     return tuple(events)
+
+
+def _before(folded: str, found: Found) -> str:
+    return folded[max(0, found.start - 30) : found.start]
+
+
+def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    return max(0, max(a[0], b[0]) - min(a[1], b[1]))
 
 
 def _summary(plain_blocks: list[str], blocks: tuple[str, ...]) -> str:
