@@ -13,7 +13,7 @@ import yaml
 from conftest import REPO, Project, Run
 
 from briefgen.importer import Options, infer, read_source
-from briefgen.importer.dates import dates_in
+from briefgen.importer.dates import dates_in, norm
 from briefgen.importer.vocabulary import Known
 from briefgen.model import Person, Role
 from briefgen.slugs import fold
@@ -303,21 +303,24 @@ def test_usage_errors(cli: CLI, sample: Project) -> None:
 
 
 @pytest.mark.parametrize(
-    ("sentence", "base", "expected"),
+    ("sentence", "base", "lang", "expected"),
     [
-        ("lundi, blinken doit participer a une table ronde", "2023-06-18", "2023-06-19"),
-        ("blinken est arrive dimanche a pekin", "2023-06-19", "2023-06-18"),
-        ("dimanche, les deux ministres se sont parle", "2023-06-18", "2023-06-18"),
-        ("the talks were held last tuesday", "2023-06-22", "2023-06-20"),
-        ("he will travel to beijing on tuesday", "2023-06-22", "2023-06-27"),
-        ("hier, le ministre a recu son homologue", "2023-06-20", "2023-06-19"),
-        ("lundi prochain, sommet a paris", "2023-06-19", "2023-06-26"),
-        ("le sommet du 22 juin a paris", "2023-06-19", "2023-06-22"),
-        ("talks on june 18, 2023 in beijing", "2023-07-01", "2023-06-18"),
+        ("Lundi, Blinken doit participer à une table ronde", "2023-06-18", "fr", "2023-06-19"),
+        ("Blinken est arrivé dimanche à Pékin", "2023-06-19", "fr", "2023-06-18"),
+        ("Dimanche, les deux ministres se sont parlé", "2023-06-18", "fr", "2023-06-18"),
+        ("M. Blinken se rendrait à Pékin à partir de dimanche", "2023-06-15", "fr", "2023-06-18"),
+        ("The talks were held last Tuesday", "2023-06-22", "en", "2023-06-20"),
+        ("He will travel to Beijing on Tuesday", "2023-06-22", "en", "2023-06-27"),
+        ("Li will travel to Paris on Thursday for a summit", "2023-06-20", "en", "2023-06-22"),
+        ("Hier, le ministre a reçu son homologue", "2023-06-20", "fr", "2023-06-19"),
+        ("Lundi prochain, sommet à Paris", "2023-06-19", "fr", "2023-06-26"),
+        ("Le sommet du 22 juin à Paris", "2023-06-19", "fr", "2023-06-22"),
+        ("Talks on June 18, 2023 in Beijing", "2023-07-01", "en", "2023-06-18"),
+        ("La veille, il avait passé sept heures avec Qin Gang", "2023-06-19", "fr", "2023-06-18"),
     ],
 )
-def test_dates_in_a_sentence(sentence: str, base: str, expected: str) -> None:
-    found = dates_in(sentence, dt.date.fromisoformat(base), "fr" if " le " in f" {sentence} " else "en")
+def test_dates_in_a_sentence(sentence: str, base: str, lang: str, expected: str) -> None:
+    found = dates_in(norm(sentence), dt.date.fromisoformat(base), lang, sentence)
     assert [f.day.isoformat() for f in found][:1] == [expected]
 
 
