@@ -89,6 +89,8 @@ def main() -> int:
     loading = time.perf_counter() - started
 
     actors, events = Tally(), Tally()
+    held_actors, held_events = Tally(), Tally()  # the articles written after the rules were frozen
+    held_dates = held_total = 0
     dates_right = 0
     timings: list[float] = []
     false_people: list[str] = []
@@ -121,6 +123,11 @@ def main() -> int:
         found_days = {e.day for e in draft.events}
         expected_days = {dt.date.fromisoformat(str(e["date"])[:10]) for e in truth.get("events") or ()}
         wrong_days, missed_days = events.add(found_days, expected_days)
+        if "holdout" in stem:
+            held_actors.add(found, expected)
+            held_events.add(found_days, expected_days)
+            held_dates += date_ok
+            held_total += 1
         if args.verbose and (extra or missed or not date_ok or wrong_days or missed_days):
             print(f"{raw.name}:")
             if extra or missed:
@@ -143,6 +150,10 @@ def main() -> int:
     print(f"| article dates right | {dates_right}/{total} |")
     print(f"| event dates precision | {events.precision:.3f} ({events.tp}/{events.tp + events.fp}) |")
     print(f"| event dates recall | {events.recall:.3f} ({events.tp}/{events.tp + events.fn}) |")
+    print(
+        f"| held-out {held_total}: actors F1, article dates, event dates P/R | {held_actors.f1:.3f}, "
+        f"{held_dates}/{held_total}, {held_events.precision:.2f}/{held_events.recall:.2f} |"
+    )
     timings.sort()
     print(f"| time per article, median | {timings[len(timings) // 2] * 1000:.0f} ms |")
     print(f"| loading the libraries, once | {loading:.1f} s |")

@@ -278,8 +278,8 @@ def new_people(
         while words and (
             fold(words[0][1].rstrip(",")).removesuffix("'s").removesuffix("’s") in NOT_NAMES | CONNECTORS
             or not words[0][1][0].isalpha()
-            or (label == "CUE" and words[0][1][0].isupper() and words[0][1].rstrip(",") in ("Of", "The"))
-        ):
+            or (label == "CUE" and (words[0][1][0].islower() or words[0][1].rstrip(",") in ("Of", "The")))
+        ):  # after a title, an organisation in lowercase may come first: "gouverneur de la banque centrale,"
             words = words[1:]
             skipped += 1
             if label == "CUE" and skipped > 7:
