@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..slugs import fold
 from . import engines
 from .dates import Found, absolute_dates, dates_in, norm, parse_day
-from .people import Mention, PeopleFinder, cue_spans, new_people
+from .people import Mention, PeopleFinder, cue_spans, new_people, new_person_id
 from .read import Source, _plain
 from .vocabulary import Known, find_terms
 from .wordlists import words
@@ -374,8 +374,6 @@ def _actor_lines(actors: tuple[str, ...], mentions: list[Mention], registered: s
         if actor in registered:
             lines.append(f"  {actor}: " + ", ".join(list(words)[:4]))
         else:
-            from .people import new_person_id
-
             lines.append(
                 f"  {actor}: not in the registry (named by spaCy); "
                 f"add content/people/{new_person_id(actor)}.yaml or correct the name"
