@@ -30,8 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from briefgen.config import load_config  # noqa: E402
 from briefgen.content import parse_when  # noqa: E402
-from briefgen.importer import Options, infer, read_source  # noqa: E402
-from briefgen.importer import engines  # noqa: E402
+from briefgen.importer import Options, engines, infer, read_source  # noqa: E402
 from briefgen.importer.vocabulary import load_known  # noqa: E402
 from briefgen.slugs import fold, slugify  # noqa: E402
 
@@ -135,11 +134,13 @@ def main() -> int:
             if not date_ok:
                 print(f"  date: {day} instead of {true_day}")
             if wrong_days or missed_days:
-                print(f"  event days: wrong {sorted(map(str, wrong_days))}, missed {sorted(map(str, missed_days))}")
+                wrong, missed_text = sorted(map(str, wrong_days)), sorted(map(str, missed_days))
+                print(f"  event days: wrong {wrong}, missed {missed_text}")
 
     mode = "registry and own rules only (--no-libraries)" if args.no_libraries else "with briefgen[import]"
     total = len(cases)
-    print(f"\nbriefgen import on {total} raw articles ({kinds.get('.txt', 0)} text, {kinds.get('.html', 0)} HTML), {mode}")
+    texts, pages = kinds.get(".txt", 0), kinds.get(".html", 0)
+    print(f"\nbriefgen import on {total} raw articles ({texts} text, {pages} HTML), {mode}")
     print()
     print("| measure | value |")
     print("|---|---:|")
