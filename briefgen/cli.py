@@ -104,9 +104,20 @@ def _parser() -> argparse.ArgumentParser:
         "people, places, topics, events, summary and source inferred and listed for review at "
         "the top of its front matter. An existing file is never replaced. See docs/import.md.",
     )
-    from .importer.command import add_arguments as import_arguments
-
-    import_arguments(import_cmd)
+    import_cmd.add_argument(
+        "sources", nargs="+", metavar="SOURCE", help="a text file, a saved HTML page, or - for stdin"
+    )
+    import_cmd.add_argument("--content", type=Path, metavar="DIR", help="content folder")
+    import_cmd.add_argument("--lang", help="the articles' language (default: detected)")
+    import_cmd.add_argument("--date", help="the articles' date, YYYY-MM-DD or ISO (default: from the source)")
+    import_cmd.add_argument("--source-name", metavar="NAME", help="where the article comes from")
+    import_cmd.add_argument("--source-url", metavar="URL", help="the article's address")
+    import_cmd.add_argument(
+        "--draft",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="write draft: true, so that it is reviewed before it is published (default)",
+    )
     digest_cmd = commands.add_parser(
         "digest",
         help="build the PDF digest of one day",

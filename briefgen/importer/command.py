@@ -21,25 +21,6 @@ from .write import write_draft
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
-def add_arguments(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument(
-        "sources", nargs="+", metavar="SOURCE", help="a text file, a saved HTML page, or - for stdin"
-    )
-    sub.add_argument("--content", type=Path, metavar="DIR", help="content folder (default: content)")
-    sub.add_argument("--lang", help="the articles' language (default: detected)")
-    sub.add_argument(
-        "--date", help="the articles' date, YYYY-MM-DD or ISO (default: from the page or the text)"
-    )
-    sub.add_argument("--source-name", metavar="NAME", help="where the article comes from")
-    sub.add_argument("--source-url", metavar="URL", help="the article's address")
-    sub.add_argument(
-        "--draft",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="write draft: true, so that it is reviewed before it is published (default)",
-    )
-
-
 def run_import(config: SiteConfig, args: argparse.Namespace) -> int:
     usage = _usage_error(args, config)
     if usage:
