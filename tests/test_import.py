@@ -77,6 +77,7 @@ def test_relative_weekdays_count_from_the_given_date(cli: CLI, sample: Project) 
     assert events["2023-06-19"]["title"].startswith("Table ronde")
     assert "wang-yi" in events["2023-06-19"]["actors"]
     assert {"antony-blinken", "qin-gang"} <= set(events["2023-06-18"]["actors"])
+    assert events["2023-06-18"]["title"] == "Entretiens avec Antony Blinken et Qin Gang"
     # the unconfirmed meeting with Xi is not an event of Sunday
     assert "xi-jinping" not in events["2023-06-18"]["actors"]
 
@@ -300,6 +301,9 @@ def test_usage_errors(cli: CLI, sample: Project) -> None:
     assert run.code == 2 and "--source-url 'ftp://x' must be an http:// or https:// address" in run.err
     run = cli(sample, "import", "missing.txt")
     assert run.code == 1 and "missing.txt: No such file or directory" in run.err
+    (sample.root / "empty.txt").write_text("\n\n   \n", encoding="utf-8")
+    run = cli(sample, "import", "empty.txt")
+    assert run.code == 1 and "empty.txt: no article text found" in run.err
 
 
 @pytest.mark.parametrize(

@@ -64,10 +64,10 @@ def run_import(config: SiteConfig, args: argparse.Namespace) -> int:
         print(_shown(path))
         unknown = f" ({len(draft.new_people)} not in the registry)" if draft.new_people else ""
         kind = "draft" if draft.draft else "article"
+        people = f"{len(draft.actors)} actor{'s' if len(draft.actors) != 1 else ''}{unknown}"
+        events = f"{len(draft.events)} event{'s' if len(draft.events) != 1 else ''}"
         print(
-            f"{_shown(path)}: {kind} with {len(draft.actors)} actors{unknown}, "
-            f"{len(draft.events)} events; review the comment at its top",
-            file=sys.stderr,
+            f"{_shown(path)}: {kind} with {people}, {events}; review the comment at its top", file=sys.stderr
         )
     return EXIT_PROBLEMS if failed else EXIT_OK
 

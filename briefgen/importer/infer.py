@@ -307,15 +307,14 @@ def _events(
         pairs: list[tuple[Found, tuple[re.Match[str], str, str]]] = []
         dated = [f for f in found if not REPORTED.search(_before(folded, f))]
         options = sorted(
-            (
-                (_gap(k[0].span(), (f.start, f.end)), i, j)
-                for i, f in enumerate(dated)
-                for j, k in enumerate(kinds)
-            ),
+            (_order(gap, k[1], len(dated)), gap, i, j)
+            for i, f in enumerate(dated)
+            for j, k in enumerate(kinds)
+            if (gap := _gap(k[0].span(), (f.start, f.end))) is not None
         )
         used_dates: set[int] = set()
         used_kinds: set[int] = set()
-        for gap, i, j in options:  # the closest date and happening first, each used once
+        for _, gap, i, j in options:  # the closest date and happening first, each used once
             if i in used_dates or j in used_kinds or gap > (NEAR if len(dated) > 1 else FAR):
                 continue
             used_dates.add(i)
@@ -344,6 +343,17 @@ def _events(
         events.append(EventDraft(when_day, title, involved, tuple(dict.fromkeys(places))))
         review.append(f"event {when_day.isoformat()}: from {why}")
     return tuple(events)
+
+
+RANK = {label: index for index, (_, label, _) in enumerate(EVENT_KINDS)}
+
+
+def _order(gap: int, label: str, dates: int) -> tuple[int, int]:
+    """A lone date takes the most telling happening near it ("a atterri dimanche pour des
+    entretiens": talks, not a visit); with several dates, each takes the nearest one."""
+    if dates == 1 and gap <= NEAR:
+        return (0, RANK[label])
+    return (gap, 0)
 
 
 def _before(folded: str, found: Found) -> str:
