@@ -9,8 +9,9 @@ does not hold is compared by the slug of their full name.
     .venv/bin/python bench/import_quality.py [--no-libraries] [--verbose]
 
 Reports precision, recall and F1 of actors, the share of article dates right, precision and
-recall of event dates (an event counts as right when the analyst lists an event on that day), and
-every false person (an actor the analyst did not list).
+recall of event dates (an event counts as right when the analyst lists an event on that day), the
+people of the events on the days both list, and every false person (an actor the analyst did not
+list).
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def main() -> int:
         engines.html_main_text("<html><body><p>Warm up.</p></body></html>")
     loading = time.perf_counter() - started
 
-    actors, events = Tally(), Tally()
+    actors, events, event_people = Tally(), Tally(), Tally()
     held_actors, held_events = Tally(), Tally()  # the articles written after the rules were frozen
     held_dates = held_total = 0
     dates_right = 0
@@ -122,6 +123,15 @@ def main() -> int:
         found_days = {e.day for e in draft.events}
         expected_days = {dt.date.fromisoformat(str(e["date"])[:10]) for e in truth.get("events") or ()}
         wrong_days, missed_days = events.add(found_days, expected_days)
+        for day_ in found_days & expected_days:  # who took part, on the days both list
+            theirs = {person_id(a) for e in draft.events if e.day == day_ for a in e.actors}
+            ours = {
+                person_id(str(a))
+                for e in truth["events"]
+                if dt.date.fromisoformat(str(e["date"])[:10]) == day_
+                for a in e.get("actors") or ()
+            }
+            event_people.add(theirs, ours)
         if "holdout" in stem:
             held_actors.add(found, expected)
             held_events.add(found_days, expected_days)
@@ -151,6 +161,9 @@ def main() -> int:
     print(f"| article dates right | {dates_right}/{total} |")
     print(f"| event dates precision | {events.precision:.3f} ({events.tp}/{events.tp + events.fp}) |")
     print(f"| event dates recall | {events.recall:.3f} ({events.tp}/{events.tp + events.fn}) |")
+    print(
+        f"| people of those events, precision / recall | {event_people.precision:.3f} / {event_people.recall:.3f} |"
+    )
     print(
         f"| held-out {held_total}: actors F1, article dates, event dates P/R | {held_actors.f1:.3f}, "
         f"{held_dates}/{held_total}, {held_events.precision:.2f}/{held_events.recall:.2f} |"

@@ -78,6 +78,7 @@ def test_relative_weekdays_count_from_the_given_date(cli: CLI, sample: Project) 
     assert "wang-yi" in events["2023-06-19"]["actors"]
     assert {"antony-blinken", "qin-gang"} <= set(events["2023-06-18"]["actors"])
     assert events["2023-06-18"]["title"] == "Entretiens avec Antony Blinken et Qin Gang"
+    assert "xi-jinping" not in events["2023-06-19"]["actors"]  # "pas confirmée": not reported as happening
     # the unconfirmed meeting with Xi is not an event of Sunday
     assert "xi-jinping" not in events["2023-06-18"]["actors"]
 
@@ -361,3 +362,27 @@ def _sample_known(project: Project) -> Known:
     from briefgen.importer.vocabulary import load_known
 
     return load_known(load_config(project.root))
+
+
+def test_a_sentence_about_another_time_or_an_uncertain_meeting_adds_nobody_to_an_event(
+    sample: Project,
+) -> None:
+    text = (
+        "Blinken à Pékin\n\n"
+        "Antony Blinken est arrivé dimanche à Pékin pour des entretiens avec Qin Gang. Il est le premier "
+        "à s'y rendre depuis l'entrée en fonction de Joe Biden en 2021.\n\n"
+        "Lundi, il doit participer à une table ronde avec Wang Yi. On ne sait cependant pas s'il "
+        "rencontrera Xi Jinping.\n"
+    )
+    draft = infer(
+        read_source(text.encode(), "t.txt"),
+        _sample_known(sample),
+        Options(date="2023-06-18"),
+        dt.date.today(),
+    )
+    events = {e.day.isoformat(): e.actors for e in draft.events}
+    assert events == {
+        "2023-06-18": ("antony-blinken", "qin-gang"),
+        "2023-06-19": ("antony-blinken", "wang-yi"),
+    }
+    assert "joe-biden" in draft.actors and "xi-jinping" in draft.actors  # named, so still actors

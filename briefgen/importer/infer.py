@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ..slugs import fold
 from . import engines
-from .dates import Found, absolute_dates, dates_in, norm, parse_day
+from .dates import MONTHS, Found, absolute_dates, dates_in, norm, parse_day
 from .people import Mention, PeopleFinder, cue_spans, new_people, new_person_id
 from .read import Source, _plain
 from .vocabulary import Known, find_terms
@@ -67,9 +67,14 @@ EVENT_KINDS = (
 UNSURE = re.compile(
     r"\b(?:(?:n'(?:est|etait|a|avait)|ne sont|n'ont)\s+pas(?: encore)?(?: ete)? confirme\w*"
     r"|pas encore confirme\w*"
-    r"|on ne sait pas|on ignore|incertain\w*|not (?:yet )?(?:been )?confirmed(?! until)|unclear|uncertain"
+    r"|on ne sait (?:\w+ )?pas|on ignore|incertain\w*|not (?:yet )?(?:been )?confirmed(?! until)|unclear"
+    r"|uncertain|not (?:yet )?(?:known|clear)"
     r"|no plans?|pourrai\w*|could|might|would)\b"
 )
+PRONOUN = re.compile(r"(?:^|[,;] )(?:il|elle|he|she)\b|\b(?:il|elle|he|she) (?!y a\b)\w+")
+# A year, or a month on its own: another time than the paragraph's date.
+_MONTH_NAMES = "|".join(m for m in MONTHS if len(m) > 3)
+OTHER_TIME = re.compile(rf"\b(?:1[89]|20)\d\d\b|\b(?:en|in|since|depuis|last|next) (?:{_MONTH_NAMES})\b")
 # "said on Sunday", "a annoncé mardi": the date of the telling, not of what is told
 REPORTED = re.compile(
     r"\b(?:said|says|told reporters|announced|reported|confirmed|added|stated|a annonce|a indique|a declare"
@@ -293,10 +298,15 @@ def _events(
     by_day: dict[dt.date, tuple[str, list[str], list[str], str]] = {}
     low, high = day + dt.timedelta(days=EVENT_WINDOW[0]), day + dt.timedelta(days=EVENT_WINDOW[1])
     latest: tuple[int, Found] | None = None  # the last date of the paragraph, for sentences without one
+    subject = ""
     for paragraph, start, sentence in _sentences(text)[1:]:  # the headline repeats the text
         folded = norm(sentence)
         found: list[Found] = [f for f in dates_in(folded, day, lang, sentence) if low <= f.day <= high]
-        carried = not found and latest is not None and latest[0] == paragraph
+        # a sentence without a date of its own is about the paragraph's last date, unless it names
+        # another time ("depuis 2021", "in May")
+        carried = (
+            not found and latest is not None and latest[0] == paragraph and not OTHER_TIME.search(folded)
+        )
         if found:
             latest = (paragraph, found[-1])
         if UNSURE.search(folded):
@@ -323,6 +333,10 @@ def _events(
         if carried and kinds and latest is not None:
             pairs.append((latest[1], kinds[0]))
         people = [m.person for m in mentions if start <= m.start < start + len(sentence)]
+        if PRONOUN.search(folded) and subject and subject not in people:
+            people.insert(0, subject)  # "il", "he": the person the previous sentence began with
+        if people:
+            subject = people[0]
         places = [t for t, _ in find_terms(known.places, folded)]
         for when, (match, fr, en) in pairs:
             if when.day in by_day:
