@@ -161,9 +161,8 @@ def main() -> int:
     print(f"| article dates right | {dates_right}/{total} |")
     print(f"| event dates precision | {events.precision:.3f} ({events.tp}/{events.tp + events.fp}) |")
     print(f"| event dates recall | {events.recall:.3f} ({events.tp}/{events.tp + events.fn}) |")
-    print(
-        f"| people of those events, precision / recall | {event_people.precision:.3f} / {event_people.recall:.3f} |"
-    )
+    shown = f"{event_people.precision:.3f} / {event_people.recall:.3f}"
+    print(f"| people of those events, precision / recall | {shown} |")
     print(
         f"| held-out {held_total}: actors F1, article dates, event dates P/R | {held_actors.f1:.3f}, "
         f"{held_dates}/{held_total}, {held_events.precision:.2f}/{held_events.recall:.2f} |"
