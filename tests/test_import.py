@@ -386,3 +386,27 @@ def test_a_sentence_about_another_time_or_an_uncertain_meeting_adds_nobody_to_an
         "2023-06-19": ("antony-blinken", "wang-yi"),
     }
     assert "joe-biden" in draft.actors and "xi-jinping" in draft.actors  # named, so still actors
+
+
+def test_pasted_text_keeps_headings_lists_and_literal_characters() -> None:
+    text = (
+        "Ce que Pékin demande à Washington\n\n"
+        "Wang Yi a présenté plusieurs demandes à son interlocuteur américain lundi à Pékin.\n\n"
+        "Les demandes\n\n"
+        "Selon la télévision publique, la liste comprend notamment les points suivants :\n"
+        "• cesser de parler d'une « menace chinoise » ;\n"
+        "• lever les sanctions visant des entreprises chinoises ;\n"
+        "- ne pas s'ingérer dans les affaires intérieures de la Chine.\n\n"
+        "# 1 priorité : Taïwan, a-t-il dit, avec *insistance* et <aucune> concession.\n"
+    )
+    source = read_source(text.encode(), "demandes.txt")
+    assert source.title == "Ce que Pékin demande à Washington"
+    assert source.blocks == (
+        "Wang Yi a présenté plusieurs demandes à son interlocuteur américain lundi à Pékin.",
+        "## Les demandes",
+        "Selon la télévision publique, la liste comprend notamment les points suivants :",
+        "- cesser de parler d'une « menace chinoise » ;",
+        "- lever les sanctions visant des entreprises chinoises ;",
+        "- ne pas s'ingérer dans les affaires intérieures de la Chine.",
+        "\\# 1 priorité : Taïwan, a-t-il dit, avec \\*insistance\\* et &lt;aucune\\> concession.",
+    )

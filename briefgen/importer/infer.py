@@ -192,7 +192,7 @@ def infer(source: Source, known: Known, options: Options, today: dt.date) -> Dra
         source_url=source_url,
         source_published=day if from_page else None,
         draft=options.draft,
-        body="\n\n".join(source.blocks) + "\n",
+        body=_join(source.blocks),
         review=tuple(review),
         new_people=tuple(m.person for m in newcomers),
         day=day,
@@ -403,6 +403,15 @@ def _actor_lines(actors: tuple[str, ...], mentions: list[Mention], registered: s
                 f"add content/people/{new_person_id(actor)}.yaml or correct the name"
             )
     return lines
+
+
+def _join(blocks: tuple[str, ...]) -> str:
+    """Blocks apart by a blank line, but the items of one list together (a tight list)."""
+    out = ""
+    for previous, block in zip(("", *blocks), blocks, strict=False):
+        together = previous.startswith("- ") and block.startswith("- ")
+        out += ("\n" if together else "\n\n" if out else "") + block
+    return out + "\n"
 
 
 def _short(text: str, width: int) -> str:

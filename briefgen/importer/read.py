@@ -241,14 +241,14 @@ def _is_heading(block: str, following: str) -> bool:
 
 def _escape(text: str) -> str:
     """Pasted text is not Markdown: a leading '#', '>', '1.' or '-' and inline markup stay literal."""
-    text = re.sub(r"([\\`*_\[\]<>|])", r"\\\1", text)
+    text = re.sub(r"([\\`*_\[\]>|])", r"\\\1", text).replace("<", "&lt;")  # Markdown has no \<
     return re.sub(r"^(#|\d+(?=[.)]\s)|[-+=](?=\s))", r"\\\1", text)
 
 
 def _plain(block: str) -> str:
     """A Markdown block's text without its leading markers."""
     text = re.sub(r"^(?:#{1,6}\s+|>\s*|[-*]\s+)", "", block.strip())
-    return re.sub(r"\\([\\`*_\[\]<>|#+=-])", r"\1", text).strip()
+    return re.sub(r"\\([\\`*_\[\]<>|#+=-])", r"\1", text).replace("&lt;", "<").strip()
 
 
 def _unaccent(text: str) -> str:
