@@ -376,7 +376,8 @@ def _read_html(text: str, name: str, use_libraries: bool) -> Source:
         # trafilatura drops the quote marks of <blockquote>: put them back
         markdown = [f"> {b}" if fold(_plain(b)) in quotes else b for b in markdown]
     else:
-        notes.append("main text: briefgen's own HTML reader (trafilatura is not installed)")
+        why = "is not installed" if not use_libraries or "trafilatura" in engines.missing() else "found none"
+        notes.append(f"main text: briefgen's own HTML reader (trafilatura {why})")
         markdown = [_block_markdown(tag, t) for tag, t, _ in inside if tag != "h1"]
     if markdown and markdown[0].startswith("# ") and _plain(markdown[0]) == title:
         markdown = markdown[1:]
