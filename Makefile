@@ -28,7 +28,7 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 	@touch $@
 
 $(TEST_INSTALLED): pyproject.toml $(INSTALLED)
-	$(PIP) install -e '.[test]'
+	$(PIP) install -e '.[test,import]'
 	@touch $@
 
 build: $(INSTALLED)

@@ -97,6 +97,27 @@ def _parser() -> argparse.ArgumentParser:
     new_cmd.add_argument("--date", help="ISO date or datetime (default: now)")
     new_cmd.add_argument("--lang", help="language of the article (default: the site language)")
     new_cmd.add_argument("--content", type=Path, metavar="DIR", help="content folder")
+    import_cmd = commands.add_parser(
+        "import",
+        help="turn raw articles (pasted text, saved web pages) into drafts to review",
+        description="Write one new draft per SOURCE in the content folder, with title, date, "
+        "people, places, topics, events, summary and source inferred and listed for review at "
+        "the top of its front matter. An existing file is never replaced. See docs/import.md.",
+    )
+    import_cmd.add_argument(
+        "sources", nargs="+", metavar="SOURCE", help="a text file, a saved HTML page, or - for stdin"
+    )
+    import_cmd.add_argument("--content", type=Path, metavar="DIR", help="content folder")
+    import_cmd.add_argument("--lang", help="the articles' language (default: detected)")
+    import_cmd.add_argument("--date", help="the articles' date, YYYY-MM-DD or ISO (default: from the source)")
+    import_cmd.add_argument("--source-name", metavar="NAME", help="where the article comes from")
+    import_cmd.add_argument("--source-url", metavar="URL", help="the article's address")
+    import_cmd.add_argument(
+        "--draft",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="write draft: true, so that it is reviewed before it is published (default)",
+    )
     digest_cmd = commands.add_parser(
         "digest",
         help="build the PDF digest of one day",
@@ -250,6 +271,12 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from .importer.command import run_import
+
+    return run_import(_config(args), args)
+
+
 def cmd_digest(args: argparse.Namespace) -> int:
     from .pdf import cmd_digest as run_digest
 
@@ -272,6 +299,7 @@ COMMANDS = {
     "build": cmd_build,
     "check": cmd_check,
     "new": cmd_new,
+    "import": cmd_import,
     "digest": cmd_digest,
     "mail": cmd_mail,
     "serve": cmd_serve,
