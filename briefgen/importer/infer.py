@@ -11,7 +11,7 @@ from . import engines
 from .dates import MONTHS, Found, absolute_dates, dates_in, norm, parse_day
 from .people import Mention, PeopleFinder, cue_spans, new_people, new_person_id
 from .read import Source, _plain
-from .vocabulary import Known, find_terms
+from .vocabulary import Known, find_terms, same_happening
 from .wordlists import words
 
 ABBREVIATION = re.compile(
@@ -104,6 +104,7 @@ class EventDraft:
     title: str
     actors: tuple[str, ...]
     places: tuple[str, ...]
+    id: str = ""  # shared with the content's report of the same happening
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +153,8 @@ def infer(source: Source, known: Known, options: Options, today: dt.date) -> Dra
     review.extend(_actor_lines(actors, everyone, {p.id for p in known.people}))
 
     folded_text = norm(text)
-    places = find_terms(known.places, folded_text)
-    topics = find_terms(known.topics, folded_text)
+    places = find_terms(known.places, folded_text, known.spellings)
+    topics = find_terms(known.topics, folded_text, known.spellings)
     for label, terms, vocabulary in (("places", places, known.places), ("topics", topics, known.topics)):
         if terms:
             review.append(f"{label}: " + ", ".join(f"{t} ('{w}')" for t, w in terms))
@@ -337,7 +338,7 @@ def _events(
             people.insert(0, subject)  # "il", "he": the person the previous sentence began with
         if people:
             subject = people[0]
-        places = [t for t, _ in find_terms(known.places, folded)]
+        places = [t for t, _ in find_terms(known.places, folded, known.spellings)]
         for when, (match, fr, en) in pairs:
             if when.day in by_day:
                 title, actors, where, why = by_day[when.day]
@@ -354,8 +355,14 @@ def _events(
         joiner = (" et ", " avec ") if lang == "fr" else (" and ", " with ")
         who = ", ".join(shown[:-1]) + joiner[0] + shown[-1] if len(shown) > 1 else "".join(shown)
         title = f"{label}{joiner[1]}{who}" if who else label
-        events.append(EventDraft(when_day, title, involved, tuple(dict.fromkeys(places))))
+        spots = tuple(dict.fromkeys(places))
+        same = same_happening(known, when_day, involved, spots, lang, title)
+        events.append(EventDraft(when_day, title, involved, spots, same.id if same else ""))
         review.append(f"event {when_day.isoformat()}: from {why}")
+        if same is not None and same.id:
+            review.append(f"  the same happening as {same.where}: id {same.id}")
+        elif same is not None:
+            review.append(f"  looks like the event at {same.where}: give both the same id if it is")
     return tuple(events)
 
 

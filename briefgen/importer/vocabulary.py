@@ -3,11 +3,26 @@ articles use, with the French and English spellings that point at each."""
 
 from __future__ import annotations
 
+import datetime as dt
+import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..config import SiteConfig
-from ..content import PEOPLE_DIR, _article_paths, _load_people, parse_file
+from ..content import (
+    PEOPLE_DIR,
+    SIMILAR_TITLES,
+    VOCABULARY_DIRS,
+    Registries,
+    Registry,
+    Report,
+    Vocabulary,
+    _article_paths,
+    _load_people,
+    _load_vocabulary,
+    parse_file,
+    resolve_article,
+)
 from ..errors import Problem
 from ..model import Person
 from ..slugs import fold
@@ -55,30 +70,96 @@ SPELLINGS = {
 
 
 @dataclass(frozen=True, slots=True)
+class KnownEvent:
+    """An event some article of the content already reports, as the importer compares them."""
+
+    day: dt.date
+    actors: frozenset[str]  # person ids (or names as written, for people the registry lacks)
+    places: frozenset[str]  # folded labels
+    titles: tuple[tuple[str, str], ...]  # (language, folded title)
+    id: str
+    where: str  # path:line, for the review comment
+
+
+@dataclass(frozen=True, slots=True)
 class Known:
     people: tuple[Person, ...]
     topics: tuple[str, ...]  # as the content spells them most often
     places: tuple[str, ...]
     problems: tuple[Problem, ...] = ()  # in person files: the import goes on with the others
+    # folded term -> every folded way of writing it: the vocabulary files' names in each language
+    # and aliases, and the cue words of SPELLINGS
+    spellings: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    events: tuple[KnownEvent, ...] = ()
 
 
 def load_known(config: SiteConfig) -> Known:
     """The registry and the vocabulary of the content folder; articles that do not parse are
     skipped (importing is no place to report them: `briefgen check` does)."""
     problems: list[Problem] = []
-    people = _load_people(config.content_dir / PEOPLE_DIR, config.root, problems)
+    people = _load_people(config.content_dir / PEOPLE_DIR, config.root, problems, config.language)
     topics: dict[str, dict[str, int]] = {}
     places: dict[str, dict[str, int]] = {}
+    spellings: dict[str, tuple[str, ...]] = {}
+    vocabulary = {
+        kind: _load_vocabulary(kind, config.content_dir / kind, problems) for kind in VOCABULARY_DIRS
+    }
+    for kind, table in (("topics", topics), ("places", places)):
+        for entry in vocabulary[kind]:
+            label = entry.name_in(config.language)
+            written = {fold(name) for _, name in entry.names} | {fold(alias) for alias in entry.aliases}
+            written |= {extra for _, name in entry.names for extra in SPELLINGS.get(fold(name), ())}
+            spellings[fold(label)] = tuple(sorted(written))
+            table.setdefault(fold(label), {})[label] = 1
+    registries = Registries(
+        Registry(people),
+        Vocabulary("topics", vocabulary["topics"], config.language),
+        Vocabulary("places", vocabulary["places"], config.language),
+        config.timezone,
+    )
+    events: list[KnownEvent] = []
     if config.content_dir.is_dir():
         for path in _article_paths(config.content_dir):
-            article = parse_file(path, config).article
+            article = resolve_article(parse_file(path, config), registries, Report())
             if article is None:
                 continue
             for term in article.topics:
                 _count(topics, term.name)
             for term in (*article.places, *(p for e in article.events for p in e.places)):
                 _count(places, term.name)
-    return Known(tuple(people), _spellings(topics), _spellings(places), tuple(problems))
+            for event in article.events:
+                events.append(
+                    KnownEvent(
+                        event.day,
+                        frozenset(event.actors),
+                        frozenset(fold(p.name) for p in event.places),
+                        tuple((lang.split("-")[0], fold(title)) for lang, title in event.titles),
+                        event.id,
+                        f"{path.relative_to(config.root).as_posix()}:{event.line}",
+                    )
+                )
+    return Known(
+        tuple(people), _spellings(topics), _spellings(places), tuple(problems), spellings, tuple(events)
+    )
+
+
+def same_happening(
+    known: Known, day: dt.date, actors: tuple[str, ...], places: tuple[str, ...], lang: str, title: str
+) -> KnownEvent | None:
+    """The event of the content that an imported one most likely is, by `briefgen check`'s rule:
+    the same day, the same people, and a shared place or a title alike in the same language."""
+    folded_places = {fold(place) for place in places}
+    for event in sorted(known.events, key=lambda e: not e.id):  # one with an id to share, first
+        if event.day != day or not actors or event.actors != frozenset(actors):
+            continue
+        alike = any(
+            event_lang == lang.split("-")[0]
+            and difflib.SequenceMatcher(None, fold(title), event_title).ratio() >= SIMILAR_TITLES
+            for event_lang, event_title in event.titles
+        )
+        if event.places & folded_places or alike:
+            return event
+    return None
 
 
 def _count(table: dict[str, dict[str, int]], name: str) -> None:
@@ -90,11 +171,14 @@ def _spellings(table: dict[str, dict[str, int]]) -> tuple[str, ...]:
     return tuple(sorted(max(s, key=lambda n: (s[n], n)) for s in table.values()))
 
 
-def find_terms(terms: tuple[str, ...], folded_text: str) -> list[tuple[str, str]]:
+def find_terms(
+    terms: tuple[str, ...], folded_text: str, spellings: dict[str, tuple[str, ...]] | None = None
+) -> list[tuple[str, str]]:
     """(term, the words that named it) for each term of the vocabulary the folded text mentions."""
     found = []
     for term in terms:
-        for spelling in sorted({fold(term), *SPELLINGS.get(fold(term), ())}, key=len, reverse=True):
+        ways = (spellings or {}).get(fold(term)) or SPELLINGS.get(fold(term), ())
+        for spelling in sorted({fold(term), *ways}, key=len, reverse=True):
             if re.search(rf"(?<![\w-]){re.escape(spelling)}(?![\w-])", folded_text):
                 found.append((term, spelling))
                 break

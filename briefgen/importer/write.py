@@ -43,6 +43,8 @@ def render(draft: Draft, origin: str) -> str:
         lines.append("events:")
         for event in draft.events:
             lines.append(f"  - date: {event.day.isoformat()}")
+            if event.id:
+                lines.append(f"    id: {quote(event.id)}")
             lines.append(f"    title: {quote(event.title)}")
             lines.append(f"    actors: {_flow(event.actors)}")
             if event.places:
