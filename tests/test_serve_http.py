@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from briefgen.config import load_config
+from briefgen.digest_pass import Pass
 from briefgen.serve import EVENTS_URL, SCRIPT_URL, Outcome, Preview, SiteBuilder
 
 
@@ -385,9 +386,10 @@ def test_slow_work_after_the_html_runs_in_the_background(make_site):
     project = make_site()
     started, release = threading.Event(), threading.Event()
 
-    def slow(config: object, result: object) -> None:
+    def slow(job: Pass) -> bool:
         started.set()
         release.wait(10)
+        return True
 
     builder = SiteBuilder(
         project.root, lambda: load_config(project.root), after_html=slow, after_html_delay=0
