@@ -39,13 +39,18 @@ class Pass:
     failed: dict[str, str] = field(default_factory=dict)  # digest -> fingerprint it failed with
 
 
-def order(plan: DigestPlan, urgent: frozenset[Path]) -> list[str]:
-    """The digests to make, those of days with an article in `urgent` first, then newest first."""
-    first = {
+def edited_days(plan: DigestPlan, urgent: frozenset[Path]) -> set[str]:
+    """The digests to make whose day has an article in `urgent`."""
+    return {
         output
         for output in plan.todo
         if any(plan.index.articles[slug].path in urgent for slug in plan.index.days[plan.days[output]])
     }
+
+
+def order(plan: DigestPlan, urgent: frozenset[Path]) -> list[str]:
+    """The digests to make, those of days with an article in `urgent` first, then newest first."""
+    first = edited_days(plan, urgent)
     newest = sorted(plan.todo, key=lambda output: plan.days[output], reverse=True)
     return [o for o in newest if o in first] + [o for o in newest if o not in first]
 
@@ -59,6 +64,7 @@ def make_digests(job: Pass) -> bool:
     if plan is None:
         return True
     todo = [o for o in order(plan, job.urgent) if job.failed.get(o) != plan.prints[o]]
+    edited = edited_days(plan, job.urgent)
     if not todo or job.stop.is_set():
         return not job.stop.is_set()
     made: dict[str, bytes] = {}
@@ -90,8 +96,8 @@ def make_digests(job: Pass) -> bool:
                 continue
             job.failed.pop(output, None)
             made[output] = result
-            if time.monotonic() - last >= COMMIT_SECONDS:
-                commit()
+            if output in edited or time.monotonic() - last >= COMMIT_SECONDS:
+                commit()  # the day just edited is put in place at once
     finally:
         commit()  # stopped or not, what is finished is kept
     stopped = job.stop.is_set()
