@@ -223,6 +223,7 @@ class Aside(Generic[R]):
 # --- isolated tasks -------------------------------------------------------------------------------
 
 GRACE_SECONDS = 0.3  # how long a helper asked to stop (SIGTERM) has before it is killed
+STOP_POLL_SECONDS = 0.05  # how often isolated work looks at its `stop` event
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,7 +358,7 @@ def run_isolated(
                         helper.connection.send(helper.task)
             busy = [h for h in helpers if h.task is not None]
             now = time.monotonic()
-            timeout = 0.1 if stop is not None else None
+            timeout = STOP_POLL_SECONDS if stop is not None else None
             if limits.seconds:
                 left = min(h.started + limits.seconds - now for h in busy)
                 timeout = max(0.0, left) if timeout is None else max(0.0, min(timeout, left))

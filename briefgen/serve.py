@@ -48,7 +48,9 @@ EVENTS_URL = RESERVED + "events"
 KEEPALIVE_SECONDS = 15.0  # a comment line on idle event streams, so dead connections are noticed
 RETRY_MS = 500  # how soon a page reconnects after losing the server (a restart, say)
 WAIT_FOR_BUILD_SECONDS = 120.0
-STOP_GRACE_SECONDS = 0.5  # on Ctrl-C or SIGTERM, how long a build in progress may take to finish
+# On Ctrl-C or SIGTERM, how long a build or a PDF pass may take to finish: a build left unfinished
+# is redone by the next one, and worker processes still running are ended as the command exits.
+STOP_GRACE_SECONDS = 0.25
 
 Log = Callable[[str], None]
 
@@ -659,7 +661,8 @@ def host_allowed(header: str, listening: str) -> bool:
     machine's name are answered too: an address typed as digits cannot be rebound.
     """
     try:
-        name = urlsplit("//" + header).hostname
+        parts = urlsplit("//" + header)
+        name, _ = parts.hostname, parts.port  # a port that is not a number is a ValueError
     except ValueError:
         return False
     if not name:

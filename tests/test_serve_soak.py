@@ -1,0 +1,160 @@
+"""The preview under load, as `briefgen serve` runs beside an editor all day: saves while the PDF pass
+runs and twenty pages listen, then SIGTERM or Ctrl-C. Nothing freezes, every save reaches every
+page, and stopping ends the server and every process it started.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import article
+from test_serve_http import EventStream, fetch
+
+pytestmark = pytest.mark.slow
+
+PAGES = 20  # pages held open on the event stream throughout
+SOAK_SECONDS = 6.0
+STOP_SECONDS = 1.0  # what the preview promises for SIGTERM and Ctrl-C
+STOP_MARGIN = 1.5  # for a loaded test machine: interpreter exit, WeasyPrint's library lookups (gcc) ending
+
+
+def days_of_articles(count: int) -> dict[str, str | bytes]:
+    """`count` articles, one a day from 2023-05-01: as many PDF digests for the background pass."""
+    files: dict[str, str | bytes] = {"briefgen.yaml": "digest:\n  enabled: true\n"}
+    for n in range(count):
+        day = f"2023-05-{n + 1:02d}"
+        body = "\n\n".join(f"Paragraph {k} of the report of day {n}." for k in range(30))
+        files[f"content/{day}-report.md"] = article(f"Report {n}", day, body, actors="[Qin Gang]")
+    return files
+
+
+def start(root: Path) -> subprocess.Popen[str]:
+    """`briefgen serve` in a process group of its own, as a terminal runs it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "briefgen", "-C", str(root), "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def url_of(process: subprocess.Popen[str]) -> str:
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert " at http://" in line, line + (process.stderr.read() if process.stderr else "")
+    return line.split(" at ", 1)[1].split()[0]
+
+
+def group(pgid: int) -> set[int]:
+    """Every live process of the process group, from /proc: the server and all it started."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            found.add(int(entry.name))
+    return found
+
+
+def wait_for_workers(process: subprocess.Popen[str], timeout: float = 30.0) -> bool:
+    """Wait until the server has a child process: a PDF digest is being made."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if group(process.pid) - {process.pid}:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def stop_and_time(process: subprocess.Popen[str], how: str) -> float:
+    """Send SIGTERM to the server, or Ctrl-C to its whole group as a terminal does; the seconds
+    until every process of the group has ended."""
+    started = time.monotonic()
+    if how == "ctrl-c":
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        process.send_signal(signal.SIGTERM)
+    deadline = started + 30
+    while group(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return time.monotonic() - started
+
+
+def built_with(stream: EventStream, page: str) -> dict[str, object]:
+    """The next `built` event that names `page`, skipping the others."""
+    while True:
+        name, data = stream.next()
+        assert name != "failed", data
+        changed = data.get("changed", [])
+        if name == "built" and isinstance(changed, list) and page in changed:
+            return data
+
+
+def test_saves_during_the_pdf_pass_reach_twenty_pages_and_sigterm_ends_everything(make_site):
+    project = make_site(days_of_articles(12))
+    process = start(project.root)
+    streams: list[EventStream] = []
+    try:
+        url = url_of(process)
+        streams = [EventStream(url) for _ in range(PAGES)]
+        for stream in streams:
+            assert stream.next()[0] == "hello"
+        saves = during_pass = 0
+        started = time.monotonic()
+        while time.monotonic() - started < SOAK_SECONDS or not during_pass:
+            if saves % 2 == 0:  # every other save waits for the PDF pass to be at work
+                assert wait_for_workers(process), "no PDF pass started"
+            during_pass += bool(group(process.pid) - {process.pid})
+            n = saves % 12
+            path = project.root / f"content/2023-05-{n + 1:02d}-report.md"
+            path.write_text(path.read_text("utf-8") + f"\nSaved {saves}.\n", "utf-8")
+            page = f"articles/2023-05-{n + 1:02d}-report/index.html"
+            for stream in streams:  # every page hears of every save, in the order made
+                built_with(stream, page)
+            assert f"Saved {saves}." in fetch(url, "/" + page.removesuffix("index.html")).text
+            saves += 1
+        assert during_pass >= 1
+        assert fetch(url, "/").status == 200  # still answering
+        seconds = stop_and_time(process, "sigterm")
+        out, err = process.communicate(timeout=10)
+    finally:
+        for stream in streams:
+            stream.close()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert not group(process.pid), "a process of the preview outlived it"
+    assert seconds < STOP_SECONDS + STOP_MARGIN, f"stopping took {seconds:.2f} s"
+    assert process.returncode == 0, err
+    assert "Traceback" not in err and "stopped" in out
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_stopping_while_digests_are_made_ends_the_server_and_every_worker(make_site, how):
+    project = make_site(days_of_articles(6))
+    process = start(project.root)
+    try:
+        url = url_of(process)
+        assert wait_for_workers(process)
+        assert fetch(url, "/").status == 200  # answering while the PDF pass runs
+        seconds = stop_and_time(process, how)
+        out, err = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert not group(process.pid), "a process of the preview outlived it"
+    assert seconds < STOP_SECONDS + STOP_MARGIN, f"stopping took {seconds:.2f} s"
+    assert process.returncode == 0, err
+    assert "Traceback" not in err and "stopped" in out
