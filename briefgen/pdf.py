@@ -585,6 +585,16 @@ def render_digests(
     _environment(config, index).get_template(TEMPLATE)
     limits = Limits(config.digest.timeout, config.digest.memory_mb, nice)
     finished = run_isolated(lambda k: _render(config, index, days[k]), range(len(days)), jobs, limits, stop)
+    return _made(config, index, days, finished, warn)
+
+
+def _made(
+    config: SiteConfig,
+    index: SiteIndex,
+    days: list[dt.date],
+    finished: Iterator[tuple[int, tuple[bytes, list[Note]] | Failed]],
+    warn: Warn,
+) -> Iterator[tuple[dt.date, bytes | NotMade]]:
     for k, made in finished:
         day = days[k]
         if isinstance(made, Failed):

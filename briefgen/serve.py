@@ -19,6 +19,7 @@ import mimetypes
 import os
 import queue
 import secrets
+import select
 import signal
 import socket
 import sys
@@ -762,12 +763,33 @@ class Preview:
         self.stop()
 
 
-class _Stop(Exception):
-    """Raised by the SIGINT/SIGTERM handler to leave the wait in cmd_serve."""
+class _Stop(BaseException):
+    """Raised by the SIGINT/SIGTERM handler to leave the wait in cmd_serve (a BaseException, like
+    KeyboardInterrupt, so that no `except Exception` on the way swallows it)."""
 
 
 def _raise_stop(signum: int, frame: FrameType | None) -> None:
     raise _Stop(signum)
+
+
+def _wait_for_signals() -> None:
+    """Sleep until a signal handler raises, however long that is.
+
+    The kernel may deliver a signal to any thread; Python then runs the handler only when the main
+    thread next runs Python code, which a plain sleep would delay until it ends. The wakeup fd is
+    written whichever thread got the signal, so the main thread, waiting on it, wakes at once.
+    """
+    reader, writer = socket.socketpair()
+    writer.setblocking(False)
+    previous = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    try:
+        while True:
+            select.select([reader], [], [])
+            reader.recv(512)
+    finally:
+        signal.set_wakeup_fd(previous)
+        reader.close()
+        writer.close()
 
 
 def cmd_serve(config: SiteConfig, args: argparse.Namespace) -> int:
@@ -799,6 +821,8 @@ def cmd_serve(config: SiteConfig, args: argparse.Namespace) -> int:
     try:
         preview.start()
         print(f"serving {output} at {preview.url} (Ctrl-C to stop)", flush=True)
+        if in_main_thread:
+            _wait_for_signals()
         while True:
             time.sleep(3600)
     except (_Stop, KeyboardInterrupt):

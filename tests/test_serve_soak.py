@@ -5,7 +5,9 @@ page, and stopping ends the server and every process it started.
 
 from __future__ import annotations
 
+import ctypes
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -78,12 +80,12 @@ def wait_for_workers(process: subprocess.Popen[str], timeout: float = 30.0) -> b
 
 
 def stop_and_time(process: subprocess.Popen[str], how: str) -> float:
-    """Send SIGTERM to the server, or Ctrl-C to its whole group as a terminal does; the seconds
-    until every process of the group has ended."""
+    """Send SIGTERM to the server, or Ctrl-C to its whole group as a terminal does (or nothing: it
+    was sent already); the seconds until every process of the group has ended."""
     started = time.monotonic()
     if how == "ctrl-c":
         os.killpg(process.pid, signal.SIGINT)
-    else:
+    elif how == "sigterm":
         process.send_signal(signal.SIGTERM)
     deadline = started + 30
     while group(process.pid) and time.monotonic() < deadline:
@@ -158,3 +160,28 @@ def test_stopping_while_digests_are_made_ends_the_server_and_every_worker(make_s
     assert seconds < STOP_SECONDS + STOP_MARGIN, f"stopping took {seconds:.2f} s"
     assert process.returncode == 0, err
     assert "Traceback" not in err and "stopped" in out
+
+
+def test_a_signal_the_kernel_hands_to_another_thread_still_stops_it_at_once(make_site):
+    """The kernel delivers a process's signal to any of its threads: here, on purpose, not the main one."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    tgkill = 234  # the x86-64 system call number
+    if platform.machine() != "x86_64":
+        pytest.skip("tgkill's number is known here for x86-64 only")
+    project = make_site()
+    process = start(project.root)
+    try:
+        url_of(process)
+        others = [
+            int(t.name) for t in Path(f"/proc/{process.pid}/task").iterdir() if int(t.name) != process.pid
+        ]
+        assert others, "the server runs threads"
+        assert libc.syscall(tgkill, process.pid, others[-1], signal.SIGTERM) == 0
+        seconds = stop_and_time(process, "none")
+        out, err = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert seconds < STOP_SECONDS + STOP_MARGIN, f"stopping took {seconds:.2f} s"
+    assert process.returncode == 0 and "stopped" in out, err
