@@ -157,6 +157,19 @@ def test_every_kind_of_helper_starts_with_the_default_signal_handlers(raising_ha
     assert handlers() == (raise_stop, raise_stop)  # the parent's own are left alone
 
 
+def test_helpers_forked_from_another_thread_drop_the_handlers_too(raising_handlers) -> None:
+    """The preview forks its PDF workers from a background thread, not the main one."""
+    seen: list[object] = []
+
+    def background() -> None:
+        seen.extend(h for _, h in run_isolated(lambda k: handlers(), range(2), jobs=2))
+
+    thread = threading.Thread(target=background)
+    thread.start()
+    thread.join(30)
+    assert seen == [(signal.SIG_DFL, signal.SIG_DFL)] * 2
+
+
 def children() -> set[int]:
     """The processes whose parent is this one, from /proc."""
     found = set()

@@ -23,6 +23,7 @@ import pytest
 from briefgen.config import load_config
 from briefgen.digest_pass import Pass
 from briefgen.serve import EVENTS_URL, SCRIPT_URL, Outcome, Preview, SiteBuilder, host_allowed
+from briefgen.watch import Sources
 
 
 def quiet(line: str) -> None:
@@ -570,3 +571,27 @@ def test_a_save_during_a_long_pdf_pass_is_built_and_served_while_the_pass_still_
         release.set()
         preview.stop()
         builder.close()
+
+
+def test_stopping_in_the_middle_of_a_rebuild_does_not_wait_for_it_nor_leave_a_request_hanging(tmp_path):
+    site = FakeSite(tmp_path / "site", dict(SITE))
+    sources = tmp_path / "content"
+    sources.mkdir()
+    preview = Preview(site, site.out, sources=Sources(folders=(sources,)), port=0, log=quiet)
+    preview.start()  # the first build, then watching
+    site.hold = threading.Event()  # the next build never ends by itself
+    (sources / "a.md").write_text("saved", "utf-8")
+    assert site.running.wait(10)
+    waiting: list[Response] = []
+    request = threading.Thread(target=lambda: waiting.append(fetch(preview.url, "/")))
+    request.start()  # waits for the build, as every request does
+    stopper = threading.Thread(target=preview.stop, kwargs={"grace": 0.25})
+    stopper.start()
+    stopper.join(10)
+    request.join(10)
+    try:
+        assert not stopper.is_alive()  # it stopped although the build still runs
+        assert site.running.is_set()
+        assert not request.is_alive()  # the waiting request was answered or cut, not left hanging
+    finally:
+        site.hold.set()
