@@ -512,28 +512,51 @@ def _write_digests(
             if output in writer.previous:
                 writer.keep(output)
         return {output: previous[output] for output in pdf_days if output in previous}
+    prints, todo = stale_digests(config, index, inputs, previous, writer.out, writer.previous, pdf_days)
+    for output in pdf_days.keys() - set(todo):
+        writer.keep(output)
+    days = {day: output for output, day in pdf_days.items()}
+    with _collector_paused(False):
+        for day, made in pdf.render_digests(
+            config, index, [pdf_days[o] for o in todo], worker_count(config), warn=warn
+        ):
+            output = days[day]
+            if isinstance(made, bytes):
+                writer.add(output, made)
+                continue
+            # Not made (a limit reached): said, and tried again by the next build; the PDF of an
+            # earlier build stays meanwhile, if there is one.
+            warn(Problem(None, None, str(made)))
+            del prints[output]
+            entry = writer.previous.get(output)
+            if entry and unchanged(writer.out, writer.previous, output, entry[0]):
+                writer.keep(output)
+    return prints
+
+
+def stale_digests(
+    config: SiteConfig,
+    index: SiteIndex,
+    inputs: Stats,
+    made: dict[str, str],
+    out: Path,
+    manifest: dict[str, Entry],
+    pdf_days: dict[str, dt.date],
+) -> tuple[dict[str, str], list[str]]:
+    """The fingerprint of every day's digest, and the digests to make again: those whose
+    fingerprint differs from the one they were `made` with, or whose file is not as written."""
+    from . import pdf
+
     assets = _digest(sorted((p, s) for p, s in inputs.items() if not p.endswith((".md", ".yaml", ".yml"))))
     prints = {
         output: pdf.digest_fingerprint(config, index, day, assets=assets) for output, day in pdf_days.items()
     }
     todo = []
     for output in pdf_days:
-        entry = writer.previous.get(output)
-        if (
-            previous.get(output) == prints[output]
-            and entry
-            and unchanged(writer.out, writer.previous, output, entry[0])
-        ):
-            writer.keep(output)
-        else:
+        entry = manifest.get(output)
+        if not (made.get(output) == prints[output] and entry and unchanged(out, manifest, output, entry[0])):
             todo.append(output)
-    with _collector_paused(False):
-        rendered = pdf.render_digests(
-            config, index, [pdf_days[o] for o in todo], worker_count(config), warn=warn
-        )
-    for output in todo:
-        writer.add(output, rendered[pdf_days[output]])
-    return prints
+    return prints, todo
 
 
 def _digest(value: object) -> bytes:
@@ -564,3 +587,75 @@ def _still_valid(
             return False
         records[str(article.path)] = record
     return True
+
+
+# -- digests made apart from a build (the preview's background pass) --------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPlan:
+    """What a digest pass needs: the index, the fingerprint of each day's digest, the digests to
+    make, and the inputs as scanned before they were read (to tell, later, what changed since)."""
+
+    index: SiteIndex
+    days: dict[str, dt.date]  # digest output path -> day
+    prints: dict[str, str]
+    todo: list[str]
+    inputs: Stats
+
+
+def plan_digests(config: SiteConfig) -> DigestPlan | None:
+    """The digests that are out of date, after a build made with `digests=False`; None when the
+    output folder or the cache holds no such build (then a build, not a pass, is needed)."""
+    cache = Cache(config)
+    state = cache.state()
+    manifest = read_manifest(config.output_dir)
+    if state is None or not manifest or not config.digest.enabled:
+        return None
+    inputs = inputs_of(config)
+    parsed = cache.parsed()
+    unchanged_files = inputs.keys() - set(edited(state.inputs, inputs)) - state.parse_stale
+    trusted = frozenset(p for p in unchanged_files if not state.inputs[p][2]) if parsed else frozenset()
+    with _collector_paused():
+        content = load_content(config, parsed, jobs=worker_count(config), trusted=trusted)
+        index = build_index(content, 0, worker_count(config))  # digests show no related articles
+        days = {urls.digest_url(day): day for day in index.days}
+        prints, todo = stale_digests(config, index, inputs, state.digests, config.output_dir, manifest, days)
+    return DigestPlan(index, days, prints, todo, inputs)
+
+
+def commit_digests(config: SiteConfig, plan: DigestPlan, made: dict[str, bytes]) -> list[str]:
+    """Put digests made by a pass into the output folder and the cache; the paths written.
+
+    A build may have run since the pass planned: a digest is put in place only if the files of its
+    day's articles are still as the pass read them (otherwise a newer pass makes it again), and
+    only if the cache still describes the same settings. Its fingerprint is the one the pass
+    computed, so a digest made from inputs changed since is found stale and made again.
+    """
+    cache = Cache(config)
+    state = cache.state()
+    if state is None or not made:
+        return []
+    now = inputs_of(config)
+    fresh = {
+        output: data
+        for output, data in made.items()
+        if all(
+            now.get(str(a.path), (0, 0))[:2] == plan.inputs.get(str(a.path), (-1, -1))[:2]
+            for a in (plan.index.articles[slug] for slug in plan.index.days.get(plan.days[output], ()))
+        )
+    }
+    if not fresh:
+        return []
+    writer = Writer(config.output_dir, partial=True)
+    try:
+        for output, data in fresh.items():
+            writer.add(output, data)
+        cache.forget_state()
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    prints = {**state.digests, **{output: plan.prints[output] for output in fresh}}
+    cache.save(replace(state, digests=prints), None)
+    return sorted(writer.changed)

@@ -190,7 +190,7 @@ def _show(problem: Problem, kind: str = "") -> str:
             pass
     if kind:
         head, sep, tail = text.partition(": ")
-        text = f"{head}: {kind}: {tail}" if sep else f"{kind}: {text}"
+        text = f"{head}: {kind}: {tail}" if sep and problem.path is not None else f"{kind}: {text}"
     return text
 
 

@@ -37,6 +37,8 @@ class DigestConfig:
     paper: str = "A4"
     pdfa: bool = False
     allow_network: bool = False
+    timeout: float = 300.0  # seconds one day's PDF may take to render; 0: no limit
+    memory_mb: int = 2048  # MiB one day's renderer may use beyond what it shares with the build; 0: none
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,14 +3,25 @@
 The calling process works too: with `jobs` = 2 there is one helper, not two, so a 2-core machine
 runs two busy processes instead of three, and the memory a forked process copies from its parent
 (touching a Python object writes its reference count, which copies the page) is paid once less.
+
+`run_isolated` is the other shape: every task in a helper, one at a time, under a time and a memory
+limit, so that one task gone wrong fails alone and a caller can stop everything at any moment.
+Every helper starts with `forked()`, which drops the signal handlers it inherits.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import pickle
 import queue
-from collections.abc import Callable, Generator, Iterator
+import signal
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import wait
 from typing import Any, Generic, TypeVar
 
 from .errors import BuildError
@@ -21,6 +32,26 @@ ASIDE_MIN = 2000  # articles: below this, work aside costs more to start than it
 
 _DONE = "done"
 _FAILED = "failed"
+
+
+def forked() -> None:
+    """First thing in every forked helper: forget how the parent handled signals.
+
+    A helper inherits its parent's Python signal handlers: the preview server's SIGTERM handler,
+    which raises an exception, would turn the SIGTERM that stops a helper into an error the
+    helper then tries to report, blocking on a pipe nobody reads. With the defaults, SIGTERM and
+    Ctrl-C end a helper at once, whatever it is doing.
+    """
+    with contextlib.suppress(ValueError):  # not the main thread: nothing was inherited there
+        signal.set_wakeup_fd(-1)
+    for sig in signal.valid_signals():
+        try:
+            handler = signal.getsignal(sig)
+        except (OSError, ValueError):
+            continue
+        if callable(handler) or sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(OSError, ValueError):
+                signal.signal(sig, signal.SIG_DFL)
 
 
 def run_chunks(work: Callable[[int], R], count: int, jobs: int, reserved: int = 0) -> Iterator[tuple[int, R]]:
@@ -50,6 +81,7 @@ def run_chunks(work: Callable[[int], R], count: int, jobs: int, reserved: int = 
             return k
 
     def helper() -> None:
+        forked()
         try:
             while (chunk := claim()) is not None:
                 results.put((chunk, work(chunk)))
@@ -146,6 +178,7 @@ class Aside(Generic[R]):
         self._receiver, sender = context.Pipe(duplex=False)
 
         def run() -> None:
+            forked()
             try:
                 sender.send((_DONE, work()))
             except BaseException as error:
@@ -185,3 +218,207 @@ class Aside(Generic[R]):
             self._receiver.close()
             self._process = None
         self._work = None
+
+
+# --- isolated tasks -------------------------------------------------------------------------------
+
+GRACE_SECONDS = 0.3  # how long a helper asked to stop (SIGTERM) has before it is killed
+STOP_POLL_SECONDS = 0.05  # how often isolated work looks at its `stop` event
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one isolated task may use: wall-clock seconds, and MiB of memory beyond what its
+    helper inherits from the parent (its address space at the fork). 0 means no limit."""
+
+    seconds: float = 0.0
+    memory_mb: int = 0
+    nice: int = 0  # added to the helpers' scheduling priority: they yield the CPU to the caller
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """An isolated task that gave no result, and why, in words for a user."""
+
+    reason: str
+    error: BaseException | None = None  # the exception the task raised, when it raised one
+    interrupted: bool = False  # its process was stopped from outside (SIGTERM, Ctrl-C): no fault of the task
+
+
+_OK = "ok"
+_MEMORY = "memory"
+
+
+def _address_space() -> int | None:
+    """This process's virtual memory size in bytes (Linux), else None."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _limit_memory(memory_mb: int) -> None:
+    if not memory_mb:
+        return
+    import resource
+
+    size = _address_space()
+    if size is None:
+        return
+    limit = size + memory_mb * 1024 * 1024
+    with contextlib.suppress(OSError, ValueError):
+        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
+
+
+def _isolated_helper(connection: Any, work: Callable[[int], Any], limits: Limits) -> None:
+    forked()
+    if limits.nice:
+        with contextlib.suppress(OSError):
+            os.nice(limits.nice)
+    _limit_memory(limits.memory_mb)
+    while True:
+        try:
+            k = connection.recv()
+        except (EOFError, OSError):
+            return
+        if k is None:
+            return
+        try:
+            message: tuple[str, object] = (_OK, work(k))
+        except MemoryError:
+            message = (_MEMORY, None)
+        except BaseException as error:
+            message = (_FAILED, _sendable(error))
+        try:
+            connection.send(message)
+        except MemoryError:
+            connection.send((_MEMORY, None))
+
+
+@dataclass(slots=True)
+class _Helper:
+    process: Any
+    connection: Any
+    task: int | None = None
+    started: float = 0.0
+
+
+def run_isolated(
+    work: Callable[[int], R],
+    order: Sequence[int],
+    jobs: int,
+    limits: Limits = Limits(),
+    stop: threading.Event | None = None,
+) -> Iterator[tuple[int, R | Failed]]:
+    """Yield `(k, work(k))` for each k of `order`, in the order they finish, each done in a helper.
+
+    Tasks are handed out in `order`, one at a time per helper, to at most `jobs` helpers. A task
+    that runs past `limits.seconds`, runs out of `limits.memory_mb`, raises, or whose helper dies
+    yields `Failed` instead; the others go on. Once `stop` is set, or when the caller stops
+    iterating, every helper is ended: SIGTERM, then SIGKILL after a short grace. Without fork
+    (not on Linux or macOS) the tasks run here, without limits.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        for k in order:
+            if stop is not None and stop.is_set():
+                return
+            try:
+                yield k, work(k)
+            except Exception as error:
+                yield k, Failed(str(error), error)
+        return
+    context = multiprocessing.get_context("fork")
+    todo = list(reversed(order))
+    helpers: list[_Helper] = []
+
+    def start() -> _Helper:
+        mine, theirs = context.Pipe()
+        process = context.Process(target=_isolated_helper, args=(theirs, work, limits), daemon=True)
+        process.start()
+        theirs.close()
+        return _Helper(process, mine)
+
+    def retire(helper: _Helper, *, kill: bool) -> None:
+        helpers.remove(helper)
+        _end([helper.process], kill=kill)
+        helper.connection.close()
+
+    try:
+        while todo or any(h.task is not None for h in helpers):
+            if stop is not None and stop.is_set():
+                return
+            idle = sum(h.task is None for h in helpers)
+            for _ in range(min(len(todo) - idle, max(1, jobs) - len(helpers))):
+                helpers.append(start())
+            for helper in helpers:
+                if helper.task is None and todo:
+                    helper.task, helper.started = todo.pop(), time.monotonic()
+                    with contextlib.suppress(OSError):  # a helper gone: its sentinel says so below
+                        helper.connection.send(helper.task)
+            busy = [h for h in helpers if h.task is not None]
+            now = time.monotonic()
+            timeout = STOP_POLL_SECONDS if stop is not None else None
+            if limits.seconds:
+                left = min(h.started + limits.seconds - now for h in busy)
+                timeout = max(0.0, left) if timeout is None else max(0.0, min(timeout, left))
+            ready = wait([h.connection for h in busy] + [h.process.sentinel for h in busy], timeout)
+            for helper in busy:
+                task = helper.task
+                assert task is not None
+                if helper.connection in ready:
+                    try:
+                        tag, value = helper.connection.recv()
+                    except (EOFError, OSError):
+                        tag, value = None, None
+                    if tag is not None:
+                        helper.task = None
+                        if tag == _OK:
+                            yield task, value
+                        elif tag == _MEMORY:
+                            retire(helper, kill=False)  # its heap may be in pieces: start afresh
+                            yield task, Failed(f"it needed more than {limits.memory_mb} MiB of memory")
+                        else:
+                            assert isinstance(value, BaseException)
+                            yield task, Failed(str(value), value)
+                        continue
+                if helper.process.sentinel in ready or helper.connection in ready:
+                    helper.process.join()
+                    retire(helper, kill=False)
+                    code = helper.process.exitcode
+                    stopped = code in (-signal.SIGTERM, -signal.SIGINT, -signal.SIGHUP)
+                    yield task, Failed(_death(code), interrupted=stopped)
+                elif limits.seconds and time.monotonic() - helper.started >= limits.seconds:
+                    retire(helper, kill=True)
+                    yield task, Failed(f"it took longer than {limits.seconds:g} s")
+    finally:
+        _end([h.process for h in helpers], kill=False)
+        for helper in helpers:
+            helper.connection.close()
+
+
+def _death(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        hint = " (out of memory?)" if -code in (signal.SIGSEGV, signal.SIGABRT, signal.SIGKILL) else ""
+        return f"its process was stopped by {name}{hint}"
+    return f"its process ended unexpectedly (exit code {code})"
+
+
+def _end(processes: list[Any], *, kill: bool) -> None:
+    """End helpers: SIGKILL at once with `kill`, else SIGTERM and SIGKILL after GRACE_SECONDS."""
+    alive = [p for p in processes if p.is_alive()]
+    for process in alive:
+        with contextlib.suppress(OSError):
+            process.kill() if kill else process.terminate()
+    deadline = time.monotonic() + GRACE_SECONDS
+    for process in alive:
+        process.join(max(0.0, deadline - time.monotonic()))
+    for process in alive:
+        if process.is_alive():
+            with contextlib.suppress(OSError):
+                process.kill()
+            process.join()

@@ -2,7 +2,8 @@
 
 WeasyPrint is imported only when a PDF is rendered, so commands that make no PDF stay quick. Each
 process keeps one FontConfiguration and parses the print stylesheet once; `render_digests` forks
-worker processes that inherit them (and the index) instead of rebuilding them.
+worker processes that inherit them (and the index) instead of rebuilding them, and that run under
+the time and memory limits of `digest:` in briefgen.yaml.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ import hashlib
 import html
 import importlib.metadata
 import mimetypes
-import multiprocessing
 import os
 import posixpath
 import re
 import sys
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -47,12 +48,13 @@ from .digest import (
     make_digest,
     parse_day,
 )
-from .errors import BuildError, ContentError, DigestError, Problem
+from .errors import BriefgenError, BuildError, ContentError, DigestError, Problem
 from .i18n import STRINGS, Translator, ui_language
 from .index import TAXONOMIES, SiteIndex
 from .markdown import render_markdown
 from .model import Article
 from .pages import PageSpec
+from .parallel import Failed, Limits, run_isolated
 from .render import make_environment, render
 from .theme import template_dirs
 from .typography import french_spacing, is_french
@@ -548,20 +550,13 @@ def _report(notes: Iterable[Note], warn: Warn) -> None:
 
 
 def render_digest(config: SiteConfig, index: SiteIndex, day: dt.date, *, warn: Warn | None = None) -> bytes:
-    """The PDF of `day`; DigestError if the day has no articles. Warnings go to `warn` (stderr)."""
-    warn = warn or print_warning
-    check_fonts(warn)
-    data, notes = _render(config, index, day)
-    _report(notes, warn)
-    return data
-
-
-_shared: tuple[SiteConfig, SiteIndex] | None = None
-
-
-def _render_shared(day: dt.date) -> tuple[bytes, list[Note]]:
-    assert _shared is not None, "worker started without the index"
-    return _render(*_shared, day)
+    """The PDF of `day`; DigestError if the day has no articles or its PDF could not be made
+    within the limits. Warnings go to `warn` (stderr)."""
+    for _, made in render_digests(config, index, [day], 1, warn=warn):
+        if isinstance(made, NotMade):
+            raise made
+        return made
+    raise DigestError(f"digest {day}: not made")  # pragma: no cover: one day in, one result out
 
 
 def render_digests(
@@ -571,33 +566,72 @@ def render_digests(
     jobs: int,
     *,
     warn: Warn | None = None,
-) -> dict[dt.date, bytes]:
-    """Render several days: in `jobs` forked processes that inherit the index, or here if jobs <= 1.
+    stop: threading.Event | None = None,
+    nice: int = 0,
+) -> Iterator[tuple[dt.date, bytes | NotMade]]:
+    """Render several days in `jobs` forked processes that inherit the index; yield each day's PDF,
+    or the NotMade error that says why it was not made, in the order they finish.
 
-    The font configuration and the stylesheet are made before forking, so workers share them.
+    Each day is rendered in a worker under `digest.timeout` and `digest.memory_mb`, so one
+    pathological day fails alone. The font configuration, the stylesheet and the compiled template
+    are made here first, so workers share them. Setting `stop` ends the workers at once.
     """
-    global _shared
     warn = warn or print_warning
     days = list(dict.fromkeys(days))
     for day in days:
         make_digest(index, day)  # a day without articles fails here, before any work
     check_fonts(warn)
-    results: dict[dt.date, tuple[bytes, list[Note]]]
-    if jobs <= 1 or len(days) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        results = {day: _render(config, index, day) for day in days}
-    else:
-        # Made once here and inherited by the workers: stylesheet, fonts, compiled template.
-        _stylesheet(config, fetch_policy(config), warn)
-        _environment(config, index).get_template(TEMPLATE)
-        _shared = (config, index)
-        try:
-            with multiprocessing.get_context("fork").Pool(min(jobs, len(days))) as pool:
-                results = dict(zip(days, pool.map(_render_shared, days, chunksize=1), strict=True))
-        finally:
-            _shared = None
-    for _, notes in results.values():
+    _stylesheet(config, fetch_policy(config), warn)
+    _environment(config, index).get_template(TEMPLATE)
+    limits = Limits(config.digest.timeout, config.digest.memory_mb, nice)
+    finished = run_isolated(lambda k: _render(config, index, days[k]), range(len(days)), jobs, limits, stop)
+    return _made(config, index, days, finished, warn)
+
+
+def _made(
+    config: SiteConfig,
+    index: SiteIndex,
+    days: list[dt.date],
+    finished: Iterator[tuple[int, tuple[bytes, list[Note]] | Failed]],
+    warn: Warn,
+) -> Iterator[tuple[dt.date, bytes | NotMade]]:
+    for k, made in finished:
+        day = days[k]
+        if isinstance(made, Failed):
+            yield day, _not_made(config, index, day, made)
+            continue
+        data, notes = made
         _report(notes, warn)
-    return {day: data for day, (data, _) in results.items()}
+        yield day, data
+
+
+class NotMade(DigestError):
+    """A day's PDF could not be made. `lasting`: trying again with the same inputs fails again
+    (a limit was reached, the renderer crashed), as opposed to a file saved during the build."""
+
+    def __init__(self, message: str, lasting: bool) -> None:
+        super().__init__(message)
+        self.lasting = lasting
+
+
+def _not_made(config: SiteConfig, index: SiteIndex, day: dt.date, failure: Failed) -> NotMade:
+    """Why the digest of `day` is missing, naming the day, the limit to raise and the day's articles."""
+    if isinstance(failure.error, BriefgenError) or failure.interrupted:
+        return NotMade(f"digest {day} was not made: {failure.reason}", lasting=False)
+    reason = failure.reason
+    if reason.startswith("it took longer"):
+        reason += " (digest.timeout in briefgen.yaml)"
+    elif reason.startswith("it needed more"):
+        reason += " (digest.memory_mb in briefgen.yaml)"
+    elif failure.error is not None:
+        reason = f"{type(failure.error).__name__}: {reason}"
+    names = []
+    for article in make_digest(index, day).articles:
+        try:
+            names.append(article.path.relative_to(config.root).as_posix())
+        except ValueError:
+            names.append(str(article.path))
+    return NotMade(f"digest {day} was not made: {reason}; its articles: {', '.join(names)}", lasting=True)
 
 
 # --- Fingerprint --------------------------------------------------------------------------------
@@ -626,7 +660,8 @@ def digest_fingerprint(
 
     add("briefgen", __version__, _weasyprint_version(), _font_state(), WRITE_OPTIONS)
     add(config.title, config.description, config.base_url, config.language, config.directory_urls)
-    add(config.digest, STRINGS[ui_language(config.language)], STRINGS["en"])
+    unlimited = replace(config.digest, timeout=0.0, memory_mb=0)  # the limits change no PDF
+    add(unlimited, STRINGS[ui_language(config.language)], STRINGS["en"])
     add(digest.day, digest.edition, digest.articles, digest.events, digest.also)
     for entry in digest.people:
         add(entry.person.id, entry.person.name, entry.mentions, entry.other_scripts)
@@ -702,6 +737,7 @@ def cmd_digest(config: SiteConfig, args: argparse.Namespace) -> int:
 
 __all__ = [
     "FetchPolicy",
+    "NotMade",
     "Refused",
     "check_fonts",
     "cmd_digest",

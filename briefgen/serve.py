@@ -19,6 +19,7 @@ import mimetypes
 import os
 import queue
 import secrets
+import select
 import signal
 import socket
 import sys
@@ -34,8 +35,9 @@ from types import FrameType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .build import BuildResult, build
+from .build import build
 from .config import SiteConfig, load_config
+from .digest_pass import Pass, make_digests
 from .errors import BriefgenError, Problem, Problems
 from .theme import shipped_templates
 from .watch import Sources, Watcher, project_sources
@@ -47,6 +49,9 @@ EVENTS_URL = RESERVED + "events"
 KEEPALIVE_SECONDS = 15.0  # a comment line on idle event streams, so dead connections are noticed
 RETRY_MS = 500  # how soon a page reconnects after losing the server (a restart, say)
 WAIT_FOR_BUILD_SECONDS = 120.0
+# On Ctrl-C or SIGTERM, how long a build or a PDF pass may take to finish: a build left unfinished
+# is redone by the next one, and worker processes still running are ended as the command exits.
+STOP_GRACE_SECONDS = 0.25
 
 Log = Callable[[str], None]
 
@@ -75,7 +80,7 @@ class Outcome:
 
 
 Builder = Callable[[frozenset[Path]], Outcome]
-AfterHtml = Callable[[SiteConfig, BuildResult], BuildResult | None]
+AfterHtml = Callable[[Pass], bool]  # background work after each build: True when done, False if stopped
 
 
 def describe(error: BriefgenError, root: Path) -> tuple[str, ...]:
@@ -85,11 +90,6 @@ def describe(error: BriefgenError, root: Path) -> tuple[str, ...]:
     return tuple(
         (p.format() if isinstance(p, Problem) else str(p)).replace(prefix, "") for p in problems
     ) or (str(error),)
-
-
-def build_digests(config: SiteConfig, html: BuildResult) -> BuildResult | None:
-    """The slow second pass: the same build with PDF digests, which the HTML pass skipped."""
-    return build(config) if config.digest.enabled else None
 
 
 class Background:
@@ -158,13 +158,13 @@ class Background:
 
 
 class SiteBuilder:
-    """The real builder: reread briefgen.yaml and build the pages; then, in the background, the rest.
+    """The real builder: reread briefgen.yaml and build the pages; then, in the background, the PDFs.
 
     The pages are built without PDF digests (`build(config, digests=False)`), so the browser hears
-    about them at once. `after_html(config, result)` then runs on a background thread once the
-    saves have paused for `after_html_delay` seconds; by default it is `build_digests`. Both passes
-    hold one lock, since both write the output folder and the cache: a save made while a PDF pass
-    runs is built when that pass ends.
+    about them at once. `after_html` (by default the PDF pass, `make_digests`) then runs on a
+    background thread once the saves have paused for `after_html_delay` seconds. A save outranks
+    it: the save stops the pass and builds at once; the pass holds the output folder's lock only
+    to put finished digests in place, and the next pass resumes with the day just edited.
     """
 
     def __init__(
@@ -172,7 +172,7 @@ class SiteBuilder:
         root: Path,
         load: Callable[[], SiteConfig],
         *,
-        after_html: AfterHtml | None = build_digests,
+        after_html: AfterHtml | None = make_digests,
         after_html_delay: float = 1.0,
         log: Log = _stderr,
     ) -> None:
@@ -181,11 +181,15 @@ class SiteBuilder:
         self._after_html = after_html
         self._delay = after_html_delay
         self._log = log
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the output folder and the cache
+        self._stop = threading.Event()  # of the latest pass, running or waiting
+        self._urgent: set[Path] = set()  # saved since the last complete pass
+        self._failed: dict[str, str] = {}  # digests that failed for good, with their fingerprint
         self._background = Background(log) if after_html is not None else None
 
     def __call__(self, sources: frozenset[Path]) -> Outcome:
-        """Build the pages; `sources` (what changed) is unused: build()'s own cache finds the changes."""
+        """Build the pages; `sources` (what changed) go first in the next PDF pass."""
+        self._stop.set()  # a save outranks the PDF pass, which keeps what it finished
         with self._lock:
             try:
                 config = self._load()
@@ -193,7 +197,9 @@ class SiteBuilder:
             except BriefgenError as error:
                 return Outcome(errors=describe(error, self._root))
         if self._background is not None:
-            self._background.submit(lambda: self._after(config, result), self._delay)
+            stop = self._stop = threading.Event()
+            self._urgent |= sources
+            self._background.submit(lambda: self._after(config, stop), self._delay)
         return Outcome(
             changed=result.changed,
             removed=result.removed,
@@ -201,17 +207,12 @@ class SiteBuilder:
             summary=result.summary(),
         )
 
-    def _after(self, config: SiteConfig, result: BuildResult) -> None:
-        if self._after_html is None:
+    def _after(self, config: SiteConfig, stop: threading.Event) -> None:
+        if self._after_html is None or stop.is_set():
             return
-        with self._lock:
-            later = self._after_html(config, result)
-        if later is not None and (later.changed or later.removed):
-            pdfs = [p for p in later.changed if p.endswith(".pdf")]
-            self._log(
-                f"{time.strftime('%H:%M:%S')} background: {len(pdfs)} PDF digest"
-                f"{'' if len(pdfs) == 1 else 's'} updated in {later.seconds:.2f} s"
-            )
+        urgent = frozenset(self._urgent)
+        if self._after_html(Pass(config, urgent, stop, self._lock, self._log, self._failed)):
+            self._urgent -= urgent
 
     @property
     def background_busy(self) -> bool:
@@ -221,7 +222,8 @@ class SiteBuilder:
         return self._background.wait_idle(timeout) if self._background is not None else True
 
     def close(self, timeout: float | None = None) -> bool:
-        """Stop the background work; False if a pass still runs after `timeout` seconds."""
+        """Stop the background work; False if it still runs after `timeout` seconds."""
+        self._stop.set()
         return self._background.stop(timeout) if self._background is not None else True
 
 
@@ -331,9 +333,12 @@ class LiveReload:
         self._warnings = outcome.warnings
 
     def wait_for_build(self, timeout: float = WAIT_FOR_BUILD_SECONDS) -> int:
-        """Block while a rebuild runs, so no request sees a half-written site; the generation after it."""
+        """Block while a rebuild runs, so no request sees a half-written site; the generation after it.
+
+        Once the server is stopping nothing waits: the answer no longer matters.
+        """
         with self._cond:
-            self._cond.wait_for(lambda: not self._state.building, timeout)
+            self._cond.wait_for(lambda: not self._state.building or self._closed, timeout)
             return self._state.generation
 
     @contextlib.contextmanager
@@ -361,6 +366,7 @@ class LiveReload:
         """End every event stream and wait until their handlers have let go."""
         with self._cond:
             self._closed = True
+            self._cond.notify_all()
             for client in self._state.clients:
                 client.put(None)
             self._cond.wait_for(lambda: not self._state.clients, timeout)
@@ -466,6 +472,7 @@ class PreviewServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], root: Path, live: LiveReload) -> None:
         self.root = root
         self.live = live
+        self.host = address[0]
         self._sockets: set[socket.socket] = set()
         self._sockets_lock = threading.Lock()
         self._handlers: list[threading.Thread] = []
@@ -529,6 +536,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
         """Quiet: the terminal is for build results and problems, not for every request."""
 
     def _respond(self, *, head: bool) -> None:
+        asked = self.headers.get("Host")
+        if asked is not None and not host_allowed(asked, self.server.host):
+            message = (
+                "This preview answers only to localhost, 127.0.0.1 and [::1] (or the --host it was "
+                "started with); open it at one of those addresses.\n"
+            )
+            self._send(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8", message.encode(), head=head)
+            return
         path = urlsplit(self.path).path
         if path.startswith(RESERVED):
             if path == EVENTS_URL and not head:
@@ -631,6 +646,45 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+def host_allowed(header: str, listening: str) -> bool:
+    """Whether a request's Host header names this preview, against DNS rebinding.
+
+    A page of another site whose name an attacker points at 127.0.0.1 reaches the preview with
+    that name in its Host header: only loopback names and addresses, and the address the preview
+    was started on, are answered. Listening on every address (0.0.0.0), any IP address and this
+    machine's name are answered too: an address typed as digits cannot be rebound.
+    """
+    try:
+        parts = urlsplit("//" + header)
+        name, _ = parts.hostname, parts.port  # a port that is not a number is a ValueError
+    except ValueError:
+        return False
+    if not name:
+        return False
+    address = _ip(name)
+    if name == "localhost" or (address is not None and address.is_loopback):
+        return True
+    wanted = listening.strip("[]").lower()
+    if name == wanted:
+        return True
+    wildcard = _ip(wanted)
+    if not wanted or (wildcard is not None and wildcard.is_unspecified):
+        return address is not None or name in _machine_names()
+    return False
+
+
+@functools.cache
+def _machine_names() -> frozenset[str]:
+    return frozenset({socket.gethostname().lower(), socket.getfqdn().lower()})
+
+
 def bind(host: str, port: int, root: Path, live: LiveReload) -> PreviewServer:
     """Open the listening socket, turning the usual failures into one clear sentence."""
     try:
@@ -685,17 +739,21 @@ class Preview:
             self.live.rebuild()
         self._thread.start()
 
-    def stop(self) -> None:
-        """Stop watching and rebuilding, end every connection and close the socket."""
+    def stop(self, grace: float = 60.0) -> None:
+        """Stop watching and rebuilding, end every connection and close the socket.
+
+        A rebuild in progress has `grace` seconds to finish; after that it is left behind (the
+        command exits meanwhile: a build stopped halfway leaves the last site and is redone).
+        """
         if self.watcher is not None and self._started:
-            self.watcher.stop()
+            self.watcher.stop(grace)
         self.live.close()
         if self._thread.is_alive():
             self.server.shutdown()
             self._thread.join()
         self.server.drop_connections()
         self.server.server_close()
-        self.server.join_handlers()
+        self.server.join_handlers(min(grace, 5.0))
 
     def __enter__(self) -> Preview:
         self.start()
@@ -705,12 +763,33 @@ class Preview:
         self.stop()
 
 
-class _Stop(Exception):
-    """Raised by the SIGINT/SIGTERM handler to leave the wait in cmd_serve."""
+class _Stop(BaseException):
+    """Raised by the SIGINT/SIGTERM handler to leave the wait in cmd_serve (a BaseException, like
+    KeyboardInterrupt, so that no `except Exception` on the way swallows it)."""
 
 
 def _raise_stop(signum: int, frame: FrameType | None) -> None:
     raise _Stop(signum)
+
+
+def _wait_for_signals() -> None:
+    """Sleep until a signal handler raises, however long that is.
+
+    The kernel may deliver a signal to any thread; Python then runs the handler only when the main
+    thread next runs Python code, which a plain sleep would delay until it ends. The wakeup fd is
+    written whichever thread got the signal, so the main thread, waiting on it, wakes at once.
+    """
+    reader, writer = socket.socketpair()
+    writer.setblocking(False)
+    previous = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    try:
+        while True:
+            select.select([reader], [], [])
+            reader.recv(512)
+    finally:
+        signal.set_wakeup_fd(previous)
+        reader.close()
+        writer.close()
 
 
 def cmd_serve(config: SiteConfig, args: argparse.Namespace) -> int:
@@ -722,7 +801,7 @@ def cmd_serve(config: SiteConfig, args: argparse.Namespace) -> int:
     overrides = {
         # --content and --out were resolved once; the output folder being served cannot move
         "content": config.content_dir if getattr(args, "content", None) else None,
-        "output": output,
+        "output": config.paths.output,  # as `briefgen build` has it: both then share the cache
         "strict": getattr(args, "strict", None),
         "drafts": getattr(args, "drafts", None),
     }
@@ -742,6 +821,8 @@ def cmd_serve(config: SiteConfig, args: argparse.Namespace) -> int:
     try:
         preview.start()
         print(f"serving {output} at {preview.url} (Ctrl-C to stop)", flush=True)
+        if in_main_thread:
+            _wait_for_signals()
         while True:
             time.sleep(3600)
     except (_Stop, KeyboardInterrupt):
@@ -749,10 +830,9 @@ def cmd_serve(config: SiteConfig, args: argparse.Namespace) -> int:
     finally:
         for sig, handler in previous.items():  # a second Ctrl-C while stopping quits at once
             signal.signal(sig, handler)
-        preview.stop()
-        if not builder.close(timeout=0.2):
-            _stderr("finishing the PDF digests being made (Ctrl-C again to stop at once)")
-            builder.close()
+        builder.close(timeout=0)  # the PDF pass ends its workers now; what it finished is kept
+        preview.stop(grace=STOP_GRACE_SECONDS)
+        builder.close(timeout=STOP_GRACE_SECONDS)
     print("stopped", flush=True)
     return 0
 

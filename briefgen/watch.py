@@ -244,11 +244,12 @@ class Watcher:
                 print(f"briefgen: warning: {error}", file=sys.stderr, flush=True)
         return self._rebuild_sources(paths)
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 60.0) -> None:
+        """Stop watching; a rebuild in progress has `timeout` seconds to finish."""
         self._observer.stop()
-        self._loop.stop()
+        self._loop.stop(timeout)
         if self._observer.is_alive():
-            self._observer.join(10)
+            self._observer.join(min(timeout, 10))
 
     def __enter__(self) -> Watcher:
         self.start()

@@ -448,8 +448,8 @@ def test_parallel_rendering_gives_the_same_pdfs(make_site):
     project = make_site()
     config, index = load_project(project.root)
     days = [dt.date(2023, 6, 14), DAY]
-    alone = pdf.render_digests(config, index, days, jobs=1, warn=lambda p: None)
-    forked = pdf.render_digests(config, index, days, jobs=2, warn=lambda p: None)
+    alone = dict(pdf.render_digests(config, index, days, jobs=1, warn=lambda p: None))
+    forked = dict(pdf.render_digests(config, index, days, jobs=2, warn=lambda p: None))
     assert set(forked) == set(days)
     for day in days:
         assert len(read(forked[day]).pages) == len(read(alone[day]).pages)

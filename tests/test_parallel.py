@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from briefgen.errors import BuildError
-from briefgen.parallel import ASIDE_MIN, Aside, run_chunks, worth_aside
+from briefgen.parallel import ASIDE_MIN, Aside, Failed, Limits, run_chunks, run_isolated, worth_aside
 
 
 def slowly(value: int) -> int:
@@ -116,3 +120,124 @@ def test_work_goes_aside_only_for_large_sites_and_never_with_one_job() -> None:
     assert worth_aside(2, ASIDE_MIN)
     assert not worth_aside(2, ASIDE_MIN - 1)  # forking costs more than the work saves
     assert not worth_aside(1, 10 * ASIDE_MIN)  # `jobs: 1` forks nothing
+
+
+# --- signals: helpers never inherit the parent's handlers ------------------------------------------
+
+
+class Stop(Exception):
+    pass
+
+
+def raise_stop(signum: int, frame: object) -> None:
+    raise Stop(signum)
+
+
+@pytest.fixture
+def raising_handlers() -> Iterator[None]:
+    """The preview server's handlers: SIGTERM and SIGINT raise an exception in the parent."""
+    previous = {sig: signal.signal(sig, raise_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    yield
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
+
+
+def handlers() -> tuple[object, object]:
+    return signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+
+
+def test_every_kind_of_helper_starts_with_the_default_signal_handlers(raising_handlers) -> None:
+    defaults = (signal.SIG_DFL, signal.SIG_DFL)
+    parent = os.getpid()
+    done = run_chunks(lambda k: (slowly(os.getpid()), handlers()), 40, jobs=2)
+    seen = [h for _, (pid, h) in done if pid != parent]
+    assert seen and all(h == defaults for h in seen)
+    assert Aside(handlers).result() == defaults
+    assert [h for _, h in run_isolated(lambda k: handlers(), range(3), jobs=2)] == [defaults] * 3
+    assert handlers() == (raise_stop, raise_stop)  # the parent's own are left alone
+
+
+def test_helpers_forked_from_another_thread_drop_the_handlers_too(raising_handlers) -> None:
+    """The preview forks its PDF workers from a background thread, not the main one."""
+    seen: list[object] = []
+
+    def background() -> None:
+        seen.extend(h for _, h in run_isolated(lambda k: handlers(), range(2), jobs=2))
+
+    thread = threading.Thread(target=background)
+    thread.start()
+    thread.join(30)
+    assert seen == [(signal.SIG_DFL, signal.SIG_DFL)] * 2
+
+
+def children() -> set[int]:
+    """The processes whose parent is this one, from /proc."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == os.getpid() and fields[0] != "Z":
+                found.add(int(entry.name))
+    return found
+
+
+def test_stopping_isolated_work_ends_every_helper_even_with_a_raising_sigterm_handler(raising_handlers):
+    before = children()
+    stop = threading.Event()
+
+    def work(k: int) -> int:
+        time.sleep(60)
+        return k
+
+    threading.Timer(0.5, stop.set).start()  # the helpers are asleep by then
+    assert list(run_isolated(work, range(4), jobs=2, stop=stop)) == []  # ended, not waited for
+    assert children() == before
+
+
+# --- isolated tasks: limits, failures, order ------------------------------------------------------
+
+
+def test_isolated_tasks_each_in_a_helper_in_the_order_given() -> None:
+    done = list(run_isolated(lambda k: (k, os.getpid()), [3, 1, 2, 0], jobs=1))
+    assert [k for k, _ in done] == [3, 1, 2, 0]
+    assert {value[1] for _, value in done} != {os.getpid()}  # type: ignore[index]
+
+
+def test_a_task_past_its_time_fails_alone() -> None:
+    def work(k: int) -> int:
+        if k == 1:
+            time.sleep(60)
+        return k * 10
+
+    done = dict(run_isolated(work, range(4), jobs=2, limits=Limits(seconds=0.5)))
+    assert {k: v for k, v in done.items() if k != 1} == {0: 0, 2: 20, 3: 30}
+    assert isinstance(done[1], Failed) and done[1].reason == "it took longer than 0.5 s"
+
+
+def test_a_task_past_its_memory_fails_alone() -> None:
+    def work(k: int) -> int:
+        if k == 2:
+            return len(bytearray(400 * 1024 * 1024))
+        return k
+
+    done = dict(run_isolated(work, range(4), jobs=2, limits=Limits(memory_mb=100)))
+    assert {k: v for k, v in done.items() if k != 2} == {0: 0, 1: 1, 3: 3}
+    assert isinstance(done[2], Failed) and done[2].reason == "it needed more than 100 MiB of memory"
+
+
+def test_a_task_that_crashes_or_raises_fails_alone_with_the_reason() -> None:
+    def work(k: int) -> int:
+        if k == 0:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the kernel does when memory runs out
+        if k == 1:
+            raise BuildError("content/x.md:3: bad day")
+        return k
+
+    done = dict(run_isolated(work, range(4), jobs=2))
+    assert done[2] == 2 and done[3] == 3
+    assert isinstance(done[0], Failed) and "SIGKILL" in done[0].reason and not done[0].interrupted
+    assert isinstance(done[1], Failed) and done[1].reason == "content/x.md:3: bad day"
+    assert isinstance(done[1].error, BuildError)

@@ -21,7 +21,9 @@ from pathlib import Path
 import pytest
 
 from briefgen.config import load_config
-from briefgen.serve import EVENTS_URL, SCRIPT_URL, Outcome, Preview, SiteBuilder
+from briefgen.digest_pass import Pass
+from briefgen.serve import EVENTS_URL, SCRIPT_URL, Outcome, Preview, SiteBuilder, host_allowed
+from briefgen.watch import Sources
 
 
 def quiet(line: str) -> None:
@@ -385,9 +387,10 @@ def test_slow_work_after_the_html_runs_in_the_background(make_site):
     project = make_site()
     started, release = threading.Event(), threading.Event()
 
-    def slow(config: object, result: object) -> None:
+    def slow(job: Pass) -> bool:
         started.set()
         release.wait(10)
+        return True
 
     builder = SiteBuilder(
         project.root, lambda: load_config(project.root), after_html=slow, after_html_delay=0
@@ -480,3 +483,115 @@ def test_serving_refuses_an_output_folder_it_could_wipe(make_site, cli):
     assert result.code == 1
     assert "refusing to write into" in result.err
     assert os.listdir(project.root)  # nothing removed
+
+
+# --- DNS rebinding: only requests naming this preview are answered ---------------------------------
+
+
+def fetch_as(url: str, path: str, host: str) -> Response:
+    """GET `path` with the Host header a browser would send for `host`."""
+    address, port = url.removeprefix("http://").rstrip("/").rsplit(":", 1)
+    conn = http.client.HTTPConnection(address, int(port), timeout=10)
+    try:
+        conn.putrequest("GET", path, skip_host=True)
+        conn.putheader("Host", host)
+        conn.endheaders()
+        response = conn.getresponse()
+        return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    "host", ["evil.example", "evil.example:{port}", "localhost.evil.example", "10.1.2.3"]
+)
+@pytest.mark.parametrize("path", ["/", "/static/style.css", EVENTS_URL, SCRIPT_URL])
+def test_a_request_naming_another_host_is_refused(served, host, path):
+    port = served.server.server_address[1]
+    response = fetch_as(served.url, path, host.format(port=port))
+    assert response.status == 403
+    assert "answers only to localhost, 127.0.0.1 and [::1]" in response.text
+    assert "Home" not in response.text
+
+
+@pytest.mark.parametrize(
+    "host", ["localhost:{port}", "127.0.0.1:{port}", "[::1]:{port}", "LOCALHOST", "127.0.0.1"]
+)
+def test_loopback_names_are_answered(served, host):
+    port = served.server.server_address[1]
+    response = fetch_as(served.url, "/", host.format(port=port))
+    assert response.status == 200 and "Home" in response.text
+
+
+def test_the_host_the_preview_was_started_on_is_answered_too():
+    assert host_allowed("preview.lan:8000", "preview.lan")
+    assert not host_allowed("evil.example:8000", "preview.lan")
+    assert host_allowed("192.168.1.20:8000", "192.168.1.20")
+    assert not host_allowed("192.168.1.21:8000", "192.168.1.20")
+    # on every address: any address typed as digits (it cannot be rebound), never another name
+    assert host_allowed("192.168.1.20:8000", "0.0.0.0")
+    assert host_allowed("[fe80::1]:8000", "::")
+    assert not host_allowed("evil.example:8000", "0.0.0.0")
+    assert not host_allowed("", "127.0.0.1")
+    assert not host_allowed("localhost:notaport", "127.0.0.1")
+
+
+# --- the background PDF pass never holds up a save ------------------------------------------------
+
+
+def test_a_save_during_a_long_pdf_pass_is_built_and_served_while_the_pass_still_runs(make_site):
+    project = make_site()
+    running, release = threading.Event(), threading.Event()
+    passes: list[Pass] = []
+
+    def long_pass(job: Pass) -> bool:  # a pass that does not even look at `stop`
+        passes.append(job)
+        running.set()
+        release.wait(30)
+        return not job.stop.is_set()
+
+    builder = SiteBuilder(
+        project.root, lambda: load_config(project.root), after_html=long_pass, after_html_delay=0
+    )
+    preview = Preview(builder, load_config(project.root).output_dir, port=0, log=quiet)
+    try:
+        preview.start()
+        assert running.wait(10)
+        talks = project.root / "content/2023-06-18-talks.md"
+        talks.write_text(talks.read_text("utf-8").replace("five hours", "six hours"), "utf-8")
+        outcome = preview.live.rebuild(frozenset({talks}))
+        assert outcome.ok and "articles/2023-06-18-talks/index.html" in outcome.changed
+        assert "six hours" in fetch(preview.url, "/articles/2023-06-18-talks/").text
+        assert builder.background_busy and not release.is_set()  # served while the pass runs
+        assert passes[0].stop.is_set()  # and the pass was told to stop
+        release.set()
+        assert builder.wait_background(10)
+        assert len(passes) == 2 and passes[1].urgent == frozenset({talks})  # the edited file first
+    finally:
+        release.set()
+        preview.stop()
+        builder.close()
+
+
+def test_stopping_in_the_middle_of_a_rebuild_does_not_wait_for_it_nor_leave_a_request_hanging(tmp_path):
+    site = FakeSite(tmp_path / "site", dict(SITE))
+    sources = tmp_path / "content"
+    sources.mkdir()
+    preview = Preview(site, site.out, sources=Sources(folders=(sources,)), port=0, log=quiet)
+    preview.start()  # the first build, then watching
+    site.hold = threading.Event()  # the next build never ends by itself
+    (sources / "a.md").write_text("saved", "utf-8")
+    assert site.running.wait(10)
+    waiting: list[Response] = []
+    request = threading.Thread(target=lambda: waiting.append(fetch(preview.url, "/")))
+    request.start()  # waits for the build, as every request does
+    stopper = threading.Thread(target=preview.stop, kwargs={"grace": 0.25})
+    stopper.start()
+    stopper.join(10)
+    request.join(10)
+    try:
+        assert not stopper.is_alive()  # it stopped although the build still runs
+        assert site.running.is_set()
+        assert not request.is_alive()  # the waiting request was answered or cut, not left hanging
+    finally:
+        site.hold.set()
