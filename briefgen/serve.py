@@ -35,6 +35,7 @@ from types import FrameType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from . import urls
 from .build import build
 from .config import SiteConfig, load_config
 from .digest_pass import Pass, make_digests
@@ -469,9 +470,10 @@ class PreviewServer(ThreadingHTTPServer):
     # not keep the process alive for its 30 s timeout. stop() still ends every connection it knows.
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], root: Path, live: LiveReload) -> None:
+    def __init__(self, address: tuple[str, int], root: Path, live: LiveReload, prefix: str = "/") -> None:
         self.root = root
         self.live = live
+        self.prefix = prefix  # the path of `base_url` (`/briefing/`): the site is served under it
         self.host = address[0]
         self._sockets: set[socket.socket] = set()
         self._sockets_lock = threading.Lock()
@@ -485,7 +487,7 @@ class PreviewServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         host = str(host)
         shown = f"[{host}]" if ":" in host else host
-        return f"http://{shown}:{port}/"
+        return f"http://{shown}:{port}{self.prefix}"
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._sockets_lock:
@@ -553,12 +555,25 @@ class PreviewHandler(BaseHTTPRequestHandler):
             else:
                 self._not_found(path, Located(""), self.server.live.generation, head=head)
             return
+        prefix = self.server.prefix
+        if prefix != "/":  # served as a web server would with that base_url: pages only under it
+            if path in ("/", prefix.rstrip("/")):
+                self.send_response(HTTPStatus.FOUND)
+                self.send_header("Location", prefix)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if not path.startswith(prefix):
+                self._not_found(path, Located(""), self.server.live.generation, head=head)
+                return
+            path = "/" + path[len(prefix) :]
         generation = self.server.live.wait_for_build()  # read before the files: see the script's hello
         found = locate(self.server.root, path)
         if found.redirect is not None:
             query = urlsplit(self.path).query
             self.send_response(HTTPStatus.MOVED_PERMANENTLY)
-            self.send_header("Location", found.redirect + (f"?{query}" if query else ""))
+            location = prefix.rstrip("/") + found.redirect
+            self.send_header("Location", location + (f"?{query}" if query else ""))
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
@@ -685,10 +700,10 @@ def _machine_names() -> frozenset[str]:
     return frozenset({socket.gethostname().lower(), socket.getfqdn().lower()})
 
 
-def bind(host: str, port: int, root: Path, live: LiveReload) -> PreviewServer:
+def bind(host: str, port: int, root: Path, live: LiveReload, prefix: str = "/") -> PreviewServer:
     """Open the listening socket, turning the usual failures into one clear sentence."""
     try:
-        return PreviewServer((host, port), root, live)
+        return PreviewServer((host, port), root, live, prefix)
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             raise BriefgenError(
@@ -717,9 +732,10 @@ class Preview:
         port: int = 8000,
         quiet: float = 0.05,
         log: Log = _stderr,
+        prefix: str = "/",
     ) -> None:
         self.live = LiveReload(builder, log=log)
-        self.server = bind(host, port, output, self.live)
+        self.server = bind(host, port, output, self.live, prefix)
         self.watcher = Watcher(sources, self.live.rebuild, quiet=quiet) if sources is not None else None
         self._thread = threading.Thread(
             target=self.server.serve_forever, args=(0.05,), name="briefgen-http", daemon=True
@@ -811,7 +827,14 @@ def cmd_serve(config: SiteConfig, args: argparse.Namespace) -> int:
             f"warning: listening on {host or 'every address'}: anyone who can reach this machine can "
             "read the preview, drafts included"
         )
-    preview = Preview(builder, output, sources=project_sources(config), host=host, port=port)
+    preview = Preview(
+        builder,
+        output,
+        sources=project_sources(config),
+        host=host,
+        port=port,
+        prefix=urls.base_path(config.base_url),
+    )
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = (
         {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGINT, signal.SIGTERM)}

@@ -84,6 +84,34 @@ def test_the_404_page_two_folders_deep_is_styled_and_every_link_leads_somewhere(
         page.context.close()
 
 
+def test_with_a_base_url_path_the_preview_serves_the_site_under_it_and_its_404_works(make_site, browser):
+    project = make_site(
+        {**FILES, "briefgen.yaml": FILES["briefgen.yaml"] + "base_url: https://example.org/briefing/\n"}
+    )
+    config = load_config(project.root)
+    builder = SiteBuilder(project.root, lambda: load_config(project.root))
+    running = Preview(
+        builder, config.output_dir, sources=project_sources(config), port=0, log=quiet, prefix="/briefing/"
+    )
+    running.start()
+    page = new_page(browser, 1280)
+    try:
+        assert running.url.endswith("/briefing/")
+        home = page.goto(running.url.removesuffix("briefing/"))  # the bare root leads to the site
+        assert home is not None and home.status == 200 and page.url == running.url
+        response = page.goto(running.url + "people/nobody/")
+        assert response is not None and response.status == 404
+        expect(page.locator(".site-header")).to_have_css("border-bottom-width", "3px")  # style.css
+        hrefs = page.eval_on_selector_all("a[href]:not([href^='#'])", "links => links.map(a => a.href)")
+        assert len(hrefs) >= 9 and all("/briefing/" in href for href in hrefs)
+        for href in hrefs:
+            assert page.request.get(href).status == 200, href
+    finally:
+        page.context.close()
+        running.stop()
+        builder.close()
+
+
 def test_the_error_overlay_hides_the_page_underneath(preview, browser):
     project, running = preview
     page = new_page(browser, 800)
