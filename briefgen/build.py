@@ -23,6 +23,7 @@ from .cache import ArticleRecord, BuildState, Cache, PendingWrite, Stats, edited
 from .config import CONFIG_FILE, SiteConfig
 from .content import Parsed, load_content
 from .errors import ContentError, Problem, Problems
+from .files import FilePolicy, file_policy, read_regular, walk
 from .frontmatter import split_raw
 from .index import SiteIndex, build_index
 from .links import LinkChecker, plain_attributes
@@ -57,18 +58,23 @@ class BuildResult:
         )
 
 
-def static_files(config: SiteConfig) -> dict[str, Path]:
-    """Theme static files, overridden by name by the site's templates/static and static/."""
+def static_files(config: SiteConfig, skipped: list[Problem] | None = None) -> dict[str, Path]:
+    """Theme static files, overridden by name by the site's templates/static and static/.
+
+    Only regular files are copied (see files.py); `skipped` collects the others, named.
+    """
     found: dict[str, Path] = {}
     sources = [d / "static" for d in reversed(template_dirs(config))]
     sources.append(config.static_dir)
+    policy = file_policy(config)
     for folder in sources:
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
-            relative = path.relative_to(folder)
-            if path.is_file() and not any(p.startswith(".") for p in relative.parts):
-                found["static/" + relative.as_posix()] = path
+        listing = walk(folder, policy, lambda parts: not parts[-1].startswith("."), lambda n: n[0] != ".")
+        for path in listing.files:
+            found["static/" + path.relative_to(folder).as_posix()] = path
+        if listing.errors:
+            raise Problems(listing.errors)
+        if skipped is not None:
+            skipped.extend(listing.skipped)
     return found
 
 
@@ -95,7 +101,7 @@ def worker_count(config: SiteConfig) -> int:
 def inputs_of(config: SiteConfig) -> Stats:
     """Every file a build reads: content, templates (the site's and the shipped theme), static, config."""
     folders = [config.content_dir, *template_dirs(config), config.static_dir]
-    return scan(folders, [config.root / CONFIG_FILE])
+    return scan(folders, [config.root / CONFIG_FILE], file_policy(config))
 
 
 def build(
@@ -384,7 +390,10 @@ def _full(
     store = None
     try:
         index, specs = plan(config, content)
-        statics = static_files(config)
+        skipped: list[Problem] = []
+        statics = static_files(config, skipped)
+        if skipped and config.strict:
+            raise Problems([ContentError(p.path, p.line, f"{p.message} [strict]") for p in skipped])
         pdf_days = {urls.digest_url(day): day for day in index.days} if config.digest.enabled else {}
         existing = {spec.output for spec in specs} | set(statics) | set(pdf_days)
         writer = Writer(out) if write else None
@@ -446,10 +455,10 @@ def _full(
             raise Problems(problems, warnings=content.warnings)
         removed: list[str] = []
         pdf_prints: dict[str, str] = {}
-        notes: list[Problem] = []
+        notes: list[Problem] = list(skipped)
         if writer is not None:
             for relative, path in statics.items():
-                writer.add(relative, path.read_bytes())
+                writer.add(relative, read_regular(path, FilePolicy(())))
             pdf_prints = _write_digests(
                 config, index, inputs, state, writer, pdf_days, render_pdfs, notes.append
             )

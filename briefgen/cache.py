@@ -12,6 +12,7 @@ import hashlib
 import os
 import pickle
 import sqlite3
+import stat
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,6 +22,7 @@ from . import __version__
 from .config import SiteConfig
 from .content import ParsedArticle
 from .errors import Problem
+from .files import FilePolicy, walk
 from .model import fast_pickle
 from .parallel import Aside
 
@@ -69,36 +71,41 @@ def settings_stamp(config: SiteConfig) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def scan(folders: list[Path], files: list[Path]) -> Stats:
-    """Size and modification time of every file under `folders`, and of `files` that exist."""
+def scan(folders: list[Path], files: list[Path], policy: FilePolicy | None = None) -> Stats:
+    """Size and modification time of every file under `folders`, and of `files` that exist.
+
+    Only regular files count, and only links the `policy` lets a build follow: nothing else is read.
+    """
+    policy = policy or FilePolicy((), follow_links=False)
     stats: Stats = {}
     for folder in folders:
-        if not folder.is_dir():
-            continue
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-            for name in filenames:
-                path = os.path.join(dirpath, name)
-                try:
-                    info = os.stat(path)
-                except OSError:
-                    continue
-                stats[path] = (info.st_mtime_ns, info.st_size, "")
+        listing = walk(folder, policy, lambda parts: not parts[-1].startswith("."), stats=True)
+        for path, info in listing.stats.items():
+            stats[path] = (info.st_mtime_ns, info.st_size, "")
     for file in files:
         try:
             info = file.stat()
         except OSError:
             continue
-        stats[str(file)] = (info.st_mtime_ns, info.st_size, "")
+        if stat.S_ISREG(info.st_mode):
+            stats[str(file)] = (info.st_mtime_ns, info.st_size, "")
     return stats
 
 
 def _file_digest(path: str) -> str:
     try:
-        with open(path, "rb") as handle:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a pipe swapped in must not block
+    except OSError:
+        return "?"
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return "?"
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
             return hashlib.file_digest(handle, "blake2b").hexdigest()
     except OSError:
         return "?"
+    finally:
+        os.close(descriptor)
 
 
 def settle(stats: Stats, scanned_ns: int) -> Stats:

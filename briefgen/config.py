@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, Problem, Problems
-from .yamlnodes import Map, Node, Scalar, Seq, kind_of, parse_yaml
+from .yamlnodes import Map, Node, Scalar, Seq, YamlLimits, kind_of, parse_yaml
 
 CONFIG_FILE = "briefgen.yaml"
 LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
@@ -63,6 +63,24 @@ class MailConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on what one content file may hold, so that hostile input fails fast with a message."""
+
+    file_mb: float = 2.0  # an article or person file
+    front_matter_kb: float = 64.0
+    list_items: int = 1000  # entries of one YAML list or mapping
+    yaml_nodes: int = 20_000  # values in one YAML document once its aliases are expanded
+
+    @property
+    def yaml(self) -> YamlLimits:
+        return YamlLimits(nodes=self.yaml_nodes, items=self.list_items)
+
+    @property
+    def front_matter_bytes(self) -> int:
+        return int(self.front_matter_kb * 1024)
+
+
+@dataclass(frozen=True, slots=True)
 class SiteConfig:
     """Every setting, with its default."""
 
@@ -79,9 +97,11 @@ class SiteConfig:
     home_days: int = 7
     related_articles: int = 5
     jobs: int = 0  # processes that parse and render, the build process included; 0: one per core
+    follow_symlinks: bool = True  # only links that stay inside the project are ever followed
     paths: Paths = field(default_factory=Paths)
     digest: DigestConfig = field(default_factory=DigestConfig)
     mail: MailConfig = field(default_factory=MailConfig)
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -142,6 +162,7 @@ _SECTIONS: dict[str, type] = {
     "DigestConfig": DigestConfig,
     "SmtpConfig": SmtpConfig,
     "MailConfig": MailConfig,
+    "Limits": Limits,
 }
 
 
@@ -289,4 +310,13 @@ def _check(config: SiteConfig, path: Path, lines: dict[str, int]) -> list[Proble
     return problems
 
 
-__all__ = ["DigestConfig", "MailConfig", "Paths", "SiteConfig", "SmtpConfig", "load_config", "setting_names"]
+__all__ = [
+    "DigestConfig",
+    "Limits",
+    "MailConfig",
+    "Paths",
+    "SiteConfig",
+    "SmtpConfig",
+    "load_config",
+    "setting_names",
+]

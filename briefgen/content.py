@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
-import os
 import re
 import zoneinfo
 from collections.abc import Iterable, Iterator
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from .config import LANG_RE, SiteConfig, parse_bool, suggest
 from .errors import BuildError, ContentError, Problem, Problems
+from .files import FilePolicy, Listing, file_policy, read_regular, walk
 from .frontmatter import split
 from .model import (
     Article,
@@ -36,7 +36,7 @@ from .model import (
 from .parallel import run_chunks
 from .slugs import fold, slugify
 from .typography import typeset
-from .yamlnodes import Map, Node, Scalar, Seq, kind_of, parse_yaml
+from .yamlnodes import DEFAULT_LIMITS, Map, Node, Scalar, Seq, YamlLimits, kind_of, parse_yaml
 
 PEOPLE_DIR = "people"
 VOCABULARY_DIRS = ("topics", "places")  # content/<kind>/*.yaml, each optional
@@ -67,9 +67,9 @@ PARALLEL_THRESHOLD = 400  # below this many files to parse, starting worker proc
 DATE_HINT = "use YYYY-MM-DD or an ISO datetime such as 2023-06-18T09:30:00+08:00"
 
 
-def read_text(path: Path) -> str:
-    """A file's text; a byte that is not UTF-8 is an error naming the file and its line."""
-    return decode(path.read_bytes(), path)
+def read_text(path: Path, policy: FilePolicy) -> str:
+    """A regular file's text; a byte that is not UTF-8 is an error naming the file and its line."""
+    return decode(read_regular(path, policy), path)
 
 
 def body_digest(body: str) -> str:
@@ -85,7 +85,7 @@ def read_body(article: Article) -> str:
     """
     path = article.path
     try:
-        body = decode(path.read_bytes(), path)[article.body_start :]
+        body = decode(read_regular(path, FilePolicy(())), path)[article.body_start :]
     except (OSError, ContentError):
         body = None
     if body is None or body_digest(body) != article.body_digest:
@@ -401,9 +401,9 @@ class ParsedArticle:
 def parse_file(path: Path, config: SiteConfig) -> ParsedArticle:
     """Read and check one article file; every problem is kept in the result, nothing is raised."""
     try:
-        data = path.read_bytes()
-    except OSError as error:
-        return ParsedArticle(None, problems=(ContentError(path, None, f"cannot read: {error.strerror}"),))
+        data = read_regular(path, file_policy(config))
+    except ContentError as error:
+        return ParsedArticle(None, problems=(error,))
     digest = _digest(data)
     fields = Fields(path)
     try:
@@ -484,10 +484,11 @@ def load_content(
     if not content_dir.is_dir():
         raise Problems([ContentError(content_dir, None, "content folder not found")])
     report = Report()
-    people = _load_people(content_dir / PEOPLE_DIR, config.root, report.problems, config.language)
+    policy = file_policy(config)
+    people = _load_people(content_dir / PEOPLE_DIR, config, policy, report)
     registry = Registry(people)
     vocabulary = {
-        kind: _load_vocabulary(kind, content_dir / kind, report.problems) for kind in VOCABULARY_DIRS
+        kind: _load_vocabulary(kind, content_dir / kind, config, policy, report) for kind in VOCABULARY_DIRS
     }
     registries = Registries(
         registry,
@@ -508,7 +509,10 @@ def load_content(
         )
     articles: list[Article] = []
     seen: dict[str, Path] = {}
-    for parsed in _parse_all(_article_paths(content_dir), config, cache, jobs, trusted):
+    listing = _article_paths(content_dir, policy)
+    report.warnings.extend(listing.skipped)
+    report.problems.extend(listing.errors)
+    for parsed in _parse_all(listing.files, config, cache, jobs, trusted):
         report.problems.extend(parsed.problems)
         article = resolve_article(parsed, registries, report)
         if article is None:
@@ -643,7 +647,7 @@ def _parse_all(
         if known is not None and str(path) in trusted:
             results[path] = known
             continue
-        data = _read(path) if known is not None else None
+        data = _read(path, config) if known is not None else None
         if known is not None and data is not None and known.digest == _digest(data):
             results[path] = known
         else:
@@ -668,10 +672,10 @@ def _parse_all(
     return [results[p] for p in paths]
 
 
-def _read(path: Path) -> bytes | None:
+def _read(path: Path, config: SiteConfig) -> bytes | None:
     try:
-        return path.read_bytes()
-    except OSError:
+        return read_regular(path, file_policy(config))
+    except ContentError:
         return None
 
 
@@ -688,35 +692,32 @@ def _shown(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
-def _article_paths(content_dir: Path) -> list[Path]:
+def _article_paths(content_dir: Path, policy: FilePolicy) -> Listing:
     """Every `*.md` under the content folder but people/, hidden files and folders, and `_*`."""
-    found: list[tuple[str, ...]] = []
-    for folder, dirnames, filenames in os.walk(content_dir):
-        parts = Path(folder).relative_to(content_dir).parts
-        if not parts:
-            dirnames[:] = [d for d in dirnames if d != PEOPLE_DIR]
-        dirnames[:] = [d for d in dirnames if not d.startswith((".", "_"))]  # editor leftovers
-        found.extend(
-            (*parts, name)
-            for name in filenames
-            if name.endswith(".md")
-            and not name.startswith((".", "_"))
-            and os.path.isfile(os.path.join(folder, name))
-        )
-    return [content_dir.joinpath(*parts) for parts in sorted(found)]
+
+    def keep_dir(parts: tuple[str, ...]) -> bool:
+        # editor leftovers and the people folder
+        return not parts[-1].startswith((".", "_")) and parts != (PEOPLE_DIR,)
+
+    def keep_file(name: str) -> bool:
+        return name.endswith(".md") and not name.startswith((".", "_"))
+
+    return walk(content_dir, policy, keep_dir, keep_file)
 
 
-def _load_vocabulary(kind: str, folder: Path, problems: list[Problem]) -> list[Vocable]:
+def _load_vocabulary(
+    kind: str, folder: Path, config: SiteConfig, policy: FilePolicy, report: Report
+) -> list[Vocable]:
     """content/topics/*.yaml or content/places/*.yaml; the file name is the id."""
-    if not folder.is_dir():
-        return []
+    problems = report.problems
+    listing = walk(folder, policy, lambda parts: False, _is_yaml)
+    report.warnings.extend(listing.skipped)
+    problems.extend(listing.errors)
     entries = []
-    for path in sorted(folder.glob("*.y*ml")):
-        if path.name.startswith(".") or path.suffix not in (".yaml", ".yml"):
-            continue
+    for path in listing.files:
         fields = Fields(path)
         try:
-            entry = parse_vocable(kind, path, read_text(path), fields)
+            entry = parse_vocable(kind, path, read_text(path, policy), fields, config.limits.yaml)
         except ContentError as error:
             problems.append(error)
             continue
@@ -726,8 +727,10 @@ def _load_vocabulary(kind: str, folder: Path, problems: list[Problem]) -> list[V
     return entries
 
 
-def parse_vocable(kind: str, path: Path, text: str, fields: Fields) -> Vocable | None:
-    node = parse_yaml(text, path)
+def parse_vocable(
+    kind: str, path: Path, text: str, fields: Fields, limits: YamlLimits = DEFAULT_LIMITS
+) -> Vocable | None:
+    node = parse_yaml(text, path, limits=limits)
     if node is None:
         fields.error(1, f"empty {kind[:-1]} file: at least 'name' is required")
         return None
@@ -771,16 +774,25 @@ def parse_vocable(kind: str, path: Path, text: str, fields: Fields) -> Vocable |
     )
 
 
-def _load_people(people_dir: Path, root: Path, problems: list[Problem], language: str) -> list[Person]:
-    if not people_dir.is_dir():
-        return []
+def _is_yaml(name: str) -> bool:
+    return name.endswith((".yaml", ".yml")) and not name.startswith(".")
+
+
+def _load_people(people_dir: Path, config: SiteConfig, policy: FilePolicy, report: Report) -> list[Person]:
+    problems = report.problems
+    listing = walk(
+        people_dir,
+        policy,
+        lambda parts: not parts[-1].startswith("."),
+        _is_yaml,
+    )
+    report.warnings.extend(listing.skipped)
+    problems.extend(listing.errors)
     people: dict[str, Person] = {}
-    for path in sorted(people_dir.rglob("*.y*ml")):
-        if path.name.startswith(".") or path.suffix not in (".yaml", ".yml"):
-            continue
+    for path in listing.files:
         fields = Fields(path)
         try:
-            person = parse_person(path, read_text(path), fields, language)
+            person = parse_person(path, read_text(path, policy), fields, config.language, config.limits.yaml)
         except ContentError as error:
             problems.append(error)
             continue
@@ -791,15 +803,19 @@ def _load_people(people_dir: Path, root: Path, problems: list[Problem], language
             other = people[person.id].path
             assert other is not None  # people read from files always have one
             problems.append(
-                ContentError(path, 1, f"person id '{person.id}' is already used by {_shown(other, root)}")
+                ContentError(
+                    path, 1, f"person id '{person.id}' is already used by {_shown(other, config.root)}"
+                )
             )
             continue
         people[person.id] = person
     return list(people.values())
 
 
-def parse_person(path: Path, text: str, fields: Fields, language: str = "en") -> Person | None:
-    node = parse_yaml(text, path)
+def parse_person(
+    path: Path, text: str, fields: Fields, language: str = "en", limits: YamlLimits = DEFAULT_LIMITS
+) -> Person | None:
+    node = parse_yaml(text, path, limits=limits)
     if node is None:
         fields.error(1, "empty person file: at least 'name' is required")
         return None
@@ -853,7 +869,7 @@ def parse_person(path: Path, text: str, fields: Fields, language: str = "en") ->
 
 
 def parse_article(path: Path, text: str, config: SiteConfig, fields: Fields) -> ParsedArticle:
-    doc = split(text, path)
+    doc = split(text, path, config.limits.yaml, config.limits.front_matter_bytes)
     meta = doc.meta
     tz = config.tz
     fields.keys(meta, ARTICLE_KEYS)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ContentError
-from .yamlnodes import Map, Node, kind_of, parse_yaml
+from .yamlnodes import DEFAULT_LIMITS, Map, Node, YamlLimits, kind_of, parse_yaml
 
 FENCE = "---"
 
@@ -20,13 +20,24 @@ class Document:
     body_start: int  # where the body starts in the text: body == text[body_start:]
 
 
-def split(text: str, path: Path) -> Document:
-    """Front matter must open on the first line with `---` and close with a later `---` line."""
+def split(text: str, path: Path, limits: YamlLimits = DEFAULT_LIMITS, max_front_bytes: int = 0) -> Document:
+    """Front matter must open on the first line with `---` and close with a later `---` line.
+
+    `max_front_bytes` (0: no limit) bounds the front matter's size, `limits` its YAML.
+    """
     try:
         yaml_text, body, body_line = _fences(text)
     except ValueError as error:
         raise ContentError(path, 1, str(error)) from None
-    meta = _as_mapping(parse_yaml(yaml_text, path, first_line=2), path)
+    too_big = max_front_bytes and len(yaml_text) > max_front_bytes // 4  # else it cannot be: skip encoding
+    if too_big and len(yaml_text.encode()) > max_front_bytes:
+        raise ContentError(
+            path,
+            1,
+            f"the front matter (lines 2-{body_line - 2}) is over the limit of {max_front_bytes // 1024:,} KB "
+            "(limits.front_matter_kb in briefgen.yaml); keep long text in the body",
+        )
+    meta = _as_mapping(parse_yaml(yaml_text, path, first_line=2, limits=limits), path)
     return Document(meta, body, body_line, yaml_text, len(text) - len(body))
 
 

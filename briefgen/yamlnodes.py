@@ -22,6 +22,23 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import BaseLoader as _Loader  # type: ignore[assignment]
 
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+MAX_DEPTH = 100  # lists in lists: far beyond any front matter, well within Python's recursion limit
+
+
+@dataclass(frozen=True, slots=True)
+class YamlLimits:
+    """How big one document may be: values once aliases are expanded, entries of one list or mapping.
+
+    Both are checked on the composed graph, where an alias is one shared node, before anything is
+    expanded: a "billion laughs" document is refused in microseconds instead of exhausting memory.
+    0 means no limit.
+    """
+
+    nodes: int = 20_000
+    items: int = 1000
+
+
+DEFAULT_LIMITS = YamlLimits()
 
 
 @fast_pickle
@@ -68,7 +85,9 @@ def kind_of(node: Node) -> str:
     return "empty" if node.is_null else "text"
 
 
-def parse_yaml(text: str, path: Path, first_line: int = 1) -> Node | None:
+def parse_yaml(
+    text: str, path: Path, first_line: int = 1, limits: YamlLimits = DEFAULT_LIMITS
+) -> Node | None:
     """Parse one YAML document into nodes; `first_line` is the file line where `text` starts."""
     try:
         root = yaml.compose(text, Loader=_Loader)
@@ -85,7 +104,48 @@ def parse_yaml(text: str, path: Path, first_line: int = 1) -> Node | None:
         raise ContentError(path, first_line, f"YAML syntax error: {error}") from None
     if root is None:
         return None
+    _check_size(root, path, first_line - 1, limits)
     return _convert(root, path, first_line - 1, ())
+
+
+def _check_size(root: yaml.Node, path: Path, offset: int, limits: YamlLimits) -> None:
+    """Refuse a document too big once expanded, or with too long a list, before expanding it."""
+    sizes: dict[int, int] = {}  # node id -> values under it, aliases counted each time they occur
+
+    def size(node: yaml.Node, open_nodes: set[int]) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        line = offset + node.start_mark.line + 1
+        if id(node) in open_nodes:
+            raise ContentError(path, line, "recursive YAML aliases are not allowed")
+        if len(open_nodes) > MAX_DEPTH:
+            raise ContentError(path, line, f"YAML nested more than {MAX_DEPTH} levels deep")
+        total = 1
+        if not isinstance(node, yaml.ScalarNode):
+            children = node.value if isinstance(node, yaml.SequenceNode) else [v for _, v in node.value]
+            if limits.items and len(children) > limits.items:
+                raise ContentError(
+                    path,
+                    line,
+                    f"a list or mapping of {len(children):,} entries is over the limit of "
+                    f"{limits.items:,} (limits.list_items in briefgen.yaml)",
+                )
+            open_nodes.add(id(node))
+            for child in children:
+                total += size(child, open_nodes)
+                if limits.nodes and total > limits.nodes:
+                    raise ContentError(
+                        path,
+                        line,
+                        f"the YAML expands to more than {limits.nodes:,} values (an alias such as *a "
+                        "repeats everything its anchor names); limits.yaml_nodes in briefgen.yaml",
+                    )
+            open_nodes.discard(id(node))
+        sizes[id(node)] = total
+        return total
+
+    size(root, set())
 
 
 def _convert(node: yaml.Node, path: Path, offset: int, seen: tuple[int, ...]) -> Node:

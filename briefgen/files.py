@@ -1,0 +1,207 @@
+"""Which files briefgen reads, and reading them: regular files only, links only within the project.
+
+Content comes from many hands, so nothing is opened before its kind is known: a named pipe would
+block the open forever, a device could be read without end, and a link could publish a file from
+anywhere on the machine. Such files are skipped and named in a warning (an error with --strict).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import SiteConfig
+from .errors import ContentError, Problem
+
+BROKEN = "cannot be read"  # a file meant to be read (an error); other skipped files are warnings
+_SPECIAL = (
+    (stat.S_ISFIFO, "named pipe"),
+    (stat.S_ISSOCK, "socket"),
+    (stat.S_ISCHR, "character device"),
+    (stat.S_ISBLK, "block device"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FilePolicy:
+    """The folders links may lead into (resolved), whether links are followed, and a size limit."""
+
+    roots: tuple[str, ...]
+    follow_links: bool = True
+    max_bytes: int = 0  # 0: no limit
+
+    def inside(self, real: str) -> bool:
+        return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in self.roots)
+
+    def skip_reason(self, path: str) -> str | None:
+        """Why `path` is not read, or None for a regular file (or a link to one) that may be."""
+        try:
+            info = os.lstat(path)
+        except OSError as error:
+            return f"{BROKEN} ({error.strerror})"
+        if stat.S_ISLNK(info.st_mode):
+            return self.link_reason(path, directory=False)
+        return _kind_reason(info.st_mode, directory=False)
+
+    def link_reason(self, path: str, directory: bool) -> str | None:
+        if not self.follow_links:
+            return "is a symbolic link; links are not followed (follow_symlinks: false in briefgen.yaml)"
+        try:
+            real = os.path.realpath(path, strict=True)
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                return "is a symbolic link loop"
+            return f"{BROKEN}: its target {os.readlink(path)} does not exist"
+        if not self.inside(real):
+            return f"is a symbolic link to {real}, outside the project; it is not read"
+        try:
+            return _kind_reason(os.stat(real).st_mode, directory)
+        except OSError as error:
+            return f"{BROKEN} ({error.strerror})"
+
+
+def _kind_reason(mode: int, directory: bool) -> str | None:
+    if directory:
+        return None if stat.S_ISDIR(mode) else "is not a folder"
+    if stat.S_ISREG(mode):
+        return None
+    for test, name in _SPECIAL:
+        if test(mode):
+            return f"is a {name}, not a regular file; it is not read"
+    return "is a folder" if stat.S_ISDIR(mode) else "is not a regular file; it is not read"
+
+
+def file_policy(config: SiteConfig) -> FilePolicy:
+    """Links may lead anywhere in the project folder or in a folder the settings name."""
+    folders = [config.root, config.content_dir, config.templates_dir, config.static_dir]
+    roots = tuple(dict.fromkeys(os.path.realpath(folder) for folder in folders))
+    return FilePolicy(roots, config.follow_symlinks, int(config.limits.file_mb * 1024 * 1024))
+
+
+@dataclass(slots=True)
+class Listing:
+    """Files found under a folder, and the entries passed over, each with why."""
+
+    files: list[Path] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)
+    stats: dict[str, os.stat_result] = field(default_factory=dict)  # with `stats=True`: by path
+    errors: list[Problem] = field(default_factory=list)  # files that should be read but cannot
+
+    def skip(self, path: str, reason: str) -> None:
+        if reason.startswith(BROKEN):
+            self.errors.append(ContentError(path, None, reason))
+        else:
+            self.skipped.append(ContentError(path, None, f"skipped: {reason}"))
+
+
+def walk(
+    folder: Path,
+    policy: FilePolicy,
+    keep_dir: Callable[[tuple[str, ...]], bool] = lambda parts: True,
+    keep_file: Callable[[str], bool] = lambda name: True,
+    stats: bool = False,
+) -> Listing:
+    """Every regular file under `folder` that `keep_file` wants, in folders `keep_dir` wants.
+
+    `keep_dir` sees a folder's path relative to `folder` as parts. Linked folders are entered when
+    the policy allows, each real folder at most once, so a link loop ends.
+    """
+    listing = Listing()
+    if not folder.is_dir():
+        return listing
+    seen = {os.path.realpath(folder)}
+    pending: list[tuple[str, tuple[str, ...]]] = [(str(folder), ())]
+    while pending:
+        current, parts = pending.pop()
+        try:
+            entries = sorted(os.scandir(current), key=lambda e: e.name)
+        except OSError as error:
+            listing.skip(current, f"{BROKEN} ({error.strerror})")
+            continue
+        for entry in entries:
+            inner = (*parts, entry.name)
+            if entry.is_dir(follow_symlinks=False):
+                if keep_dir(inner):
+                    pending.append((entry.path, inner))
+                    seen.add(os.path.realpath(entry.path))
+                continue
+            is_link = entry.is_symlink()
+            if is_link and _points_at_folder(entry.path):
+                if not keep_dir(inner):
+                    continue
+                reason = policy.link_reason(entry.path, directory=True)
+                real = os.path.realpath(entry.path)
+                if reason is None and real in seen:
+                    reason = "is a symbolic link to a folder already read (a loop); it is not followed"
+                if reason is not None:
+                    listing.skip(entry.path, reason)
+                    continue
+                seen.add(real)
+                pending.append((entry.path, inner))
+                continue
+            if not keep_file(entry.name):
+                continue
+            # the common case costs no system call: the folder listing says it is a plain file
+            reason = None if entry.is_file(follow_symlinks=False) else policy.skip_reason(entry.path)
+            if reason is not None:
+                listing.skip(entry.path, reason)
+                continue
+            listing.files.append(Path(entry.path))
+            if stats:
+                try:
+                    listing.stats[entry.path] = entry.stat()
+                except OSError:  # removed meanwhile
+                    listing.files.pop()
+    listing.files.sort(key=lambda p: p.relative_to(folder).parts)
+    return listing
+
+
+def _points_at_folder(path: str) -> bool:
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def read_regular(path: Path, policy: FilePolicy) -> bytes:
+    """The bytes of a regular file, or a ContentError saying why it is not read.
+
+    Opened without blocking and checked once open, so that a file swapped for a pipe after it
+    was listed still cannot hang the build; the size is checked before anything is read.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        raise ContentError(path, None, f"{BROKEN} ({error.strerror})") from None
+    try:
+        info = os.fstat(descriptor)
+        reason = _kind_reason(info.st_mode, directory=False)
+        if reason is not None:
+            raise ContentError(path, None, reason)
+        if policy.max_bytes and info.st_size > policy.max_bytes:
+            raise ContentError(
+                path,
+                1,
+                f"the file is {_size(info.st_size)}, over the limit of {_size(policy.max_bytes)} "
+                "(limits.file_mb in briefgen.yaml); split it or raise the limit",
+            )
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            data = handle.read(policy.max_bytes + 1 if policy.max_bytes else -1)
+        if policy.max_bytes and len(data) > policy.max_bytes:  # it grew after the check
+            raise ContentError(path, 1, f"the file is over the limit of {_size(policy.max_bytes)}")
+        return data
+    finally:
+        os.close(descriptor)
+
+
+def _size(count: int) -> str:
+    if count >= 1024 * 1024:
+        return f"{count / (1024 * 1024):.1f} MB"
+    return f"{count / 1024:.1f} KB" if count >= 1024 else f"{count} bytes"
+
+
+__all__ = ["FilePolicy", "Listing", "file_policy", "read_regular", "walk"]
