@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING
 from . import urls
 from .cache import ArticleRecord, BuildState, Cache, PendingWrite, Stats, edited, scan, settle
 from .config import CONFIG_FILE, SiteConfig
-from .content import Parsed, load_content
-from .errors import ContentError, Problem, Problems
+from .content import Parsed, load_content, read_body
+from .errors import BuildError, ContentError, Problem, Problems
 from .files import FilePolicy, file_policy, read_regular, walk
 from .frontmatter import split_raw
 from .index import SiteIndex, build_index
-from .links import LinkChecker, plain_attributes
+from .links import LinkChecker, line_of, plain_attributes
 from .model import Article, Content
 from .pages import PageSpec, page_errors_source, plan_pages
 from .parallel import run_chunks, worth_aside
@@ -49,6 +49,19 @@ class BuildResult:
     seconds: float
     warnings: tuple[Problem, ...]
     rendered: int = 0  # pages rendered (the others were known to be unchanged)
+    articles: int = 0  # read by this build; 0 when nothing had to be read again
+    people: int = 0
+
+    def checked(self) -> str:
+        """What `check` looked at, for its closing line."""
+
+        def count(n: int, one: str, many: str) -> str:
+            return f"{n:,} {one if n == 1 else many}"
+
+        articles = count(self.articles, "article", "articles")
+        people = count(self.people, "person", "people")
+        pages = count(self.pages, "page", "pages")
+        return f"checked {articles}, {people} and the {pages} they make, with every internal link"
 
     def summary(self) -> str:
         noun = "page" if self.pages == 1 else "pages"
@@ -426,10 +439,7 @@ def _full(
         problems: list[Problem] = []
         for result in _render_pages(job, worker_count(config), progress):
             spec = specs[result.index]
-            problems.extend(
-                ContentError(page_errors_source(spec), None, f"dead link '{link}' on page /{spec.url}")
-                for link in result.dead
-            )
+            problems.extend(_dead_link(spec, link) for link in result.dead)
             fresh.extend(result.fresh)
             if store is not None and len(fresh) >= 500:  # keep memory flat: store bodies as they come
                 store.put_many(fresh)
@@ -451,7 +461,7 @@ def _full(
                 else:
                     writer.keep(spec.output)
         if problems:
-            problems.sort(key=lambda p: (str(p.path), p.message))  # pages finish in any order
+            problems.sort(key=lambda p: (str(p.path), p.line or 0, p.message))  # pages finish in any order
             raise Problems(problems, warnings=content.warnings)
         removed: list[str] = []
         pdf_prints: dict[str, str] = {}
@@ -489,7 +499,23 @@ def _full(
         bodies_store.close()
         cache.save(new_state, parse_cache)
     changed = tuple(sorted(writer.changed)) if writer else ()
-    return _result(new_state, changed, tuple(removed), started, rendered=len(todo))
+    built = _result(new_state, changed, tuple(removed), started, rendered=len(todo))
+    return replace(built, pages=len(specs), articles=len(content.articles), people=len(content.people))
+
+
+def _dead_link(spec: PageSpec, link: str) -> Problem:
+    """A dead link, placed at the line of the article that writes it, else at the page's source."""
+    article = spec.context.get("article")
+    message = f"dead link '{link}' on page /{spec.url}"
+    if isinstance(article, Article) and spec.template == "article.html":
+        try:
+            body = read_body(article)
+        except BuildError:
+            body = ""
+        line = line_of(link, body)
+        if line is not None:
+            return ContentError(article.path, article.body_line + line - 1, message)
+    return ContentError(page_errors_source(spec), None, message)
 
 
 def _parses_changed(before: Parsed, after: Parsed) -> bool:

@@ -218,7 +218,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     result = build(config, write=False)
     for warning in result.warnings:
         print(_show(warning, "warning"), file=sys.stderr)
-    print(f"checked {result.pages:,} pages: no errors", file=sys.stderr)
+    print(f"{result.checked()}: no errors", file=sys.stderr)
     return EXIT_OK
 
 

@@ -51,6 +51,19 @@ def internal_links(html: str, plain: bool = False) -> set[str]:
     return found
 
 
+def line_of(link: str, source: str) -> int | None:
+    """The 1-based line of `source` (Markdown as written) where `link` first appears, if it does.
+
+    The link is searched as it comes out of the page and, failing that, with its `&` and `%`
+    escapes undone, which covers how Markdown and raw HTML write an address.
+    """
+    for written in dict.fromkeys((link, unescape(link), unquote(unescape(link)))):
+        at = source.find(written)
+        if at >= 0:
+            return source.count("\n", 0, at) + 1
+    return None
+
+
 def resolve(link: str, page_output: str, root: str = "/") -> str:
     """The output file a link on the page written to `page_output` points at.
 

@@ -51,6 +51,7 @@ from .digest import (
 from .errors import BriefgenError, BuildError, ContentError, DigestError, Problem
 from .i18n import STRINGS, Translator, ui_language
 from .index import TAXONOMIES, SiteIndex
+from .links import line_of
 from .markdown import render_markdown
 from .model import Article
 from .pages import PageSpec
@@ -510,7 +511,7 @@ def _stylesheet(config: SiteConfig, policy: FetchPolicy, warn: Callable[[Problem
 
 # --- Rendering ----------------------------------------------------------------------------------
 
-Note = tuple[str | None, str]  # (path, message): a warning that crosses process boundaries
+Note = tuple[str | None, int | None, str]  # (path, line, message): a warning crossing processes
 
 
 def _render(config: SiteConfig, index: SiteIndex, day: dt.date) -> tuple[bytes, list[Note]]:
@@ -519,7 +520,7 @@ def _render(config: SiteConfig, index: SiteIndex, day: dt.date) -> tuple[bytes, 
     notes: list[Note] = []
 
     def note(problem: Problem) -> None:
-        notes.append((str(problem.path) if problem.path else None, problem.message))
+        notes.append((str(problem.path) if problem.path else None, problem.line, problem.message))
 
     digest = make_digest(index, day)
     text, resources = _html(config, index, digest)
@@ -537,16 +538,29 @@ def _render(config: SiteConfig, index: SiteIndex, day: dt.date) -> tuple[bytes, 
         if found is not None:
             article, written = found
             note(
-                ContentError(article.path, None, f"image '{written}' is left out of the PDF digest: {reason}")
+                ContentError(
+                    article.path,
+                    _line_in_body(article, written),
+                    f"image '{written}' is left out of the PDF digest: {reason}",
+                )
             )
         else:
             note(Problem(None, None, f"digest {day}: '{url}' is left out: {reason}"))
     return bytes(data), notes
 
 
+def _line_in_body(article: Article, written: str) -> int | None:
+    """The file line where an article's body writes `written`, if it can be found."""
+    try:
+        line = line_of(written, read_body(article))
+    except BuildError:
+        return None
+    return None if line is None else article.body_line + line - 1
+
+
 def _report(notes: Iterable[Note], warn: Warn) -> None:
-    for path, message in notes:
-        warn(ContentError(path, None, message) if path else Problem(None, None, message))
+    for path, line, message in notes:
+        warn(ContentError(path, line, message) if path else Problem(None, None, message))
 
 
 def render_digest(config: SiteConfig, index: SiteIndex, day: dt.date, *, warn: Warn | None = None) -> bytes:

@@ -164,7 +164,7 @@ def test_a_dead_internal_link_fails_the_build_naming_the_article(make_site, cli)
     project = make_site({"content/x.md": article("X", "2023-06-20", "See [this](../missing-page/).")})
     result = cli(project, "build")
     assert result.code == 1
-    assert "content/x.md: dead link '../missing-page/' on page /articles/x/" in result.err
+    assert "content/x.md:6: dead link '../missing-page/' on page /articles/x/" in result.err
     assert not (project.root / "site").exists()
 
 

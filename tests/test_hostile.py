@@ -7,6 +7,7 @@ the test instead of stalling the suite.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -254,3 +255,25 @@ def test_limits_are_checked_settings(make_site, cli):
     assert result.code == 1
     assert "briefgen.yaml:2: unknown setting 'limits.file_md'; did you mean 'file_mb'?" in result.err
     assert "briefgen.yaml:3: limits.list_items must not be negative" in result.err
+
+
+def test_a_dead_link_from_a_body_names_the_line_that_writes_it(make_site, cli):
+    body = "First paragraph.\n\nA picture: <img src=x>\n\nAnd [a link](../gone/).\n"
+    project = make_site({"content/2023-06-21-pasted.md": article("Pasted", "2023-06-21", body)})
+    result = cli(project, "build")
+    assert result.code == 1
+    lines = result.err.splitlines()
+    assert "content/2023-06-21-pasted.md:8: dead link 'x' on page /articles/2023-06-21-pasted/" in lines
+    assert "content/2023-06-21-pasted.md:10: dead link '../gone/' on page /articles/2023-06-21-pasted/" in lines
+    assert not (project.root / "site").exists()
+
+
+def test_check_says_what_it_checked(make_site, cli):
+    project = make_site()
+    result = cli(project, "check")
+    assert result.code == 0
+    pages = re.match(r"built (\d+) pages", cli(project, "build").out)
+    assert pages is not None and int(pages[1]) > 10
+    assert result.err.splitlines()[-1] == (
+        f"checked 2 articles, 2 people and the {pages[1]} pages they make, with every internal link: no errors"
+    )
