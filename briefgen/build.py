@@ -23,15 +23,27 @@ from .cache import ArticleRecord, BuildState, Cache, PendingWrite, Stats, edited
 from .config import CONFIG_FILE, SiteConfig
 from .content import Parsed, load_content, read_body
 from .errors import BuildError, ContentError, Problem, Problems
+from .faults import crash_point
 from .files import FilePolicy, file_policy, read_regular, walk
 from .frontmatter import split_raw
 from .index import SiteIndex, build_index
 from .links import LinkChecker, line_of, plain_attributes
+from .lock import project_lock
 from .model import Article, Content
 from .pages import PageSpec, page_errors_source, plan_pages
 from .parallel import run_chunks, worth_aside
 from .theme import template_dirs, template_sources
-from .writer import MARKER, Entry, Writer, check_output_dir, digest, intact, read_manifest, unchanged
+from .writer import (
+    MARKER,
+    Entry,
+    Writer,
+    check_output_dir,
+    digest,
+    intact,
+    read_manifest,
+    recover,
+    unchanged,
+)
 
 if TYPE_CHECKING:
     from .markdown import Bodies
@@ -124,15 +136,21 @@ def build(
     progress: Progress | None = None,
     use_cache: bool = True,
     digests: bool | None = None,
+    waiting: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build the site; with write=False, do everything but touch the output (`briefgen check`).
+
+    A build that writes holds the project's lock (lock.py); `waiting` hears when it must wait for it.
 
     PDF digests are made when `digest.enabled` is set, unless `digests` is False: then the pages
     still link them and earlier PDFs stay, but none is rendered (the preview server renders them
     in a second, background build so that page reloads never wait for WeasyPrint).
     """
     with _collector_paused():
-        return _build(config, write, progress, use_cache, digests)
+        if not write:
+            return _build(config, write, progress, use_cache, digests)
+        with project_lock(config.root, "build", waiting):
+            return _build(config, write, progress, use_cache, digests)
 
 
 @contextmanager
@@ -170,6 +188,7 @@ def _build(
     started = time.perf_counter()
     if write:
         check_output_dir(config.output_dir, config.root, config.content_dir)
+        recover(config.output_dir)  # a swap left halfway by a killed build is finished first
     cache = Cache(config) if write and use_cache else None
     scanned_ns = time.time_ns()
     inputs = inputs_of(config)
@@ -441,6 +460,7 @@ def _full(
             spec = specs[result.index]
             problems.extend(_dead_link(spec, link) for link in result.dead)
             fresh.extend(result.fresh)
+            crash_point("render")
             if store is not None and len(fresh) >= 500:  # keep memory flat: store bodies as they come
                 store.put_many(fresh)
                 fresh.clear()

@@ -21,7 +21,8 @@ from typing import Any
 from . import __version__
 from .config import SiteConfig
 from .content import ParsedArticle
-from .errors import Problem
+from .errors import BuildError, Problem
+from .faults import crash_point
 from .files import FilePolicy, walk
 from .model import fast_pickle
 from .parallel import Aside
@@ -160,8 +161,13 @@ class Cache:
         """Write `value` next to the cache file `name`; the caller puts it in place."""
         self.folder.mkdir(exist_ok=True)
         tmp = self._tmp(name)
-        with tmp.open("wb") as handle:
-            pickle.dump((self.stamp, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            with tmp.open("wb") as handle:
+                pickle.dump((self.stamp, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                crash_point(f"cache:{name}")  # the tests' "killed while writing the cache"
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         return tmp
 
     def state(self) -> BuildState | None:
@@ -173,10 +179,20 @@ class Cache:
         return value if isinstance(value, dict) else {}
 
     def save(self, state: BuildState, parsed: PendingWrite | None) -> None:
-        """Save what the build learnt; `parsed`, when given, as started by write_parsed()."""
-        if parsed is not None:
-            parsed.commit()
-        self._save(STATE_FILE, state)
+        """Save what the build learnt; `parsed`, when given, as started by write_parsed().
+
+        A cache that cannot be written (a full disk) is a warning: the site is already in place,
+        and the next build, finding no state, simply starts afresh.
+        """
+        try:
+            if parsed is not None:
+                parsed.commit()
+            self._save(STATE_FILE, state)
+        except (OSError, BuildError) as error:
+            if parsed is not None:
+                parsed.cancel()
+            reason = error.strerror if isinstance(error, OSError) else str(error)
+            self.warnings.append(f"the build cache in {self.folder} could not be saved ({reason})")
 
     def write_parsed(self, parsed: dict[str, ParsedArticle], fork: bool) -> PendingWrite:
         """Start writing the parse cache, in another process if `fork`, for save() to finish.

@@ -15,6 +15,7 @@ from .build import build
 from .config import SiteConfig, load_config
 from .content import DATE_HINT, parse_when
 from .errors import BriefgenError, Problem, Problems
+from .lock import project_lock
 from .slugs import title_slug
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -202,10 +203,19 @@ def _progress(done: int, total: int) -> None:
     sys.stderr.flush()
 
 
+def _waiting(message: str) -> None:
+    print(f"briefgen: {message}", file=sys.stderr)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     config = _config(args)
     tty = sys.stderr.isatty() and not args.quiet
-    result = build(config, progress=_progress if tty else None, digests=False if args.no_digests else None)
+    result = build(
+        config,
+        progress=_progress if tty else None,
+        digests=False if args.no_digests else None,
+        waiting=_waiting,
+    )
     for warning in result.warnings:
         print(_show(warning, "warning"), file=sys.stderr)
     if not args.quiet:
@@ -280,7 +290,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_digest(args: argparse.Namespace) -> int:
     from .pdf import cmd_digest as run_digest
 
-    return run_digest(_config(args), args)
+    config = _config(args)
+    with project_lock(config.root, "digest", _waiting):
+        return run_digest(config, args)
 
 
 def cmd_mail(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .errors import Problem
+from .faults import crash_point
 from .writer import write_atomically
 
 STATE_DIR = ".briefgen"
@@ -82,6 +83,7 @@ class Ledger:
         return found[-1] if found else None
 
     def record(self, entry: Entry) -> None:
+        crash_point("ledger")  # the tests' "the server accepted it, then the process died"
         self.entries = (*self.entries, entry)
         data = {"format": FORMAT, "sent": [asdict(e) for e in self.entries]}
         text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"

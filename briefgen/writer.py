@@ -2,6 +2,12 @@
 
 A failed build leaves the output folder exactly as it was. Only files whose bytes changed are
 rewritten; files no longer produced are removed. Nothing outside the output folder is touched.
+
+The swap moves files one by one, so it is journaled: before the first move, the manifest of the
+site-to-be is written beside the staging folder (`.briefgen-swap`). A process killed during the
+swap leaves that journal, and the next writer finishes the swap from it before anything else (it
+rolls forward: the new files are all staged by then). Killed before the journal, the output
+folder is untouched and the staging folder is simply thrown away.
 """
 
 from __future__ import annotations
@@ -16,9 +22,11 @@ import tempfile
 from pathlib import Path
 
 from .errors import BuildError
+from .faults import crash_point
 
 MARKER = ".briefgen-output"  # manifest of what the last build wrote; also proves ownership
 STAGING = ".briefgen-staging"
+JOURNAL = ".briefgen-swap"  # the manifest of a swap under way: see recover()
 
 
 def check_output_dir(out: Path, root: Path, content: Path) -> None:
@@ -61,6 +69,7 @@ def write_atomically(path: Path, data: bytes, *, durable: bool = False) -> None:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; give it the usual mode
+        crash_point(f"replace:{path.name}")
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -101,7 +110,7 @@ def intact(out: Path, manifest: dict[str, Entry]) -> bool:
             continue
         for name in filenames:
             relative = name if relative_dir == "." else f"{relative_dir}/{name}"
-            if relative == MARKER:
+            if relative in (MARKER, JOURNAL):
                 continue
             entry = manifest.get(relative)
             if entry is None:
@@ -111,6 +120,40 @@ def intact(out: Path, manifest: dict[str, Entry]) -> bool:
                 return False
             found += 1
     return found == len(manifest)
+
+
+def recover(out: Path) -> bool:
+    """Finish a swap that a killed process left halfway; True if there was one.
+
+    Staged files still waiting are moved in, files the journal does not list are removed, and the
+    journal becomes the manifest: the folder ends as the interrupted build meant it to be.
+    """
+    journal = out / JOURNAL
+    if not journal.is_file():
+        return False
+    files = read_manifest(out, JOURNAL)
+    if not files:  # unreadable (it is written whole, so someone else damaged it): the next build
+        journal.unlink(missing_ok=True)  # compares every file with the old manifest and redoes them
+        shutil.rmtree(out / STAGING, ignore_errors=True)
+        return False
+    staging = out / STAGING
+    if staging.is_dir():
+        _merge(staging, out)
+    _remove_unlisted(out, files)
+    os.replace(journal, out / MARKER)
+    shutil.rmtree(staging, ignore_errors=True)
+    return True
+
+
+def _write_manifest(out: Path, files: dict[str, Entry], name: str = MARKER) -> None:
+    manifest = {"generator": "briefgen", "files": dict(sorted(files.items()))}
+    tmp = out / (name + ".tmp")
+    try:
+        tmp.write_text(json.dumps(manifest, separators=(",", ":")), "utf-8")
+        os.replace(tmp, out / name)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def stage(path: Path, data: bytes) -> None:
@@ -131,6 +174,7 @@ def _merge(source: Path, target: Path) -> None:
         destination = target / entry.name
         if not destination.exists() and not destination.is_symlink():
             os.replace(entry.path, destination)
+            crash_point("swap")
         elif entry.is_dir() and destination.is_dir() and not destination.is_symlink():
             _merge(Path(entry.path), destination)
         else:
@@ -141,10 +185,10 @@ def _merge(source: Path, target: Path) -> None:
             os.replace(entry.path, destination)
 
 
-def read_manifest(out: Path) -> dict[str, Entry]:
+def read_manifest(out: Path, name: str = MARKER) -> dict[str, Entry]:
     """What the last build wrote into `out` (empty if it cannot be read)."""
     try:
-        data = json.loads((out / MARKER).read_text("utf-8"))
+        data = json.loads((out / name).read_text("utf-8"))
         files = data["files"]
         return {str(k): (str(v[0]), int(v[1]), int(v[2])) for k, v in files.items()}
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
@@ -171,7 +215,7 @@ def safe_relative(relative: str) -> str:
         or "\\" in relative
         or "\0" in relative
         or posixpath.normpath(relative) != relative
-        or relative.split("/")[0] in ("..", STAGING, MARKER)
+        or relative.split("/")[0] in ("..", STAGING, MARKER, JOURNAL)
     ):
         raise BuildError(f"refusing to write outside the output folder: {relative}")
     return relative
@@ -191,6 +235,8 @@ class Writer:
         self.out = out
         self.staging = out / STAGING
         self.created_out = not out.exists()
+        if recover(out):
+            previous = None  # the manifest just changed
         self.previous = read_manifest(out) if previous is None else previous
         self.partial = partial
         self.files: dict[str, Entry] = dict(self.previous) if partial else {}
@@ -216,9 +262,15 @@ class Writer:
     def put(self, relative: str, data: bytes, new_digest: str) -> None:
         """Stage `data`, whose digest is `new_digest`, for `relative`."""
         self._claim(safe_relative(relative))
-        stage(self.staging / relative, data)
+        try:
+            stage(self.staging / relative, data)
+        except OSError as error:
+            raise BuildError(
+                f"cannot write {relative} ({error.strerror}); nothing was changed in {self.out}"
+            ) from None
         self.files[relative] = (new_digest, 0, 0)
         self.changed.append(relative)
+        crash_point("stage")
 
     def keep(self, relative: str) -> None:
         """The file is already as it should be (checked with `unchanged`)."""
@@ -227,17 +279,24 @@ class Writer:
 
     def commit(self) -> list[str]:
         """Move staged files into place and drop files this build no longer makes."""
-        _merge(self.staging, self.out)
-        for relative in self.changed:
-            info = (self.out / relative).stat()
+        for relative in self.changed:  # a move keeps the time and size, so the manifest is known now
+            info = (self.staging / relative).stat()
             self.files[relative] = (self.files[relative][0], info.st_mtime_ns, info.st_size)
         fresh_folder = self.created_out and not self.previous  # nothing there but what we staged
+        journaled = self.files != self.previous or not (self.out / MARKER).is_file()
+        if journaled:
+            try:
+                _write_manifest(self.out, self.files, JOURNAL)
+            except OSError as error:
+                raise BuildError(
+                    f"cannot write into {self.out} ({error.strerror}); nothing was changed in it"
+                ) from None
+        crash_point("journal")
+        _merge(self.staging, self.out)
         removed = [] if self.partial or fresh_folder else self._remove_stale()
-        if self.files != self.previous or not (self.out / MARKER).is_file():
-            manifest = {"generator": "briefgen", "files": dict(sorted(self.files.items()))}
-            tmp = self.out / (MARKER + ".tmp")
-            tmp.write_text(json.dumps(manifest, separators=(",", ":")), "utf-8")
-            os.replace(tmp, self.out / MARKER)
+        crash_point("manifest")
+        if journaled:
+            os.replace(self.out / JOURNAL, self.out / MARKER)
         shutil.rmtree(self.staging, ignore_errors=True)
         return removed
 
@@ -247,25 +306,29 @@ class Writer:
             self.out.rmdir()
 
     def _remove_stale(self) -> list[str]:
-        """Delete files under the output folder that this build did not make (and empty folders)."""
-        removed = []
-        emptied: set[str] = set()  # folders removed: walking bottom-up, children come first
-        out = str(self.out)
-        for dirpath, dirnames, filenames in os.walk(out, topdown=False):
-            relative_dir = os.path.relpath(dirpath, out)
-            if relative_dir.split(os.sep)[0] == STAGING:
+        return _remove_unlisted(self.out, self.files)
+
+
+def _remove_unlisted(out_dir: Path, files: dict[str, Entry]) -> list[str]:
+    """Delete files under the output folder that `files` does not list (and emptied folders)."""
+    removed = []
+    emptied: set[str] = set()  # folders removed: walking bottom-up, children come first
+    out = str(out_dir)
+    for dirpath, dirnames, filenames in os.walk(out, topdown=False):
+        relative_dir = os.path.relpath(dirpath, out)
+        if relative_dir.split(os.sep)[0] == STAGING:
+            continue
+        prefix = "" if relative_dir == "." else relative_dir.replace(os.sep, "/") + "/"
+        kept = 0
+        for name in filenames:
+            relative = prefix + name
+            if relative in files or relative in (MARKER, JOURNAL):
+                kept += 1
                 continue
-            prefix = "" if relative_dir == "." else relative_dir.replace(os.sep, "/") + "/"
-            kept = 0
-            for name in filenames:
-                relative = prefix + name
-                if relative in self.files or relative == MARKER:
-                    kept += 1
-                    continue
-                os.unlink(os.path.join(dirpath, name))
-                removed.append(relative)
-            left = [name for name in dirnames if os.path.join(dirpath, name) not in emptied]
-            if not kept and not left and dirpath != out and not os.path.islink(dirpath):
-                os.rmdir(dirpath)
-                emptied.add(dirpath)
-        return sorted(removed)
+            os.unlink(os.path.join(dirpath, name))
+            removed.append(relative)
+        left = [name for name in dirnames if os.path.join(dirpath, name) not in emptied]
+        if not kept and not left and dirpath != out and not os.path.islink(dirpath):
+            os.rmdir(dirpath)
+            emptied.add(dirpath)
+    return sorted(removed)

@@ -231,7 +231,12 @@ def test_worker_processes_build_the_same_site_as_one_process(make_site, cli, tmp
     assert output(parallel, "site") == output(serial, "site")
     cache = parallel.root / ".briefgen"
     parse_cache = (cache / "parsed.pickle").read_bytes()
-    assert sorted(p.name for p in cache.iterdir()) == ["bodies.sqlite", "build-state.pickle", "parsed.pickle"]
+    assert sorted(p.name for p in cache.iterdir()) == [
+        "bodies.sqlite",
+        "build-state.pickle",
+        "lock",
+        "parsed.pickle",
+    ]
     # and a dead link found by a worker is reported like any other; the parse cache stays as it was
     parallel.write({"content/a000.md": random_article(rng, 0, extra=" [x](../nowhere/)")})
     result = cli(parallel, "build", "--jobs", "2")

@@ -1,0 +1,241 @@
+"""Faults: builds killed at every stage, a full disk, two commands at once, a mail run killed mid-send.
+
+Each kill is real: the command runs in a subprocess with BRIEFGEN_CRASH_AT naming the point where
+it sends itself SIGKILL (briefgen/faults.py), so nothing gets to clean up.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import Project, article
+from smtp_servers import Mailbox, free_port, smtp_server
+from test_mail import DAY, PDF, settings
+
+from briefgen import writer
+from briefgen.ledger import ledger_path
+from briefgen.lock import project_lock
+
+TIMEOUT = 120
+
+
+def briefgen(
+    project: Project, *args: str, crash_at: str = "", timeout: float = TIMEOUT
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BRIEFGEN_", "SSL_CERT"))}
+    if crash_at:
+        env["BRIEFGEN_CRASH_AT"] = crash_at
+    return subprocess.run(
+        [sys.executable, "-m", "briefgen", *args],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+
+
+def pages(project: Project, folder: str = "site") -> dict[str, bytes]:
+    """What a reader of the site sees: every file but briefgen's own bookkeeping."""
+    return {
+        name: data
+        for name, data in project.snapshot(folder).items()
+        if not name.startswith((".briefgen-", "digests/"))
+    }
+
+
+def edit(project: Project) -> None:
+    """A change that rewrites, adds and removes pages."""
+    talks = project.root / "content/2023-06-18-talks.md"
+    talks.write_text(talks.read_text("utf-8").replace("five hours", "six hours"), "utf-8")
+    (project.root / "content/2023-06-14-call.md").unlink()
+    project.write({"content/2023-06-20-new.md": article("A new article", "2023-06-20", "Fresh text.")})
+
+
+def clean_build(project: Project, tmp_path: Path) -> dict[str, bytes]:
+    """The site a build from scratch makes of the project as it is now."""
+    copy = Project(tmp_path / "clean")
+    shutil.rmtree(copy.root, ignore_errors=True)
+    shutil.copytree(project.root, copy.root, ignore=shutil.ignore_patterns("site", ".briefgen"))
+    result = briefgen(copy, "build", "-q")
+    assert result.returncode == 0, result.stderr
+    return pages(copy)
+
+
+BEFORE_SWAP = ["render", "stage", "journal"]
+DURING_SWAP = ["swap", "manifest"]
+AFTER_SWAP = ["cache:parsed.pickle", "cache:build-state.pickle"]
+
+
+@pytest.mark.parametrize("point", BEFORE_SWAP + DURING_SWAP + AFTER_SWAP)
+def test_a_build_killed_at_any_point_loses_nothing(make_site, tmp_path, point):
+    project = make_site()
+    assert briefgen(project, "build", "-q").returncode == 0
+    old = pages(project)
+    edit(project)
+    killed = briefgen(project, "build", "-q", "-j", "1", crash_at=point)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    if point in BEFORE_SWAP:
+        assert pages(project) == old  # nothing a reader sees has changed
+    elif point in AFTER_SWAP:
+        assert pages(project) == clean_build(project, tmp_path)
+    # in every case the next build succeeds and makes exactly what a build from scratch makes
+    after = briefgen(project, "build")
+    assert after.returncode == 0, after.stderr
+    assert "Traceback" not in after.stderr
+    assert pages(project) == clean_build(project, tmp_path)
+    assert not (project.root / "site" / writer.STAGING).exists()
+    assert not (project.root / "site" / writer.JOURNAL).exists()
+    # and the cache it left is sound: an edit after it is picked up by an incremental build
+    talks = project.root / "content/2023-06-18-talks.md"
+    talks.write_text(talks.read_text("utf-8").replace("six hours", "seven hours"), "utf-8")
+    assert briefgen(project, "build", "-q").returncode == 0
+    assert "seven hours" in project.read("site/articles/2023-06-18-talks/index.html")
+
+
+def test_a_swap_killed_halfway_is_finished_before_anything_else(make_site, tmp_path):
+    project = make_site()
+    assert briefgen(project, "build", "-q").returncode == 0
+    edit(project)
+    assert briefgen(project, "build", "-q", "-j", "1", crash_at="swap").returncode == -signal.SIGKILL
+    journal = project.root / "site" / writer.JOURNAL
+    assert journal.is_file()  # the swap was under way
+    writer.recover(project.root / "site")  # what the next build does first
+    assert pages(project) == clean_build(project, tmp_path)
+    assert not journal.exists()
+
+
+def test_a_full_disk_is_a_clear_error_and_the_site_stays(make_site, cli, monkeypatch):
+    project = make_site()
+    assert cli(project, "build").code == 0
+    old = project.snapshot()
+    edit(project)
+
+    def full(path: Path, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(writer, "stage", full)
+    result = cli(project, "build")
+    assert result.code == 1
+    assert "No space left on device); nothing was changed in" in result.err
+    assert "Traceback" not in result.err
+    assert project.snapshot() == old
+    monkeypatch.undo()
+    assert cli(project, "build").code == 0
+    assert "six hours" in project.read("site/articles/2023-06-18-talks/index.html")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
+def test_a_really_full_disk(make_site, tmp_path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(disk)], check=True)
+    try:
+        seed = make_site()
+        project = Project(disk / "project")
+        shutil.copytree(seed.root, project.root)
+        assert briefgen(project, "build", "-q").returncode == 0
+        old = project.snapshot()
+        free = shutil.disk_usage(disk).free
+        (project.root / "static").mkdir()
+        # fits on the disk once, not twice: the staged copy is what runs out of room
+        (project.root / "static/big.bin").write_bytes(os.urandom(free * 2 // 3))
+        full = briefgen(project, "build")
+        assert full.returncode == 1
+        assert "static/big.bin (No space left on device); nothing was changed in" in full.stderr
+        assert "Traceback" not in full.stderr
+        assert project.snapshot() == old
+        assert not (project.root / "site" / writer.STAGING).exists()
+        (project.root / "static/big.bin").unlink()
+        project.write({"static/small.css": "p { margin: 0 }"})
+        again = briefgen(project, "build", "-q")
+        assert again.returncode == 0, again.stderr
+        assert project.read("site/static/small.css") == "p { margin: 0 }"
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_second_command_waits_for_the_first(make_site):
+    project = make_site()
+    with project_lock(project.root, "test"):
+        waiting = subprocess.Popen(
+            [sys.executable, "-m", "briefgen", "build", "-q"],
+            cwd=project.root,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert waiting.stderr is not None
+        line = waiting.stderr.readline()
+        assert line.startswith(f"briefgen: waiting for briefgen test (process {os.getpid()}) to finish")
+        time.sleep(0.5)
+        assert waiting.poll() is None  # still waiting
+        assert not (project.root / "site").exists()
+    _, err = waiting.communicate(timeout=TIMEOUT)
+    assert waiting.returncode == 0, err
+    assert (project.root / "site/index.html").is_file()
+
+
+def test_two_builds_at_once_do_not_interleave(make_site, tmp_path):
+    project = make_site(
+        {
+            f"content/2023-06-{day:02d}-a.md": article(f"Day {day}", f"2023-06-{day:02d}")
+            for day in range(1, 28)
+        }
+    )
+    first = briefgen(project, "build", "-q")
+    assert first.returncode == 0
+    edit(project)
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "briefgen", "build", "-q"],
+            cwd=project.root,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    for run in runs:
+        _, err = run.communicate(timeout=TIMEOUT)
+        assert run.returncode == 0, err
+    assert pages(project) == clean_build(project, tmp_path)
+
+
+def test_mail_killed_between_sending_and_recording(make_site):
+    """The documented gap (docs/mail.md): a message accepted but not yet recorded goes out again,
+    with the same Message-ID; nobody recorded is sent to twice, and the ledger stays readable."""
+    port = free_port()
+    project = make_site({"briefgen.yaml": settings(port), f"site/digests/{DAY}.pdf": PDF})
+    with smtp_server(Mailbox(), port=port) as server:
+        killed = briefgen(project, "mail", "--date", DAY, crash_at="ledger#2")
+        assert killed.returncode == -signal.SIGKILL
+        ledger = json.loads(ledger_path(project.root).read_text("utf-8"))["sent"]
+        assert [entry["recipient"] for entry in ledger] == ["alice@example.org"]
+        again = briefgen(project, "mail", "--date", DAY)
+        assert again.returncode == 0, again.stderr
+        assert again.stdout.strip() == "sent 2, skipped 1 already sent, failed 0"
+        served = server.mailbox.recipients
+    assert sorted(served) == ["alice@example.org", "bob@example.org", "bob@example.org", "carol@example.net"]
+    ids = [r.message["Message-ID"] for r in server.mailbox.received if "bob@example.org" in r.rcpt_tos]
+    assert len(ids) == 2 and ids[0] == ids[1]
+
+
+def test_mail_killed_while_writing_the_ledger_keeps_the_old_ledger(make_site):
+    port = free_port()
+    project = make_site({"briefgen.yaml": settings(port), f"site/digests/{DAY}.pdf": PDF})
+    with smtp_server(Mailbox(), port=port) as server:
+        killed = briefgen(project, "mail", "--date", DAY, crash_at="replace:mail-ledger.json#2")
+        assert killed.returncode == -signal.SIGKILL
+        ledger = json.loads(ledger_path(project.root).read_text("utf-8"))["sent"]
+        assert [entry["recipient"] for entry in ledger] == ["alice@example.org"]
+        assert briefgen(project, "mail", "--date", DAY).returncode == 0
+        assert len(json.loads(ledger_path(project.root).read_text("utf-8"))["sent"]) == 3
+        assert sorted(server.mailbox.recipients).count("alice@example.org") == 1
