@@ -1,5 +1,7 @@
 # briefgen: `make build` builds the sample site into site/, `make test` runs the whole suite.
-# Both create .venv and install what they need on first use; nothing else is required.
+# Both create .venv and install what they need on first use; nothing else is required (as root on
+# Debian they also apt-install fonts, and for the tests Chromium and poppler-utils; otherwise they
+# print the command to run).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -53,6 +55,7 @@ lint: $(TEST_INSTALLED)
 	$(BIN)/mypy
 
 test: lint
+	@sh scripts/ensure-test-tools.sh
 	$(BIN)/python -m pytest
 
 clean:
