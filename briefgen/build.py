@@ -32,7 +32,7 @@ from .lock import project_lock
 from .model import Article, Content
 from .pages import PageSpec, page_errors_source, plan_pages
 from .parallel import run_chunks, worth_aside
-from .theme import template_dirs, template_sources
+from .theme import template_dirs, template_problems, template_sources
 from .writer import (
     MARKER,
     Entry,
@@ -414,6 +414,9 @@ def _full(
         trusted = frozenset(path for path in unchanged_files if not state.inputs[path][2])
     known = dict(parsed) if parsed else {}
     content = load_content(config, parsed, jobs=worker_count(config), trusted=trusted)
+    unsafe = template_problems(config)
+    if unsafe:
+        raise Problems(unsafe, warnings=content.warnings)
     parse_cache: PendingWrite | None = None
     if cache is not None and parsed is not None and _parses_changed(known, parsed):
         # written aside while the index is built (a rebuild after a template edit has nothing new)

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .config import SiteConfig
-from .errors import BuildError
+from .errors import BuildError, ContentError, Problem
+from .files import file_policy, walk
 
 
 def shipped_templates() -> Path:
@@ -38,3 +39,16 @@ def template_sources(config: SiteConfig) -> Iterator[str]:
     for folder in template_dirs(config):
         for path in sorted(folder.rglob("*.html")):
             yield path.read_text("utf-8", errors="replace")
+
+
+def template_problems(config: SiteConfig) -> list[Problem]:
+    """Files of the site's templates/ that must not be opened: pipes, devices, links out of the project.
+
+    They are errors rather than warnings: the template loader opens a template by name, so one
+    that cannot be read safely must stop the build before anything renders.
+    """
+    listing = walk(config.templates_dir, file_policy(config), lambda parts: not parts[-1].startswith("."))
+    return [
+        *listing.errors,
+        *(ContentError(p.path, p.line, p.message.replace("skipped: ", "", 1)) for p in listing.skipped),
+    ]

@@ -67,6 +67,15 @@ def test_a_pipe_in_static_files_is_skipped(fresh):
     assert not (fresh.root / "site/static/feed.css").exists()
 
 
+def test_a_pipe_among_templates_stops_the_build_before_anything_renders(fresh):
+    (fresh.root / "templates").mkdir()
+    os.mkfifo(fresh.root / "templates/article.html")
+    result = briefgen(fresh, "build")
+    assert result.returncode == 1
+    assert "templates/article.html: is a named pipe, not a regular file; it is not read" in result.stderr
+    assert not (fresh.root / "site").exists()
+
+
 def test_a_socket_and_a_device_in_content_are_skipped(fresh, tmp_path):
     # a socket's path is limited to about 100 bytes: bind it short, then move it into place
     short = Path("/tmp") / f"bg-{os.getpid()}.sock"
