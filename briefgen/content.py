@@ -398,10 +398,10 @@ class ParsedArticle:
     front: str = ""  # digest of the front matter text alone
 
 
-def parse_file(path: Path, config: SiteConfig) -> ParsedArticle:
+def parse_file(path: Path, config: SiteConfig, policy: FilePolicy | None = None) -> ParsedArticle:
     """Read and check one article file; every problem is kept in the result, nothing is raised."""
     try:
-        data = read_regular(path, file_policy(config))
+        data = read_regular(path, policy or file_policy(config))
     except ContentError as error:
         return ParsedArticle(None, problems=(error,))
     digest = _digest(data)
@@ -641,13 +641,14 @@ def _parse_all(
     its path is `trusted` (known unchanged since the cache was written).
     """
     results: dict[Path, ParsedArticle] = {}
+    policy = file_policy(config)
     todo = []
     for path in paths:
         known = cache.get(str(path)) if cache is not None else None
         if known is not None and str(path) in trusted:
             results[path] = known
             continue
-        data = _read(path, config) if known is not None else None
+        data = _read(path, policy) if known is not None else None
         if known is not None and data is not None and known.digest == _digest(data):
             results[path] = known
         else:
@@ -656,7 +657,7 @@ def _parse_all(
     chunks = [todo[start : start + step] for start in range(0, len(todo), step)]
     done: dict[int, list[ParsedArticle]] = dict(
         run_chunks(
-            lambda k: [parse_file(p, config) for p in chunks[k]],
+            lambda k: [parse_file(p, config, policy) for p in chunks[k]],
             len(chunks),
             jobs if len(todo) >= PARALLEL_THRESHOLD else 1,
         )
@@ -672,9 +673,9 @@ def _parse_all(
     return [results[p] for p in paths]
 
 
-def _read(path: Path, config: SiteConfig) -> bytes | None:
+def _read(path: Path, policy: FilePolicy) -> bytes | None:
     try:
-        return read_regular(path, file_policy(config))
+        return read_regular(path, policy)
     except ContentError:
         return None
 

@@ -7,7 +7,9 @@ anywhere on the machine. Such files are skipped and named in a warning (an error
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import functools
 import os
 import stat
 from collections.abc import Callable
@@ -75,6 +77,7 @@ def _kind_reason(mode: int, directory: bool) -> str | None:
     return "is a folder" if stat.S_ISDIR(mode) else "is not a regular file; it is not read"
 
 
+@functools.lru_cache(maxsize=8)  # asked once per file read: the folders' real paths cost system calls
 def file_policy(config: SiteConfig) -> FilePolicy:
     """Links may lead anywhere in the project folder or in a folder the settings name."""
     folders = [config.root, config.content_dir, config.templates_dir, config.static_dir]
@@ -108,40 +111,47 @@ def walk(
     """Every regular file under `folder` that `keep_file` wants, in folders `keep_dir` wants.
 
     `keep_dir` sees a folder's path relative to `folder` as parts. Linked folders are entered when
-    the policy allows, each real folder at most once, so a link loop ends.
+    the policy allows, after every real folder, and each real folder at most once: a link loop
+    ends, and a file is never listed twice. With `stats`, only `stats` is filled (by path, in no
+    particular order); otherwise `files`, sorted.
     """
     listing = Listing()
     if not folder.is_dir():
         return listing
     seen = {os.path.realpath(folder)}
     pending: list[tuple[str, tuple[str, ...]]] = [(str(folder), ())]
-    while pending:
+    links: list[tuple[str, tuple[str, ...]]] = []  # linked folders, entered once no real one is left
+    found: list[tuple[tuple[str, ...], str]] = []
+    while pending or links:
+        if not pending:
+            path, parts = links.pop(0)
+            real = os.path.realpath(path)
+            if real in seen:
+                listing.skip(path, "is a symbolic link to a folder already read (a loop); it is not followed")
+                continue
+            seen.add(real)
+            pending.append((path, parts))
         current, parts = pending.pop()
         try:
-            entries = sorted(os.scandir(current), key=lambda e: e.name)
+            entries = list(os.scandir(current))
         except OSError as error:
             listing.skip(current, f"{BROKEN} ({error.strerror})")
             continue
         for entry in entries:
-            inner = (*parts, entry.name)
             if entry.is_dir(follow_symlinks=False):
+                inner = (*parts, entry.name)
                 if keep_dir(inner):
                     pending.append((entry.path, inner))
                     seen.add(os.path.realpath(entry.path))
                 continue
-            is_link = entry.is_symlink()
-            if is_link and _points_at_folder(entry.path):
-                if not keep_dir(inner):
-                    continue
-                reason = policy.link_reason(entry.path, directory=True)
-                real = os.path.realpath(entry.path)
-                if reason is None and real in seen:
-                    reason = "is a symbolic link to a folder already read (a loop); it is not followed"
-                if reason is not None:
-                    listing.skip(entry.path, reason)
-                    continue
-                seen.add(real)
-                pending.append((entry.path, inner))
+            if entry.is_symlink() and _points_at_folder(entry.path):
+                inner = (*parts, entry.name)
+                if keep_dir(inner):
+                    reason = policy.link_reason(entry.path, directory=True)
+                    if reason is None:
+                        links.append((entry.path, inner))
+                    else:
+                        listing.skip(entry.path, reason)
                 continue
             if not keep_file(entry.name):
                 continue
@@ -149,14 +159,15 @@ def walk(
             reason = None if entry.is_file(follow_symlinks=False) else policy.skip_reason(entry.path)
             if reason is not None:
                 listing.skip(entry.path, reason)
-                continue
-            listing.files.append(Path(entry.path))
-            if stats:
-                try:
+            elif stats:
+                with contextlib.suppress(OSError):  # removed meanwhile
                     listing.stats[entry.path] = entry.stat()
-                except OSError:  # removed meanwhile
-                    listing.files.pop()
-    listing.files.sort(key=lambda p: p.relative_to(folder).parts)
+            else:
+                found.append(((*parts, entry.name), entry.path))
+    found.sort()
+    listing.files = [Path(path) for _, path in found]
+    listing.skipped.sort(key=lambda problem: str(problem.path))
+    listing.errors.sort(key=lambda problem: str(problem.path))
     return listing
 
 
@@ -189,8 +200,8 @@ def read_regular(path: Path, policy: FilePolicy) -> bytes:
                 f"the file is {_size(info.st_size)}, over the limit of {_size(policy.max_bytes)} "
                 "(limits.file_mb in briefgen.yaml); split it or raise the limit",
             )
-        with os.fdopen(descriptor, "rb", closefd=False) as handle:
-            data = handle.read(policy.max_bytes + 1 if policy.max_bytes else -1)
+        with os.fdopen(descriptor, "rb", buffering=0, closefd=False) as handle:
+            data = handle.readall()  # sized from fstat: one read for a file that does not grow
         if policy.max_bytes and len(data) > policy.max_bytes:  # it grew after the check
             raise ContentError(path, 1, f"the file is over the limit of {_size(policy.max_bytes)}")
         return data

@@ -104,8 +104,9 @@ def parse_yaml(
         raise ContentError(path, first_line, f"YAML syntax error: {error}") from None
     if root is None:
         return None
-    _check_size(root, path, first_line - 1, limits)
-    return _convert(root, path, first_line - 1, ())
+    if "&" in text:  # without an anchor there is no alias: nothing expands, _convert checks the rest
+        _check_size(root, path, first_line - 1, limits)
+    return _convert(root, path, first_line - 1, (), limits.items)
 
 
 def _check_size(root: yaml.Node, path: Path, offset: int, limits: YamlLimits) -> None:
@@ -124,13 +125,7 @@ def _check_size(root: yaml.Node, path: Path, offset: int, limits: YamlLimits) ->
         total = 1
         if not isinstance(node, yaml.ScalarNode):
             children = node.value if isinstance(node, yaml.SequenceNode) else [v for _, v in node.value]
-            if limits.items and len(children) > limits.items:
-                raise ContentError(
-                    path,
-                    line,
-                    f"a list or mapping of {len(children):,} entries is over the limit of "
-                    f"{limits.items:,} (limits.list_items in briefgen.yaml)",
-                )
+            _check_items(len(children), limits.items, path, line)
             open_nodes.add(id(node))
             for child in children:
                 total += size(child, open_nodes)
@@ -148,20 +143,34 @@ def _check_size(root: yaml.Node, path: Path, offset: int, limits: YamlLimits) ->
     size(root, set())
 
 
-def _convert(node: yaml.Node, path: Path, offset: int, seen: tuple[int, ...]) -> Node:
+def _check_items(count: int, limit: int, path: Path, line: int) -> None:
+    if limit and count > limit:
+        raise ContentError(
+            path,
+            line,
+            f"a list or mapping of {count:,} entries is over the limit of {limit:,} "
+            "(limits.list_items in briefgen.yaml)",
+        )
+
+
+def _convert(node: yaml.Node, path: Path, offset: int, seen: tuple[int, ...], items: int) -> Node:
+    """The node as Scalar, Seq and Map; `seen` holds its ancestors, `items` the list limit."""
     line = offset + node.start_mark.line + 1
     if id(node) in seen:
         raise ContentError(path, line, "recursive YAML aliases are not allowed")
     if isinstance(node, yaml.ScalarNode):
         return Scalar(str(node.value), line, node.style not in (None, ""))
+    if len(seen) > MAX_DEPTH:
+        raise ContentError(path, line, f"YAML nested more than {MAX_DEPTH} levels deep")
+    _check_items(len(node.value), items, path, line)
     inner = (*seen, id(node))
     if isinstance(node, yaml.SequenceNode):
-        return Seq(tuple(_convert(item, path, offset, inner) for item in node.value), line)
+        return Seq(tuple(_convert(item, path, offset, inner, items) for item in node.value), line)
     if isinstance(node, yaml.MappingNode):
         entries: list[tuple[Scalar, Node]] = []
         keys: dict[str, int] = {}
         for key_node, value_node in node.value:
-            key = _convert(key_node, path, offset, inner)
+            key = _convert(key_node, path, offset, inner, items)
             if not isinstance(key, Scalar):
                 raise ContentError(path, key.line, "a key must be plain text")
             if key.text == "<<":
@@ -171,6 +180,6 @@ def _convert(node: yaml.Node, path: Path, offset: int, seen: tuple[int, ...]) ->
                     path, key.line, f"duplicate key '{key.text}' (first at line {keys[key.text]})"
                 )
             keys[key.text] = key.line
-            entries.append((key, _convert(value_node, path, offset, inner)))
+            entries.append((key, _convert(value_node, path, offset, inner, items)))
         return Map(tuple(entries), line)
     raise ContentError(path, line, "unsupported YAML node")  # pragma: no cover

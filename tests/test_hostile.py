@@ -163,6 +163,14 @@ def test_symlink_loops_end(fresh):
     assert "Blinken meets Qin" in fresh.read("site/articles/2023-06-18-talks/index.html")
 
 
+def test_a_linked_folder_inside_content_is_read_once(fresh):
+    fresh.write({"content/zz/2023-06-20-deep.md": article("Deep", "2023-06-20")})
+    (fresh.root / "content/aa").symlink_to(fresh.root / "content/zz", target_is_directory=True)
+    result = briefgen(fresh, "check")
+    assert result.returncode == 0, result.stderr  # not "slug already used": the file is read once
+    assert "content/aa: warning: skipped: is a symbolic link to a folder already read" in result.stderr
+
+
 def test_a_40_mb_article_fails_check_quickly_with_its_size(fresh):
     big = fresh.root / "content/2023-06-21-huge.md"
     with big.open("w", encoding="utf-8") as handle:
