@@ -24,6 +24,7 @@ from ..content import (
     resolve_article,
 )
 from ..errors import Problem
+from ..files import file_policy
 from ..model import Person
 from ..slugs import fold
 
@@ -96,13 +97,15 @@ class Known:
 def load_known(config: SiteConfig) -> Known:
     """The registry and the vocabulary of the content folder; articles that do not parse are
     skipped (importing is no place to report them: `briefgen check` does)."""
-    problems: list[Problem] = []
-    people = _load_people(config.content_dir / PEOPLE_DIR, config.root, problems, config.language)
+    report = Report()
+    policy = file_policy(config)
+    people = _load_people(config.content_dir / PEOPLE_DIR, config, policy, report)
     topics: dict[str, dict[str, int]] = {}
     places: dict[str, dict[str, int]] = {}
     spellings: dict[str, tuple[str, ...]] = {}
     vocabulary = {
-        kind: _load_vocabulary(kind, config.content_dir / kind, problems) for kind in VOCABULARY_DIRS
+        kind: _load_vocabulary(kind, config.content_dir / kind, config, policy, report)
+        for kind in VOCABULARY_DIRS
     }
     for kind, table in (("topics", topics), ("places", places)):
         for entry in vocabulary[kind]:
@@ -119,7 +122,7 @@ def load_known(config: SiteConfig) -> Known:
     )
     events: list[KnownEvent] = []
     if config.content_dir.is_dir():
-        for path in _article_paths(config.content_dir):
+        for path in _article_paths(config.content_dir, policy).files:
             article = resolve_article(parse_file(path, config), registries, Report())
             if article is None:
                 continue
@@ -138,9 +141,8 @@ def load_known(config: SiteConfig) -> Known:
                         f"{path.relative_to(config.root).as_posix()}:{event.line}",
                     )
                 )
-    return Known(
-        tuple(people), _spellings(topics), _spellings(places), tuple(problems), spellings, tuple(events)
-    )
+    problems = tuple(report.problems)
+    return Known(tuple(people), _spellings(topics), _spellings(places), problems, spellings, tuple(events))
 
 
 def same_happening(
