@@ -253,13 +253,15 @@ def _splice_bodies(
     pages: dict[str, bytes] = {}
     records = dict(state.articles)
     fresh: list[tuple[str, str]] = []
+    policy = file_policy(config)
     checker = LinkChecker(  # new bodies come out of the sanitizer
         set(manifest), plain=True, root=urls.base_path(config.base_url)
     )
     try:
         for path in changed:
             record = state.articles[path]
-            front, body = split_raw(Path(path).read_bytes().decode("utf-8"))
+            # a file grown past the size limit (or swapped for a pipe) goes to the full build
+            front, body = split_raw(read_regular(Path(path), policy).decode("utf-8"))
             if not record.spliceable or digest(front.encode()) != record.front:
                 return None
             page_bytes = (out / record.output).read_bytes()
@@ -275,7 +277,7 @@ def _splice_bodies(
             fresh.append((key, new_html))
             spliceable = bool(new_html) and new_page.count(new_html) == 1
             records[path] = replace(record, body=key, spliceable=spliceable)
-    except (OSError, UnicodeDecodeError, ValueError, KeyError):
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, ContentError):
         return None
     finally:
         store.close()

@@ -188,6 +188,16 @@ def test_a_40_mb_article_fails_check_quickly_with_its_size(fresh):
     assert "Traceback" not in result.stderr
 
 
+def test_a_body_grown_past_the_limit_is_caught_by_an_incremental_build_too(make_site, cli):
+    project = make_site()
+    assert cli(project, "build").code == 0
+    path = project.root / "content/2023-06-18-talks.md"
+    path.write_text(path.read_text("utf-8") + "More words. " * 200_000, "utf-8")  # front matter as it was
+    result = cli(project, "build")
+    assert result.code == 1
+    assert "content/2023-06-18-talks.md:1: the file is 2.3 MB, over the limit of 2.0 MB" in result.err
+
+
 def test_the_size_limits_can_be_raised(make_site, cli):
     body = "word " * 300_000  # 1.5 MB
     project = make_site(
