@@ -29,6 +29,7 @@ from .frontmatter import split_raw
 from .index import SiteIndex, build_index
 from .links import LinkChecker, line_of, plain_attributes
 from .lock import project_lock
+from .mentions import STORE_KEY, Linker, site_linker, suggestions
 from .model import Article, Content
 from .pages import PageSpec, page_errors_source, plan_pages
 from .parallel import run_chunks, worth_aside
@@ -74,6 +75,7 @@ class BuildResult:
         people = count(self.people, "person", "people")
         pages = count(self.pages, "page", "pages")
         return f"checked {articles}, {people} and the {pages} they make, with every internal link"
+    suggestions: tuple[Problem, ...] = ()  # from `check` only: people named in a body, not in actors
 
     def summary(self) -> str:
         noun = "page" if self.pages == 1 else "pages"
@@ -250,6 +252,10 @@ def _splice_bodies(
 
     out = config.output_dir
     store = cache.bodies()
+    linker = _stored_linker(store.get(STORE_KEY))
+    if linker is None and config.mentions != "off":
+        store.close()
+        return None
     pages: dict[str, bytes] = {}
     records = dict(state.articles)
     fresh: list[tuple[str, str]] = []
@@ -267,8 +273,8 @@ def _splice_bodies(
             page_bytes = (out / record.output).read_bytes()
             if digest(page_bytes) != manifest[record.output][0]:
                 return None
-            old_html, key = store.get(record.body), body_key(body, record.lang)
-            new_html = store.get(key) or markdown_to_html(body, record.lang)
+            old_html, key = store.get(record.body), body_key(body, record.lang, linker.salt if linker else "")
+            new_html = store.get(key) or _finished(linker, markdown_to_html(body, record.lang))
             page = page_bytes.decode("utf-8")
             if not old_html or page.count(old_html) != 1 or checker.dead(record.output, new_html):
                 return None
@@ -435,9 +441,10 @@ def _full(
         existing = {spec.output for spec in specs} | set(statics) | set(pdf_days)
         writer = Writer(out) if write else None
         store = cache.bodies() if cache is not None else None
-        bodies = Bodies(store if store is not None and not store.empty() else None)
+        linker = site_linker(config, index)
+        bodies = Bodies(store if store is not None and not store.empty() else None, linker)
         env = make_environment(config, index, bodies)
-        fingerprints = Fingerprints(env, index)
+        fingerprints = Fingerprints(env, index, bodies.salt)
         previous = writer.previous if writer else {}
         records: dict[str, ArticleRecord] = {}
         todo = []
@@ -520,12 +527,13 @@ def _full(
     )
     if cache is not None:
         bodies_store = cache.bodies()
-        bodies_store.put_many(fresh)
+        bodies_store.put_many([*fresh, (STORE_KEY, linker.to_text())])
         bodies_store.close()
         cache.save(new_state, parse_cache)
     changed = tuple(sorted(writer.changed)) if writer else ()
     built = _result(new_state, changed, tuple(removed), started, rendered=len(todo))
-    return replace(built, pages=len(specs), articles=len(content.articles), people=len(content.people))
+    built = replace(built, pages=len(specs), articles=len(content.articles), people=len(content.people))
+    return built if write else replace(built, suggestions=suggestions(index))
 
 
 def _dead_link(spec: PageSpec, link: str) -> Problem:
@@ -541,6 +549,18 @@ def _dead_link(spec: PageSpec, link: str) -> Problem:
         if line is not None:
             return ContentError(article.path, article.body_line + line - 1, message)
     return ContentError(page_errors_source(spec), None, message)
+
+
+def _stored_linker(text: str | None) -> Linker | None:
+    """The mentions linker the last full build stored with the bodies (None if none or off)."""
+    if text is None:
+        return None
+    linker = Linker.from_text(text)
+    return linker if linker.salt else None
+
+
+def _finished(linker: Linker | None, html: str) -> str:
+    return linker(html) if linker is not None else html
 
 
 def _parses_changed(before: Parsed, after: Parsed) -> bool:

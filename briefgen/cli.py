@@ -228,6 +228,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     result = build(config, write=False)
     for warning in result.warnings:
         print(_show(warning, "warning"), file=sys.stderr)
+    for suggestion in result.suggestions:
+        print(_show(suggestion, "suggestion"), file=sys.stderr)
     print(f"{result.checked()}: no errors", file=sys.stderr)
     return EXIT_OK
 

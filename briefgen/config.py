@@ -21,6 +21,7 @@ CONFIG_FILE = "briefgen.yaml"
 LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 PAPER_SIZES = ("A4", "Letter")
 SECURITY = ("starttls", "ssl", "none")
+MENTIONS = ("off", "first", "all")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,7 @@ class SiteConfig:
     directory_urls: bool = False
     home_days: int = 7
     related_articles: int = 5
+    mentions: str = "first"  # people's names in article bodies linked to their pages: off, first, all
     jobs: int = 0  # processes that parse and render, the build process included; 0: one per core
     follow_symlinks: bool = True  # only links that stay inside the project are ever followed
     paths: Paths = field(default_factory=Paths)
@@ -299,6 +301,8 @@ def _check(config: SiteConfig, path: Path, lines: dict[str, int]) -> list[Proble
         fail("day_zone", f"day_zone must be one of {', '.join(DAY_ZONES)}, not '{config.day_zone}'")
     if config.base_url and not re.match(r"^https?://[^\s/]+", config.base_url):
         fail("base_url", "base_url must start with http:// or https:// and a host name")
+    if config.mentions not in MENTIONS:
+        fail("mentions", f"mentions must be one of {', '.join(MENTIONS)}, not '{config.mentions}'")
     if config.digest.paper not in PAPER_SIZES:
         fail("digest.paper", f"digest.paper must be one of {', '.join(PAPER_SIZES)}")
     if config.mail.unsubscribe and not re.match(

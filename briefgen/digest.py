@@ -52,6 +52,11 @@ def event_anchor(slug: str, position: int, person: str) -> str:
     return f"e.{slug}.{position}.{person}"
 
 
+def index_anchor(person: str) -> str:
+    """The id of a person's entry in the people index (where body mentions point)."""
+    return f"i.{person}"
+
+
 def body_anchor(slug: str, anchor: str) -> str:
     """An id from an article body, made unique in a document holding several bodies."""
     return f"b.{slug}.{anchor}"
@@ -128,6 +133,7 @@ __all__ = [
     "body_anchor",
     "digest_days",
     "event_anchor",
+    "index_anchor",
     "make_digest",
     "parse_day",
 ]

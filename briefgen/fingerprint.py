@@ -39,9 +39,10 @@ def _source(source: Source | None) -> tuple[str, str, object] | None:
 
 
 class Fingerprints:
-    def __init__(self, env: jinja2.Environment, index: SiteIndex) -> None:
+    def __init__(self, env: jinja2.Environment, index: SiteIndex, body_salt: str = "") -> None:
         self.env = env
         self.index = index
+        self.body_salt = body_salt  # what bodies depend on besides their text (linked mentions)
         self.memo: dict[int, bytes] = {}
         self.templates: dict[str, bytes] = {}
 
@@ -54,7 +55,7 @@ class Fingerprints:
             h.update(self.value(spec.context[key]))
         article = spec.context.get("article")
         if isinstance(article, Article):
-            h.update(article.body_digest.encode())  # the one page that shows the body
+            h.update(f"{article.body_digest}\0{self.body_salt}".encode())  # the one page showing the body
         return h.hexdigest()
 
     def template(self, name: str) -> bytes:

@@ -87,12 +87,13 @@ def render_markdown(source: str, lang: str = "en") -> Markup:
     return Markup(markdown_to_html(source, lang))
 
 
-def body_key(source: str, lang: str) -> str:
+def body_key(source: str, lang: str, salt: str = "") -> str:
     """Names a rendered body in a store: the same text in the same language renders the same.
 
-    The key also names this briefgen and Python-Markdown, whose output may differ between versions.
+    The key also names this briefgen and Python-Markdown, whose output may differ between versions,
+    and `salt`, what else the body depends on (the names linked as mentions).
     """
-    text = f"{__version__}\0{md.__version__}\0{lang}\0{source}"
+    text = f"{__version__}\0{md.__version__}\0{lang}\0{salt}\0{source}"
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
@@ -100,14 +101,25 @@ class BodyLookup(Protocol):
     def get(self, key: str) -> str | None: ...
 
 
+class Finish(Protocol):
+    """A last pass over each rendered body (mentions.Linker); `salt` names what it depends on."""
+
+    salt: str
+
+    def __call__(self, html: str) -> str: ...
+
+
 class Bodies:
     """Article bodies as HTML, taken from a store of earlier renders when it has them.
 
-    `fresh` collects what had to be rendered, for the caller to add to the store.
+    `fresh` collects what had to be rendered, for the caller to add to the store; `finish`, when
+    given, is applied to each body rendered.
     """
 
-    def __init__(self, store: BodyLookup | None = None) -> None:
+    def __init__(self, store: BodyLookup | None = None, finish: Finish | None = None) -> None:
         self.store = store
+        self.finish = finish
+        self.salt = finish.salt if finish is not None else ""
         self.fresh: dict[str, str] = {}
         self.seen: dict[str, Markup] = {}
         self._last: tuple[Article, tuple[str, Markup]] | None = None
@@ -124,12 +136,15 @@ class Bodies:
         return found
 
     def html(self, source: str, lang: str) -> tuple[str, Markup]:
-        key = body_key(source, lang)
+        key = body_key(source, lang, self.salt)
         found = self.seen.get(key)
         if found is None:
             stored = self.store.get(key) if self.store is not None else None
             if stored is None:
-                stored = self.fresh[key] = markdown_to_html(source, lang)
+                stored = markdown_to_html(source, lang)
+                if self.finish is not None:
+                    stored = self.finish(stored)
+                self.fresh[key] = stored
             found = Markup(stored)
             if len(self.seen) > 512:  # a body is needed by its page and by its day's digest
                 self.seen.clear()

@@ -45,6 +45,7 @@ from .digest import (
     article_anchor,
     body_anchor,
     event_anchor,
+    index_anchor,
     make_digest,
     parse_day,
 )
@@ -53,6 +54,7 @@ from .i18n import STRINGS, Translator, ui_language
 from .index import TAXONOMIES, SiteIndex
 from .links import line_of
 from .markdown import render_markdown
+from .mentions import Linker, names_of
 from .model import Article
 from .pages import PageSpec
 from .parallel import Failed, Limits, run_isolated
@@ -382,8 +384,10 @@ class _Linker:
         return (article.path.parent / relative).resolve().as_uri()
 
 
-def print_body(article: Article, linker: _Linker, resources: Resources) -> Markup:
-    """The article body as the PDF shows it (see _BodyRewriter)."""
+def print_body(
+    article: Article, linker: _Linker, resources: Resources, mentions: Linker | None = None
+) -> Markup:
+    """The article body as the PDF shows it (see _BodyRewriter), with `mentions` linked."""
 
     def fix(tag: str, name: str, value: str) -> str:
         if name == "id":
@@ -399,7 +403,8 @@ def print_body(article: Article, linker: _Linker, resources: Resources) -> Marku
     rewriter = _BodyRewriter(fix, is_french(article.lang))
     rewriter.feed(str(render_markdown(read_body(article), article.lang)))
     rewriter.close()
-    return Markup("".join(rewriter.out))
+    printed = "".join(rewriter.out)
+    return Markup(mentions(printed) if mentions is not None else printed)
 
 
 def _footer_parts(t: Translator) -> tuple[str, str, str]:
@@ -430,6 +435,7 @@ def _environment(config: SiteConfig, index: SiteIndex) -> jinja2.Environment:
         article_anchor=article_anchor,
         actor_anchor=actor_anchor,
         event_anchor=event_anchor,
+        index_anchor=index_anchor,
         version=__version__,
         footer=_footer_parts(Translator(config.language)),
     )
@@ -438,15 +444,27 @@ def _environment(config: SiteConfig, index: SiteIndex) -> jinja2.Environment:
     return env
 
 
-def _bodies(config: SiteConfig, digest: Digest) -> tuple[dict[str, Markup], Resources]:
+def _mentions(config: SiteConfig, index: SiteIndex, digest: Digest, linker: _Linker) -> Linker:
+    """Mentions as the PDF links them: to the person's entry in its people index, else to their page."""
+    names = names_of(index.people.values())
+    listed = {entry.person.id for entry in digest.people}
+    hrefs = {
+        pid: "#" + index_anchor(pid) if pid in listed else linker.site(urls.url_of(index.people[pid]))
+        for pid in sorted(set(names.people.values()))
+    }
+    return Linker(names, config.mentions, hrefs)
+
+
+def _bodies(config: SiteConfig, index: SiteIndex, digest: Digest) -> tuple[dict[str, Markup], Resources]:
     linker = _Linker(config, urls.digest_url(digest.day))
     resources = Resources()
-    return {a.slug: print_body(a, linker, resources) for a in digest.articles}, resources
+    mentions = _mentions(config, index, digest, linker)
+    return {a.slug: print_body(a, linker, resources, mentions) for a in digest.articles}, resources
 
 
 def _html(config: SiteConfig, index: SiteIndex, digest: Digest) -> tuple[str, Resources]:
     env = _environment(config, index)
-    bodies, resources = _bodies(config, digest)
+    bodies, resources = _bodies(config, index, digest)
     spec = PageSpec(TEMPLATE, urls.digest_url(digest.day), {"digest": digest, "bodies": bodies})
     text = render(env, spec)  # template mistakes become BuildErrors naming the template and line
     return text, resources
@@ -676,6 +694,7 @@ def digest_fingerprint(
     add(config.title, config.description, config.base_url, config.language, config.directory_urls)
     unlimited = replace(config.digest, timeout=0.0, memory_mb=0)  # the limits change no PDF
     add(unlimited, STRINGS[ui_language(config.language)], STRINGS["en"])
+    add(config.mentions, names_of(index.people.values()).digest)  # names the bodies link
     add(digest.day, digest.edition, digest.articles, digest.events, digest.also)
     for entry in digest.people:
         add(entry.person.id, entry.person.name, entry.mentions, entry.other_scripts)
@@ -700,7 +719,7 @@ def digest_fingerprint(
     if assets is not None:
         add(assets)
         return h.hexdigest()
-    _, resources = _bodies(config, digest)
+    _, resources = _bodies(config, index, digest)
     for url in sorted(resources.by_url):
         if url.startswith("file:"):
             path = Path(url2pathname(urlsplit(url).path))

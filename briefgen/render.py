@@ -136,7 +136,10 @@ def make_environment(
     config: SiteConfig, index: SiteIndex, bodies: Bodies | None = None
 ) -> jinja2.Environment:
     """The environment for one build; `bodies` renders article bodies (with a cache, if given)."""
-    bodies = bodies or Bodies()
+    if bodies is None:
+        from .mentions import site_linker
+
+        bodies = Bodies(finish=site_linker(config, index))
     env = _Environment(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(d) for d in template_dirs(config)]),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),

@@ -1,0 +1,260 @@
+"""Linked mentions: known people's names found in rendered article bodies, and linked to them.
+
+A pass over the sanitized body HTML, after Markdown: names and aliases are matched whole-word,
+ignoring case and accents, only in text outside links, code, preformatted text and headings.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from . import urls
+from .config import SiteConfig
+from .errors import Problem
+from .index import SiteIndex
+from .model import Article, Person
+
+MODES = ("off", "first", "all")
+SKIPPED = frozenset({"a", "code", "pre", "kbd", "h1", "h2", "h3", "h4", "h5", "h6"})
+WORD = re.compile(r"\w+")
+TAG = re.compile(r"""<(/?)([A-Za-z][A-Za-z0-9]*)(?:[^>"']|"[^"]*"|'[^']*')*>""")
+GAP = r"(?:[\s\-'’]|&nbsp;)+"  # between the words of a name: spaces, hyphens, apostrophes
+ENTITY = re.compile(r"&nbsp;")
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+
+
+class _FoldTable(dict[int, int]):
+    """Character -> its lowercase base letter, one character for one (so offsets stay put)."""
+
+    def __missing__(self, code: int) -> int:
+        char = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
+        base = base.casefold()
+        if len(base) != 1:
+            base = char.lower() if len(char.lower()) == 1 else char
+        self[code] = ord(base)
+        return ord(base)
+
+
+_FOLD = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """`text` without case or accents, as long as `text`: position n is the same character."""
+    lowered = text.lower()
+    if lowered.isascii() and len(lowered) == len(text):
+        return lowered
+    return text.translate(_FOLD)
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    person: str  # id
+    start: int  # where the name is in the HTML
+    end: int
+    text: str  # as written there (HTML)
+
+
+class Names:
+    """The names and aliases of known people, and how to find them in a body's HTML.
+
+    An alias two people share names neither of them (briefgen never guesses).
+    """
+
+    def __init__(self, named: Iterable[tuple[str, str]]) -> None:
+        owners: dict[tuple[str, ...], set[str]] = {}
+        for name, pid in named:
+            key = _key(name)
+            if key and len("".join(key)) > 1:
+                owners.setdefault(key, set()).add(pid)
+        self.people = {key: next(iter(pids)) for key, pids in sorted(owners.items()) if len(pids) == 1}
+        self.by_first: dict[str, list[tuple[str, ...]]] = {}
+        self.cjk: list[tuple[str, ...]] = []
+        for key in sorted(self.people, key=lambda k: (-len(" ".join(k)), k)):  # longest first
+            if CJK.search(key[0]):
+                self.cjk.append(key)
+            else:
+                self.by_first.setdefault(key[0], []).append(key)
+        self.first_words = frozenset(self.by_first)
+        self._patterns: dict[tuple[str, ...], re.Pattern[str]] = {}
+        text = json.dumps(sorted(self.people.items()), ensure_ascii=False)
+        self.digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+    def _pattern(self, key: tuple[str, ...]) -> re.Pattern[str]:
+        found = self._patterns.get(key)
+        if found is None:
+            body = GAP.join(re.escape(word) for word in key)
+            before = "" if CJK.match(key[0]) else r"(?<!\w)"
+            after = "" if CJK.match(key[-1][-1]) else r"(?!\w)"
+            found = self._patterns[key] = re.compile(before + body + after)
+        return found
+
+    def find(self, html: str) -> list[Mention]:
+        """Every mention in text where a link may go, in order; the longest name wins a tie."""
+        folded = fold(html)
+        candidates: list[tuple[str, ...]] = []
+        for word in sorted(self.first_words.intersection(WORD.findall(folded))):
+            candidates.extend(self.by_first[word])
+        if self.cjk and CJK.search(folded):
+            candidates.extend(key for key in self.cjk if key[0] in folded)
+        if not candidates:
+            return []
+        hits: list[tuple[int, int, str]] = []
+        for key in candidates:
+            needle, pattern, at = key[0], self._pattern(key), 0
+            while (at := folded.find(needle, at)) >= 0:
+                match = pattern.match(folded, at)
+                if match:
+                    hits.append((match.start(), -match.end(), self.people[key]))
+                at += 1
+        spans = _text_spans(html)
+        starts = [start for start, _ in spans]
+        mentions: list[Mention] = []
+        last_end = 0
+        for start, minus_end, pid in sorted(hits):
+            end = -minus_end
+            if start < last_end:
+                continue
+            place = bisect.bisect_right(starts, start) - 1
+            if place < 0 or end > spans[place][1]:
+                continue  # in a tag, or in text where links do not go
+            mentions.append(Mention(pid, start, end, html[start:end]))
+            last_end = end
+        return mentions
+
+
+def _key(name: str) -> tuple[str, ...]:
+    return tuple(WORD.findall(fold(ENTITY.sub(" ", name))))
+
+
+def _text_spans(html: str) -> list[tuple[int, int]]:
+    """(start, end) of each run of text outside tags and outside SKIPPED elements."""
+    spans = []
+    depth = 0
+    at = 0
+    for tag in TAG.finditer(html):
+        if depth == 0 and tag.start() > at:
+            spans.append((at, tag.start()))
+        name = tag.group(2).lower()
+        if name in SKIPPED:
+            if tag.group(1):
+                depth = max(0, depth - 1)
+            elif not tag.group(0).endswith("/>"):
+                depth += 1
+        at = tag.end()
+    if depth == 0 and at < len(html):
+        spans.append((at, len(html)))
+    return spans
+
+
+def names_of(people: Iterable[Person]) -> Names:
+    """The names of people who have a file (a stub's name is only a spelling in one article)."""
+    return Names((name, p.id) for p in people if not p.is_stub for name in (p.name, *p.aliases))
+
+
+class Linker:
+    """Links mentions in a body's HTML: `first` (each person once) or `all`; `off` links none.
+
+    `salt` names what the result depends on besides the body: a store keys linked bodies with it.
+    """
+
+    def __init__(self, names: Names, mode: str, hrefs: dict[str, str]) -> None:
+        self.names = names
+        self.mode = mode
+        self.hrefs = hrefs
+        text = f"{names.digest}\0{mode}\0{json.dumps(sorted(hrefs.items()))}"
+        self.salt = "" if mode == "off" else hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+    def __call__(self, html: str) -> str:
+        if self.mode == "off":
+            return html
+        return link(html, self.names.find(html), lambda pid: self.hrefs.get(pid), self.mode == "first")
+
+    def to_text(self) -> str:
+        """For the body store: a later build that only splices bodies needs no index to link them."""
+        return json.dumps(
+            {"names": sorted(self.names.people.items()), "mode": self.mode, "hrefs": self.hrefs},
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_text(cls, text: str) -> Linker:
+        data = json.loads(text)
+        names = Names((" ".join(key), pid) for key, pid in data["names"])
+        return cls(names, data["mode"], data["hrefs"])
+
+
+def link(html: str, mentions: list[Mention], href: Callable[[str], str | None], first: bool = True) -> str:
+    """`html` with each mention (with `first`, each person's first) made a link to `href(person)`."""
+    parts = []
+    at = 0
+    seen: set[str] = set()
+    for mention in mentions:
+        target = href(mention.person)
+        if target is None or (first and mention.person in seen):
+            continue
+        seen.add(mention.person)
+        parts.append(html[at : mention.start])
+        parts.append(f'<a class="mention" href="{target}">{mention.text}</a>')
+        at = mention.end
+    if not parts:
+        return html
+    parts.append(html[at:])
+    return "".join(parts)
+
+
+STORE_KEY = "mentions-linker"  # where the body store keeps the linker of the last full build
+
+
+def site_linker(config: SiteConfig, index: SiteIndex) -> Linker:
+    """Mentions as article pages link them: to each person's page, from /articles/<slug>/."""
+    names = names_of(index.people.values())
+    page = urls.url_of(next(iter(index.articles.values()))) if index.articles else "articles/a/"
+    hrefs = {
+        pid: urls.relative(urls.url_of(index.people[pid]), page, config.directory_urls)
+        for pid in sorted(set(names.people.values()))
+    }
+    return Linker(names, config.mentions, hrefs)
+
+
+def unlisted(article: Article, source: str, names: Names, people: dict[str, Person]) -> list[Problem]:
+    """Suggestions for people named in the body of `article` but not among its actors.
+
+    Each points at the line of the first such mention in the file.
+    """
+    listed = set(article.actors)
+    if all(m.person in listed for m in names.find(source)):  # a quick look at the Markdown
+        return []
+    from .markdown import markdown_to_html
+
+    problems: list[Problem] = []
+    folded = fold(source)
+    seen: set[str] = set()
+    for mention in names.find(markdown_to_html(source, article.lang)):
+        if mention.person in listed or mention.person in seen:
+            continue
+        seen.add(mention.person)
+        found = names._pattern(_key(mention.text)).search(folded)
+        line = article.body_line + (source.count("\n", 0, found.start()) if found else 0)
+        name = people[mention.person].name
+        problems.append(
+            Problem(article.path, line, f"{name} is mentioned in the body but not listed in actors")
+        )
+    return problems
+
+
+def suggestions(index: SiteIndex) -> tuple[Problem, ...]:
+    """For `check`: every article's mentions of known people who are not among its actors."""
+    from .content import read_body
+
+    names = names_of(index.people.values())
+    found: list[Problem] = []
+    for article in index.articles.values():
+        found.extend(unlisted(article, read_body(article), names, index.people))
+    return tuple(sorted(found, key=lambda p: (str(p.path), p.line or 0, p.message)))
