@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import ahocorasick
+
 from . import urls
 from .config import SiteConfig
 from .errors import Problem
@@ -22,35 +24,49 @@ from .model import Article, Person
 
 MODES = ("off", "first", "all")
 SKIPPED = frozenset({"a", "code", "pre", "kbd", "h1", "h2", "h3", "h4", "h5", "h6"})
-WORD = re.compile(r"\w+")
-TAG = re.compile(r"""<(/?)([A-Za-z][A-Za-z0-9]*)(?:[^>"']|"[^"]*"|'[^']*')*>""")
-GAP = r"(?:[\s\-'’]|&nbsp;)+"  # between the words of a name: spaces, hyphens, apostrophes
-ENTITY = re.compile(r"&nbsp;")
+TAG = re.compile(r"""<(/?)([A-Za-z][A-Za-z0-9]*)[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""")
+# How the separators inside a name may be written in a body (smartened, sanitized HTML or print)
+SPELLINGS = {" ": (" ", "\n", "\u00a0", "&nbsp;"), "'": ("'", "’"), "’": ("'", "’"), "-": ("-", "\u2011")}
+NON_ASCII = re.compile(r"[^\x00-\x7f]")
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 
-class _FoldTable(dict[int, int]):
-    """Character -> its lowercase base letter, one character for one (so offsets stay put)."""
+class _FoldTable(dict[int, str]):
+    """Character -> its lowercase base letter: one character for one, so that offsets stay put."""
 
-    def __missing__(self, code: int) -> int:
+    def __missing__(self, code: int) -> str:
         char = chr(code)
         base = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
         base = base.casefold()
         if len(base) != 1:
             base = char.lower() if len(char.lower()) == 1 else char
-        self[code] = ord(base)
-        return ord(base)
+        self[code] = base
+        return base
 
 
 _FOLD = _FoldTable()
 
 
 def fold(text: str) -> str:
-    """`text` without case or accents, as long as `text`: position n is the same character."""
+    """`text` without case or accents; position n of the result is character n of `text`."""
     lowered = text.lower()
-    if lowered.isascii() and len(lowered) == len(text):
+    if len(lowered) != len(text):  # a rare letter whose lowercase is two characters
+        return text.translate(_FOLD)
+    if lowered.isascii():
         return lowered
-    return text.translate(_FOLD)
+    return NON_ASCII.sub(lambda m: _FOLD[ord(m.group())], lowered)  # fewer steps than translate
+
+
+def spellings(name: str) -> list[str]:
+    """The ways a folded name can be written: each space, apostrophe or hyphen in any of its forms."""
+    found = [""]
+    for char in name:
+        found = [start + form for start in found for form in SPELLINGS.get(char, (char,))]
+    return found
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,61 +80,47 @@ class Mention:
 class Names:
     """The names and aliases of known people, and how to find them in a body's HTML.
 
-    An alias two people share names neither of them (briefgen never guesses).
+    All names are looked for at once, in one pass over the text (an Aho-Corasick automaton). An
+    alias two people share names neither of them (briefgen never guesses).
     """
 
     def __init__(self, named: Iterable[tuple[str, str]]) -> None:
-        owners: dict[tuple[str, ...], set[str]] = {}
+        owners: dict[str, set[str]] = {}
         for name, pid in named:
             key = _key(name)
-            if key and len("".join(key)) > 1:
+            if len(key) > 1:
                 owners.setdefault(key, set()).add(pid)
         self.people = {key: next(iter(pids)) for key, pids in sorted(owners.items()) if len(pids) == 1}
-        self.by_first: dict[str, list[tuple[str, ...]]] = {}
-        self.cjk: list[tuple[str, ...]] = []
-        for key in sorted(self.people, key=lambda k: (-len(" ".join(k)), k)):  # longest first
-            if CJK.search(key[0]):
-                self.cjk.append(key)
-            else:
-                self.by_first.setdefault(key[0], []).append(key)
-        self.first_words = frozenset(self.by_first)
-        self._patterns: dict[tuple[str, ...], re.Pattern[str]] = {}
+        self.automaton = ahocorasick.Automaton()
+        for key, pid in self.people.items():
+            for spelling in spellings(key):
+                self.automaton.add_word(spelling, (len(spelling), pid, bool(CJK.search(key))))
+        if self.people:
+            self.automaton.make_automaton()
         text = json.dumps(sorted(self.people.items()), ensure_ascii=False)
         self.digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
-    def _pattern(self, key: tuple[str, ...]) -> re.Pattern[str]:
-        found = self._patterns.get(key)
-        if found is None:
-            body = GAP.join(re.escape(word) for word in key)
-            before = "" if CJK.match(key[0]) else r"(?<!\w)"
-            after = "" if CJK.match(key[-1][-1]) else r"(?!\w)"
-            found = self._patterns[key] = re.compile(before + body + after)
-        return found
-
     def find(self, html: str) -> list[Mention]:
         """Every mention in text where a link may go, in order; the longest name wins a tie."""
-        folded = fold(html)
-        candidates: list[tuple[str, ...]] = []
-        for word in sorted(self.first_words.intersection(WORD.findall(folded))):
-            candidates.extend(self.by_first[word])
-        if self.cjk and CJK.search(folded):
-            candidates.extend(key for key in self.cjk if key[0] in folded)
-        if not candidates:
+        if not self.people:
             return []
+        folded = fold(html)
         hits: list[tuple[int, int, str]] = []
-        for key in candidates:
-            needle, pattern, at = key[0], self._pattern(key), 0
-            while (at := folded.find(needle, at)) >= 0:
-                match = pattern.match(folded, at)
-                if match:
-                    hits.append((match.start(), -match.end(), self.people[key]))
-                at += 1
+        size = len(folded)
+        for last, (length, pid, cjk) in self.automaton.iter(folded):
+            start, end = last + 1 - length, last + 1
+            if not cjk and (
+                (start > 0 and _word_char(folded[start - 1])) or (end < size and _word_char(folded[end]))
+            ):
+                continue  # part of a longer word
+            hits.append((start, end, pid))
+        if not hits:
+            return []
         spans = _text_spans(html)
         starts = [start for start, _ in spans]
         mentions: list[Mention] = []
         last_end = 0
-        for start, minus_end, pid in sorted(hits):
-            end = -minus_end
+        for start, end, pid in sorted(hits, key=lambda hit: (hit[0], -hit[1])):
             if start < last_end:
                 continue
             place = bisect.bisect_right(starts, start) - 1
@@ -129,8 +131,9 @@ class Names:
         return mentions
 
 
-def _key(name: str) -> tuple[str, ...]:
-    return tuple(WORD.findall(fold(ENTITY.sub(" ", name))))
+def _key(name: str) -> str:
+    """A name as it is looked for: folded, words apart by single spaces."""
+    return " ".join(fold(name.replace("&nbsp;", " ")).split())
 
 
 def _text_spans(html: str) -> list[tuple[int, int]]:
@@ -186,7 +189,7 @@ class Linker:
     @classmethod
     def from_text(cls, text: str) -> Linker:
         data = json.loads(text)
-        names = Names((" ".join(key), pid) for key, pid in data["names"])
+        names = Names((key, pid) for key, pid in data["names"])
         return cls(names, data["mode"], data["hrefs"])
 
 
@@ -240,13 +243,26 @@ def unlisted(article: Article, source: str, names: Names, people: dict[str, Pers
         if mention.person in listed or mention.person in seen:
             continue
         seen.add(mention.person)
-        found = names._pattern(_key(mention.text)).search(folded)
-        line = article.body_line + (source.count("\n", 0, found.start()) if found else 0)
+        at = min(_position(folded, form) for form in spellings(_key(mention.text)))
+        if at == len(folded):  # written differently in the Markdown
+            at = 0
+        line = article.body_line + source.count("\n", 0, at)
         name = people[mention.person].name
         problems.append(
             Problem(article.path, line, f"{name} is mentioned in the body but not listed in actors")
         )
     return problems
+
+
+def _position(folded: str, key: str) -> int:
+    """Where the name `key` first occurs in `folded` as whole words (the end if it does not)."""
+    at = folded.find(key)
+    while at >= 0:
+        end = at + len(key)
+        if not (at and _word_char(folded[at - 1])) and not (end < len(folded) and _word_char(folded[end])):
+            return at
+        at = folded.find(key, at + 1)
+    return len(folded)
 
 
 def suggestions(index: SiteIndex) -> tuple[Problem, ...]:
