@@ -92,7 +92,8 @@ MEASURE = """
   }
   for (const e of document.querySelectorAll('.timeline .event')) {
     const dot = parse(getComputedStyle(e, '::before').backgroundColor);
-    found.push({what: 'timeline dot', text: '', ratio: ratio(over(dot, background(e)), background(e)), need: 3});
+    const under = background(e);
+    found.push({what: 'timeline dot', text: '', ratio: ratio(over(dot, under), under), need: 3});
   }
   for (const e of document.querySelectorAll('.digest-link')) {
     const border = parse(getComputedStyle(e).borderTopColor);
@@ -100,8 +101,8 @@ MEASURE = """
   }
   for (const e of document.querySelectorAll('svg .node circle')) {
     const svg = e.closest('svg');
-    found.push({what: 'network node', text: '', ratio: ratio(parse(getComputedStyle(e).fill), background(svg)),
-                need: 3});
+    const fill = parse(getComputedStyle(e).fill);
+    found.push({what: 'network node', text: '', ratio: ratio(fill, background(svg)), need: 3});
   }
   return found;
 }
