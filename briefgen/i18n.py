@@ -35,6 +35,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "roles": "Roles",
         "links": "Links",
         "appears_with": "Appears with",
+        "network": "Who meets whom",
+        "network_of": "Who {name} meets",
+        "network_lead": "{shown} people, each linked to those they appear with most: in the same articles "
+        "(as actors) or the same events. Thicker lines, more often together. Each name is a link.",
+        "network_pairs": "Most often together",
         "their_topics": "Topics",
         "their_articles": "Articles",
         "no_events": "No dated events.",
@@ -112,6 +117,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "roles": "Fonctions",
         "links": "Liens",
         "appears_with": "Apparaît avec",
+        "network": "Qui rencontre qui",
+        "network_of": "Qui {name} rencontre",
+        "network_lead": "{shown} personnes, chacune reliée à celles avec qui elle apparaît le plus : "
+        "dans les mêmes articles (comme acteurs) ou les mêmes événements. Plus le trait est épais, plus "
+        "elles vont ensemble. Chaque nom est un lien.",
+        "network_pairs": "Le plus souvent ensemble",
         "their_topics": "Thèmes",
         "their_articles": "Articles",
         "no_events": "Aucun événement daté.",

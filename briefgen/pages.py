@@ -12,6 +12,9 @@ from .config import SiteConfig
 from .errors import BuildError
 from .index import TAXONOMIES, Month, SiteIndex
 from .model import Article, Event
+from .network import Links, cooccurrence, ego_network, site_network, strongest_pairs
+
+NETWORK = "network/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,13 +45,15 @@ def _paths(articles: Iterable[Article]) -> list[str]:
 
 def plan_pages(index: SiteIndex, config: SiteConfig) -> list[PageSpec]:
     """Every page of the site, in a stable order; raises BuildError if two want one path."""
+    links = cooccurrence(index)
     specs = [
         *_home(index, config),
         *_articles(index),
-        *_people(index),
+        *_people(index, links),
         *_taxonomies(index),
         *_days(index),
         *_timeline(index),
+        _network(index, links),
         _spec("404.html", urls.NOT_FOUND),
     ]
     check_collisions(specs)
@@ -94,7 +99,7 @@ def _articles(index: SiteIndex) -> list[PageSpec]:
     ]
 
 
-def _people(index: SiteIndex) -> list[PageSpec]:
+def _people(index: SiteIndex, links: Links) -> list[PageSpec]:
     specs = []
     for person in index.people.values():
         facts = index.facts[person.id]
@@ -107,6 +112,7 @@ def _people(index: SiteIndex) -> list[PageSpec]:
                 person=person,
                 facts=facts,
                 articles=index.articles_of(facts.articles),
+                ego=ego_network(index, links, person.id),
             )
         )
     people = sorted(index.people.values(), key=lambda p: (p.name.casefold(), p.id))
@@ -192,6 +198,11 @@ def _timeline(index: SiteIndex) -> list[PageSpec]:
         for year, months in sorted(years.items())
     ]
     return [_spec("timeline.html", urls.TIMELINE, years=groups, count=len(index.events))]
+
+
+def _network(index: SiteIndex, links: Links) -> PageSpec:
+    graph = site_network(index, links)
+    return _spec("network.html", NETWORK, graph=graph, pairs=strongest_pairs(graph))
 
 
 def page_errors_source(spec: PageSpec) -> str:

@@ -19,6 +19,8 @@ from .i18n import Translator
 from .index import SiteIndex
 from .markdown import Bodies
 from .model import Article, Event, Term
+from .network import Graph
+from .network import svg as network_svg
 from .pages import PageSpec
 from .slugs import other_scripts
 from .theme import template_dirs
@@ -212,6 +214,14 @@ def make_environment(
             return Markup("")
         return Markup(' lang="{}"').format(code)
 
+    @pass_context
+    def network(context: Context, graph: Graph) -> Markup:
+        """The graph as an SVG drawing, each person a link from this page."""
+        page_url = context["page_url"]
+        title = t("network_of", name=index.people[graph.centre].name) if graph.centre else t("network")
+        drawing = network_svg(graph, lambda pid: fragments.href(index.people[pid], page_url), title, t.count)
+        return Markup(drawing)  # names escaped in network.svg
+
     def term(kind: str, value: Term) -> object:
         return index.term(kind, value)
 
@@ -242,6 +252,7 @@ def make_environment(
         digest_link=digest_link,
         lang_attr=lang_attr,
         other_scripts=other_scripts,
+        network=network,
     )
     return env
 

@@ -36,6 +36,7 @@ PAGES = [
     "topics/diplomacy/index.html",
     "days/2023-06-18/index.html",
     "archive/index.html",
+    "network/index.html",
 ]
 
 # For each element showing text of its own, its contrast with the background painted under it
@@ -145,6 +146,7 @@ def test_every_text_on_the_main_pages_meets_wcag_aa_contrast(browser, sample_sit
     context.close()
     assert failures == []
     assert measured > 500
-    assert {"a", "p", "h1", "h2", "span", "timeline dot", "digest button border"} <= kinds
+    assert {"a", "p", "h1", "h2", "span", "svg text"} <= kinds
+    assert {"timeline dot", "digest button border", "network node"} <= kinds
     # the scheme really applies: a dark page in dark mode, a white one otherwise
     assert background == ("rgb(20, 24, 29)" if scheme == "dark" else "rgb(255, 255, 255)")
