@@ -150,3 +150,22 @@ def test_every_text_on_the_main_pages_meets_wcag_aa_contrast(browser, sample_sit
     assert {"timeline dot", "digest button border", "network node"} <= kinds
     # the scheme really applies: a dark page in dark mode, a white one otherwise
     assert background == ("rgb(20, 24, 29)" if scheme == "dark" else "rgb(255, 255, 255)")
+
+
+def test_the_pages_fit_a_phone_and_only_the_drawings_scroll_sideways(browser, sample_site):
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    wide = {}
+    for relative in PAGES:
+        page.goto((sample_site / relative).as_uri())
+        width = page.evaluate("document.scrollingElement.scrollWidth")
+        if width > 390:
+            wide[relative] = width
+    page.goto((sample_site / "people/antony-blinken/index.html").as_uri())
+    figure = page.evaluate(
+        "(() => { const f = document.querySelector('.person-network figure');"
+        " return [f.clientWidth, f.scrollWidth]; })()"
+    )
+    context.close()
+    assert wide == {}
+    assert figure[0] < 390 < figure[1]  # the small network is wider than a phone: its figure scrolls
