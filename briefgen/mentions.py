@@ -91,14 +91,20 @@ class Names:
             if len(key) > 1:
                 owners.setdefault(key, set()).add(pid)
         self.people = {key: next(iter(pids)) for key, pids in sorted(owners.items()) if len(pids) == 1}
-        self.automaton = ahocorasick.Automaton()
-        for key, pid in self.people.items():
-            for spelling in spellings(key):
-                self.automaton.add_word(spelling, (len(spelling), pid, bool(CJK.search(key))))
-        if self.people:
-            self.automaton.make_automaton()
+        self._automaton: ahocorasick.Automaton | None = None
         text = json.dumps(sorted(self.people.items()), ensure_ascii=False)
         self.digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+    @property
+    def automaton(self) -> ahocorasick.Automaton:
+        """Made when first needed: a fingerprint needs only the digest."""
+        if self._automaton is None:
+            self._automaton = ahocorasick.Automaton()
+            for key, pid in self.people.items():
+                for spelling in spellings(key):
+                    self._automaton.add_word(spelling, (len(spelling), pid, bool(CJK.search(key))))
+            self._automaton.make_automaton()
+        return self._automaton
 
     def find(self, html: str) -> list[Mention]:
         """Every mention in text where a link may go, in order; the longest name wins a tie."""
@@ -161,6 +167,16 @@ def names_of(people: Iterable[Person]) -> Names:
     return Names((name, p.id) for p in people if not p.is_stub for name in (p.name, *p.aliases))
 
 
+_known: list[tuple[SiteIndex, Names]] = []
+
+
+def names_in(index: SiteIndex) -> Names:
+    """names_of the index's people, made once per index (each day's digest asks again)."""
+    if not _known or _known[0][0] is not index:
+        _known[:] = [(index, names_of(index.people.values()))]
+    return _known[0][1]
+
+
 class Linker:
     """Links mentions in a body's HTML: `first` (each person once) or `all`; `off` links none.
 
@@ -217,7 +233,7 @@ STORE_KEY = "mentions-linker"  # where the body store keeps the linker of the la
 
 def site_linker(config: SiteConfig, index: SiteIndex) -> Linker:
     """Mentions as article pages link them: to each person's page, from /articles/<slug>/."""
-    names = names_of(index.people.values())
+    names = names_in(index)
     page = urls.url_of(next(iter(index.articles.values()))) if index.articles else "articles/a/"
     hrefs = {
         pid: urls.relative(urls.url_of(index.people[pid]), page, config.directory_urls)
@@ -269,7 +285,7 @@ def suggestions(index: SiteIndex) -> tuple[Problem, ...]:
     """For `check`: every article's mentions of known people who are not among its actors."""
     from .content import read_body
 
-    names = names_of(index.people.values())
+    names = names_in(index)
     found: list[Problem] = []
     for article in index.articles.values():
         found.extend(unlisted(article, read_body(article), names, index.people))

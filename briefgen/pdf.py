@@ -54,7 +54,7 @@ from .i18n import STRINGS, Translator, ui_language
 from .index import TAXONOMIES, SiteIndex
 from .links import line_of
 from .markdown import render_markdown
-from .mentions import Linker, names_of
+from .mentions import Linker, names_in
 from .model import Article
 from .pages import PageSpec
 from .parallel import Failed, Limits, run_isolated
@@ -446,7 +446,7 @@ def _environment(config: SiteConfig, index: SiteIndex) -> jinja2.Environment:
 
 def _mentions(config: SiteConfig, index: SiteIndex, digest: Digest, linker: _Linker) -> Linker:
     """Mentions as the PDF links them: to the person's entry in its people index, else to their page."""
-    names = names_of(index.people.values())
+    names = names_in(index)
     listed = {entry.person.id for entry in digest.people}
     hrefs = {
         pid: "#" + index_anchor(pid) if pid in listed else linker.site(urls.url_of(index.people[pid]))
@@ -694,7 +694,7 @@ def digest_fingerprint(
     add(config.title, config.description, config.base_url, config.language, config.directory_urls)
     unlimited = replace(config.digest, timeout=0.0, memory_mb=0)  # the limits change no PDF
     add(unlimited, STRINGS[ui_language(config.language)], STRINGS["en"])
-    add(config.mentions, names_of(index.people.values()).digest)  # names the bodies link
+    add(config.mentions, names_in(index).digest)  # names the bodies link
     add(digest.day, digest.edition, digest.articles, digest.events, digest.also)
     for entry in digest.people:
         add(entry.person.id, entry.person.name, entry.mentions, entry.other_scripts)

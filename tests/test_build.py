@@ -354,8 +354,8 @@ def test_a_terminal_sees_a_progress_bar(make_site, cli, monkeypatch):
     project = make_site()
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     result = cli(project, "build")
-    assert re.search(r"rendering \[#+\] 18/18", result.err)
-    assert "built 18 pages" in result.out
+    assert re.search(r"rendering \[#+\] 19/19", result.err)
+    assert "built 19 pages" in result.out
 
 
 def test_a_body_saved_again_during_the_build_stops_it_rather_than_mixing_versions(make_site):
