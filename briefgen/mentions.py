@@ -25,48 +25,50 @@ from .model import Article, Person
 MODES = ("off", "first", "all")
 SKIPPED = frozenset({"a", "code", "pre", "kbd", "h1", "h2", "h3", "h4", "h5", "h6"})
 TAG = re.compile(r"""<(/?)([A-Za-z][A-Za-z0-9]*)[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""")
-# How the separators inside a name may be written in a body (smartened, sanitized HTML or print)
-SPELLINGS = {" ": (" ", "\n", "\u00a0", "&nbsp;"), "'": ("'", "’"), "’": ("'", "’"), "-": ("-", "\u2011")}
 NON_ASCII = re.compile(r"[^\x00-\x7f]")
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+# ASCII: letters and digits lowercase, everything else a space
+_ASCII = str.maketrans({chr(c): (chr(c).lower() if chr(c).isalnum() else " ") for c in range(128)})
 
 
 class _FoldTable(dict[int, str]):
-    """Character -> its lowercase base letter: one character for one, so that offsets stay put."""
+    """Other characters: the lowercase base letter (é -> e), or a space if not a letter or digit."""
 
     def __missing__(self, code: int) -> str:
         char = chr(code)
-        base = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
-        base = base.casefold()
-        if len(base) != 1:
-            base = char.lower() if len(char.lower()) == 1 else char
-        self[code] = base
-        return base
+        if not char.isalnum():
+            found = " "
+        else:
+            base = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
+            base = base.casefold()
+            found = base if len(base) == 1 and base.isalnum() else char.lower()
+            found = found if len(found) == 1 else char
+        self[code] = found
+        return found
 
 
 _FOLD = _FoldTable()
 
 
 def fold(text: str) -> str:
-    """`text` without case or accents; position n of the result is character n of `text`."""
-    lowered = text.lower()
-    if len(lowered) != len(text):  # a rare letter whose lowercase is two characters
-        return text.translate(_FOLD)
-    if lowered.isascii():
-        return lowered
-    return NON_ASCII.sub(lambda m: _FOLD[ord(m.group())], lowered)  # fewer steps than translate
+    """Letters and digits of `text` without case or accents, and a space for any other character.
+
+    Position n of the result is character n of `text`; words are the runs between spaces, so
+    `d’Antony&nbsp;Blinken’s` folds to `d antony nbsp blinken s`.
+    """
+    if not text.isascii():  # accented letters first: translate is fastest on ASCII text
+        text = NON_ASCII.sub(lambda m: _FOLD[ord(m.group())], text)
+    return text.translate(_ASCII)
 
 
-def spellings(name: str) -> list[str]:
-    """The ways a folded name can be written: each space, apostrophe or hyphen in any of its forms."""
+def spellings(key: str) -> list[str]:
+    """A folded name as it may be found: between spaces, with each space also `&nbsp;` folded."""
+    if CJK.match(key):
+        return [key]  # written without spaces around it
     found = [""]
-    for char in name:
-        found = [start + form for start in found for form in SPELLINGS.get(char, (char,))]
-    return found
-
-
-def _word_char(char: str) -> bool:
-    return char.isalnum() or char == "_"
+    for word in key.split(" "):
+        found = [f"{start} {word}" for start in found] + [f"{start} nbsp {word}" for start in found if start]
+    return [f"{form} " for form in found]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +99,17 @@ class Names:
 
     @property
     def automaton(self) -> ahocorasick.Automaton:
-        """Made when first needed: a fingerprint needs only the digest."""
+        """Made when first needed: a fingerprint needs only the digest.
+
+        Names are looked for with a space on each side, in the folded text with a space on each
+        side: so only whole words match, and the automaton reports nothing else.
+        """
         if self._automaton is None:
             self._automaton = ahocorasick.Automaton()
             for key, pid in self.people.items():
-                for spelling in spellings(key):
-                    self._automaton.add_word(spelling, (len(spelling), pid, bool(CJK.search(key))))
+                for form in spellings(key):
+                    padded = form.startswith(" ")
+                    self._automaton.add_word(form, (len(form), pid, padded))
             self._automaton.make_automaton()
         return self._automaton
 
@@ -110,15 +117,11 @@ class Names:
         """Every mention in text where a link may go, in order; the longest name wins a tie."""
         if not self.people:
             return []
-        folded = fold(html)
         hits: list[tuple[int, int, str]] = []
-        size = len(folded)
-        for last, (length, pid, cjk) in self.automaton.iter(folded):
-            start, end = last + 1 - length, last + 1
-            if not cjk and (
-                (start > 0 and _word_char(folded[start - 1])) or (end < size and _word_char(folded[end]))
-            ):
-                continue  # part of a longer word
+        for last, (length, pid, padded) in self.automaton.iter(f" {fold(html)} "):
+            # in `html`, the name ends before the last character matched, less the space added in front
+            end = last - 1 if padded else last
+            start = last + 1 - length + (1 if padded else 0) - 1
             hits.append((start, end, pid))
         if not hits:
             return []
@@ -139,7 +142,7 @@ class Names:
 
 def _key(name: str) -> str:
     """A name as it is looked for: folded, words apart by single spaces."""
-    return " ".join(fold(name.replace("&nbsp;", " ")).split())
+    return " ".join(fold(name).replace(" nbsp ", " ").split())
 
 
 def _text_spans(html: str) -> list[tuple[int, int]]:
@@ -253,14 +256,14 @@ def unlisted(article: Article, source: str, names: Names, people: dict[str, Pers
     from .markdown import markdown_to_html
 
     problems: list[Problem] = []
-    folded = fold(source)
+    padded = f" {fold(source)} "
     seen: set[str] = set()
     for mention in names.find(markdown_to_html(source, article.lang)):
         if mention.person in listed or mention.person in seen:
             continue
         seen.add(mention.person)
-        at = min(_position(folded, form) for form in spellings(_key(mention.text)))
-        if at == len(folded):  # written differently in the Markdown
+        at = min(_position(padded, form) for form in spellings(_key(mention.text)))
+        if at >= len(source):  # written differently in the Markdown
             at = 0
         line = article.body_line + source.count("\n", 0, at)
         name = people[mention.person].name
@@ -270,15 +273,11 @@ def unlisted(article: Article, source: str, names: Names, people: dict[str, Pers
     return problems
 
 
-def _position(folded: str, key: str) -> int:
-    """Where the name `key` first occurs in `folded` as whole words (the end if it does not)."""
-    at = folded.find(key)
-    while at >= 0:
-        end = at + len(key)
-        if not (at and _word_char(folded[at - 1])) and not (end < len(folded) and _word_char(folded[end])):
-            return at
-        at = folded.find(key, at + 1)
-    return len(folded)
+def _position(padded: str, form: str) -> int:
+    """Where `form` (a spelling of a name) first occurs in the folded text with a space added in
+    front, as a position in the text (its end if it does not occur)."""
+    at = padded.find(form)
+    return len(padded) if at < 0 else max(0, at + (1 if form.startswith(" ") else 0) - 1)
 
 
 def suggestions(index: SiteIndex) -> tuple[Problem, ...]:

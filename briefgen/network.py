@@ -188,7 +188,7 @@ def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float,
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def force_layout(graph: Graph, iterations: int = 80) -> dict[str, complex]:
+def force_layout(graph: Graph, iterations: int = 50) -> dict[str, complex]:
     """Positions from a force simulation (Fruchterman and Reingold, repulsion on a grid).
 
     Starts from a spiral with the best-linked people at the centre; links pull in proportion to
