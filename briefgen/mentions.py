@@ -113,8 +113,11 @@ class Names:
             self._automaton.make_automaton()
         return self._automaton
 
-    def find(self, html: str) -> list[Mention]:
-        """Every mention in text where a link may go, in order; the longest name wins a tie."""
+    def find(self, html: str, first: bool = False) -> list[Mention]:
+        """Every mention in text where a link may go, in order; the longest name wins a tie.
+
+        With `first`, only each person's first such mention.
+        """
         if not self.people:
             return []
         hits: list[tuple[int, int, str]] = []
@@ -128,14 +131,19 @@ class Names:
         spans = _text_spans(html)
         starts = [start for start, _ in spans]
         mentions: list[Mention] = []
+        seen: set[str] = set()
         last_end = 0
         for start, end, pid in sorted(hits, key=lambda hit: (hit[0], -hit[1])):
             if start < last_end:
+                continue
+            if first and pid in seen:
+                last_end = end  # a later mention: it still hides shorter names within it
                 continue
             place = bisect.bisect_right(starts, start) - 1
             if place < 0 or end > spans[place][1]:
                 continue  # in a tag, or in text where links do not go
             mentions.append(Mention(pid, start, end, html[start:end]))
+            seen.add(pid)
             last_end = end
         return mentions
 
@@ -196,7 +204,8 @@ class Linker:
     def __call__(self, html: str) -> str:
         if self.mode == "off":
             return html
-        return link(html, self.names.find(html), lambda pid: self.hrefs.get(pid), self.mode == "first")
+        first = self.mode == "first"
+        return link(html, self.names.find(html, first), lambda pid: self.hrefs.get(pid), first)
 
     def to_text(self) -> str:
         """For the body store: a later build that only splices bodies needs no index to link them."""
