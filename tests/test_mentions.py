@@ -172,7 +172,7 @@ def test_the_pdf_links_mentions_to_its_people_index(make_site):
     ]
     reader = PdfReader(io.BytesIO(pdf.render_digest(config, index, day)))
     texts = [page.extract_text() for page in reader.pages]
-    index_page = next(n for n in reversed(range(len(texts))) if texts[n].startswith("Index of people"))
+    index_page = next(n for n in reversed(range(len(texts))) if "Index of people" in texts[n])
     targets = {}
     for number, page in enumerate(reader.pages):
         for annotation in page.get("/Annots") or []:
