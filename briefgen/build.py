@@ -64,6 +64,7 @@ class BuildResult:
     rendered: int = 0  # pages rendered (the others were known to be unchanged)
     articles: int = 0  # read by this build; 0 when nothing had to be read again
     people: int = 0
+    suggestions: tuple[Problem, ...] = ()  # from `check` only: people named in a body, not in actors
 
     def checked(self) -> str:
         """What `check` looked at, for its closing line."""
@@ -75,7 +76,6 @@ class BuildResult:
         people = count(self.people, "person", "people")
         pages = count(self.pages, "page", "pages")
         return f"checked {articles}, {people} and the {pages} they make, with every internal link"
-    suggestions: tuple[Problem, ...] = ()  # from `check` only: people named in a body, not in actors
 
     def summary(self) -> str:
         noun = "page" if self.pages == 1 else "pages"
