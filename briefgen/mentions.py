@@ -194,14 +194,19 @@ class Linker:
     `salt` names what the result depends on besides the body: a store keys linked bodies with it.
     """
 
-    def __init__(self, names: Names, mode: str, hrefs: dict[str, str]) -> None:
+    def __init__(self, names: Names, mode: str, hrefs: dict[str, str], *, keep_whole: bool = False) -> None:
         self.names = names
         self.mode = mode
         self.hrefs = hrefs
+        self.keep_whole = keep_whole  # every other mention in a span the PDF never hyphenates
         text = f"{names.digest}\0{mode}\0{json.dumps(sorted(hrefs.items()))}"
         self.salt = "" if mode == "off" else hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
     def __call__(self, html: str) -> str:
+        if self.keep_whole:
+            hrefs = {} if self.mode == "off" else self.hrefs
+            mentions = self.names.find(html)
+            return link(html, mentions, hrefs.get, self.mode == "first", keep_whole=True)
         if self.mode == "off":
             return html
         first = self.mode == "first"
@@ -221,18 +226,30 @@ class Linker:
         return cls(names, data["mode"], data["hrefs"])
 
 
-def link(html: str, mentions: list[Mention], href: Callable[[str], str | None], first: bool = True) -> str:
-    """`html` with each mention (with `first`, each person's first) made a link to `href(person)`."""
+def link(
+    html: str,
+    mentions: list[Mention],
+    href: Callable[[str], str | None],
+    first: bool = True,
+    *,
+    keep_whole: bool = False,
+) -> str:
+    """`html` with each mention (with `first`, each person's first) made a link to `href(person)`;
+    with `keep_whole`, the mentions not linked are wrapped in `<span class="mention">`."""
     parts = []
     at = 0
     seen: set[str] = set()
     for mention in mentions:
         target = href(mention.person)
         if target is None or (first and mention.person in seen):
-            continue
+            if not keep_whole:
+                continue
+            wrapped = f'<span class="mention">{mention.text}</span>'
+        else:
+            wrapped = f'<a class="mention" href="{target}">{mention.text}</a>'
         seen.add(mention.person)
         parts.append(html[at : mention.start])
-        parts.append(f'<a class="mention" href="{target}">{mention.text}</a>')
+        parts.append(wrapped)
         at = mention.end
     if not parts:
         return html

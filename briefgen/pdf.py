@@ -452,7 +452,7 @@ def _mentions(config: SiteConfig, index: SiteIndex, digest: Digest, linker: _Lin
         pid: "#" + index_anchor(pid) if pid in listed else linker.site(urls.url_of(index.people[pid]))
         for pid in sorted(set(names.people.values()))
     }
-    return Linker(names, config.mentions, hrefs)
+    return Linker(names, config.mentions, hrefs, keep_whole=True)  # names are never hyphenated
 
 
 def _bodies(config: SiteConfig, index: SiteIndex, digest: Digest) -> tuple[dict[str, Markup], Resources]:

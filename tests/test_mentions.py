@@ -14,7 +14,7 @@ from briefgen.build import load
 from briefgen.config import load_config
 from briefgen.mentions import Names, fold, link
 from briefgen.writer import MARKER
-from tests.conftest import article
+from tests.conftest import REPO, article
 
 BODY = """\
 ## Blinken in Beijing
@@ -184,3 +184,22 @@ def test_the_pdf_links_mentions_to_its_people_index(make_site):
     named = reader.named_destinations
     for name in targets:  # ...to the people index
         assert reader.get_destination_page_number(named[name]) == index_page
+
+
+def test_in_the_pdf_every_mention_of_a_name_is_kept_from_hyphenation(make_site):
+    body = "Blinken met Wang Yi. Later, Blinken and Wang Yi dined; Xi Jinping was absent.\n"
+    files = {
+        **visit(body, actors="[Antony Blinken, Wang Yi]"),
+        "content/people/xi-jinping.yaml": 'name: "Xi Jinping"\n',
+        "briefgen.yaml": "digest: {enabled: true}\nmentions: first\n",
+    }
+    project = make_site(files)
+    config = load_config(project.root)
+    _, index, _ = load(config)
+    html = pdf.digest_html(config, index, dt.date(2023, 6, 18))
+    kept = re.findall(r'<span class="mention">([^<]+)</span>', html)
+    assert kept == ["Blinken", "Wang Yi"]  # the later mentions, not linked, are still marked
+    assert len(mention_links(html)) == 3  # the first of each are links, as before
+    css = (REPO / "templates" / "digest" / "digest.css").read_text(encoding="utf-8")
+    rule = next(line for line in css.splitlines() if "hyphens: none" in line)
+    assert ".mention" in rule
