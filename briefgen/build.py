@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import urls
+from . import search, urls
 from .cache import ArticleRecord, BuildState, Cache, PendingWrite, Stats, edited, scan, settle
 from .config import CONFIG_FILE, SiteConfig
 from .content import Parsed, load_content, read_body
@@ -139,10 +139,13 @@ def build(
     use_cache: bool = True,
     digests: bool | None = None,
     waiting: Callable[[str], None] | None = None,
+    search_index: bool = True,
 ) -> BuildResult:
     """Build the site; with write=False, do everything but touch the output (`briefgen check`).
 
     A build that writes holds the project's lock (lock.py); `waiting` hears when it must wait for it.
+    With search_index=False, Pagefind is not run and the index is marked out of date if pages
+    changed: the next build that indexes makes it again (the preview does so in the background).
 
     PDF digests are made when `digest.enabled` is set, unless `digests` is False: then the pages
     still link them and earlier PDFs stay, but none is rendered (the preview server renders them
@@ -152,7 +155,18 @@ def build(
         if not write:
             return _build(config, write, progress, use_cache, digests)
         with project_lock(config.root, "build", waiting):
-            return _build(config, write, progress, use_cache, digests)
+            result = _build(config, write, progress, use_cache, digests)
+            note = search.update(config.output_dir, result.changed, result.removed, search_index,
+                                 keep_index_url=not config.directory_urls)  # fmt: skip
+    if note is not None:
+        result = replace(result, warnings=(*result.warnings, Problem(None, None, note)))
+    return result
+
+
+def update_search_index(config: SiteConfig) -> str | None:
+    """Make the search index again if pages changed since it was made (a build skipped it)."""
+    with project_lock(config.root, "build"):
+        return search.update(config.output_dir, (), (), True, keep_index_url=not config.directory_urls)
 
 
 @contextmanager

@@ -81,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument(
         "--no-digests", action="store_true", help="do not render PDF digests in this build"
     )
+    build_cmd.add_argument(
+        "--no-search",
+        action="store_true",
+        help="do not make the search index in this build (the next build without it does)",
+    )
 
     check_cmd = commands.add_parser(
         "check",
@@ -215,6 +220,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         progress=_progress if tty else None,
         digests=False if args.no_digests else None,
         waiting=_waiting,
+        search_index=not args.no_search,
     )
     for warning in result.warnings:
         print(_show(warning, "warning"), file=sys.stderr)

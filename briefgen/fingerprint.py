@@ -23,6 +23,7 @@ ITEM_TEMPLATES = (
     "_article_item.html",
     "_article_line.html",
     "_event_item.html",
+    "_feed_entry.xml",
 )  # used through globals on any page
 
 
@@ -60,6 +61,8 @@ class Fingerprints:
 
     def template(self, name: str) -> bytes:
         found = self.templates.get(name)
+        if found is None and name.startswith("@"):  # made by code (pages.CALENDAR): no template
+            found = self.templates[name] = _digest(name)
         if found is None:
             sources = [self._source(n) for n in sorted(self._closure([name, *ITEM_TEMPLATES]))]
             found = self.templates[name] = _digest(sources)

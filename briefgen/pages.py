@@ -10,11 +10,16 @@ from typing import Any
 from . import urls
 from .config import SiteConfig
 from .errors import BuildError
+from .feeds import FEED_ENTRIES
 from .index import TAXONOMIES, Month, SiteIndex
 from .model import Article, Event
 from .network import Links, cooccurrence, ego_network, site_network, strongest_pairs
 
 NETWORK = "network/"
+
+# Templates whose names start with "@" are made by Python code, not Jinja (see render.GENERATORS).
+CALENDAR = "@calendar.ics"
+TIMELINE_JSON = "@timeline.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +59,10 @@ def plan_pages(index: SiteIndex, config: SiteConfig) -> list[PageSpec]:
         *_days(index),
         *_timeline(index),
         _network(index, links),
+        _spec("search.html", urls.SEARCH, languages=sorted({a.lang for a in index.articles.values()})),
         _spec("404.html", urls.NOT_FOUND),
     ]
+    specs += _ways_in(index, config, specs)
     check_collisions(specs)
     return specs
 
@@ -203,6 +210,60 @@ def _timeline(index: SiteIndex) -> list[PageSpec]:
 def _network(index: SiteIndex, links: Links) -> PageSpec:
     graph = site_network(index, links)
     return _spec("network.html", NETWORK, graph=graph, pairs=strongest_pairs(graph))
+
+
+def _ways_in(index: SiteIndex, config: SiteConfig, pages: list[PageSpec]) -> list[PageSpec]:
+    """Feeds, calendars, timeline data, and (with a base_url) the sitemap and robots.txt.
+
+    A person, topic or place gets a feed only if it has articles, and a calendar only if it has
+    events: templates link them on the same conditions.
+    """
+    specs = [
+        *_feed(None, "", index.articles_of(index.newest[:FEED_ENTRIES])),
+        *_calendar(index, None, "", index.events),
+        _spec(TIMELINE_JSON, urls.timeline_json_url(None), name="", events=index.events),
+        _spec("manifest.webmanifest", urls.MANIFEST),
+    ]
+    for person in index.people.values():
+        facts = index.facts[person.id]
+        specs += _feed(person, person.name, index.articles_of(facts.articles[:FEED_ENTRIES]))
+        specs += _calendar(index, person, person.name, facts.events)
+        if facts.events:
+            specs.append(
+                _spec(TIMELINE_JSON, urls.timeline_json_url(person), name=person.name, events=facts.events)
+            )
+    for kind in TAXONOMIES:
+        for taxon in index.taxonomies[kind].values():
+            specs += _feed(taxon, taxon.name, index.articles_of(taxon.articles[:FEED_ENTRIES]))
+            specs += _calendar(index, taxon, taxon.name, taxon.events)
+    if config.base_url:
+        listed = [spec for spec in pages if spec.template not in ("404.html", "search.html")]
+        specs.append(_spec("sitemap.xml", urls.SITEMAP, pages=[_sitemap_entry(spec) for spec in listed]))
+        specs.append(_spec("robots.txt", urls.ROBOTS))
+    return specs
+
+
+def _feed(subject: object, name: str, articles: list[Article]) -> list[PageSpec]:
+    """The Atom feed of `subject` (None: the whole site, which has one even when empty)."""
+    if not articles and subject is not None:
+        return []
+    url = urls.feed_url(subject)
+    page = urls.url_of(subject) if subject is not None else urls.HOME
+    return [_spec("feed.xml", url, _paths(articles), page=page, name=name, articles=articles)]
+
+
+def _calendar(index: SiteIndex, subject: object, name: str, events: tuple[Event, ...]) -> list[PageSpec]:
+    if not events and subject is not None:
+        return []
+    # the reporting articles are in the context because their dates are the events' DTSTAMPs
+    reported = index.articles_of(dict.fromkeys(e.article for e in events))
+    return [_spec(CALENDAR, urls.calendar_url(subject), name=name, events=events, reported=reported)]
+
+
+def _sitemap_entry(spec: PageSpec) -> tuple[str, object]:
+    """A page's URL and, for an article, its date (the only page whose content has one date)."""
+    article = spec.context.get("article")
+    return (spec.url, article.day if isinstance(article, Article) else None)
 
 
 def page_errors_source(spec: PageSpec) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
 import jinja2
@@ -12,7 +12,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from . import urls
+from . import calendars, feeds, timelines, urls
 from .config import SiteConfig
 from .errors import BuildError
 from .i18n import Translator
@@ -21,7 +21,7 @@ from .markdown import Bodies
 from .model import Article, Event, Term
 from .network import Graph
 from .network import svg as network_svg
-from .pages import PageSpec
+from .pages import CALENDAR, TIMELINE_JSON, PageSpec
 from .slugs import other_scripts
 from .theme import template_dirs
 
@@ -142,6 +142,8 @@ def make_environment(
         from .mentions import site_linker
 
         bodies = Bodies(finish=site_linker(config, index))
+    calendars.forget()  # each event's text is kept for one build only (it is on several calendars)
+    timelines.forget()
     env = _Environment(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(d) for d in template_dirs(config)]),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
@@ -180,6 +182,11 @@ def make_environment(
         items = fragments.items_on(page_url, template, articles, show_day)
         css = "article-lines" if compact else "article-list"
         return Markup(f'<ul class="{css}">\n{items}</ul>')  # both safe: Markup.format costs more
+
+    @pass_context
+    def feed_entries(context: Context, articles: list[Article]) -> Markup:
+        """Atom entries, each rendered once however many feeds list its article."""
+        return fragments.items_on(context["page_url"], "_feed_entry.xml", articles, False)
 
     @pass_context
     def timeline(
@@ -222,6 +229,19 @@ def make_environment(
         drawing = network_svg(graph, lambda pid: fragments.href(index.people[pid], page_url), title, t.count)
         return Markup(drawing)  # names escaped in network.svg
 
+    @pass_context
+    def permalink(context: Context, target: object) -> str:
+        """A full address with a base_url (feeds, meta tags); else a link from the current page."""
+        if config.base_url:
+            return urls.absolute(urls.url_of(target), config.base_url)
+        return fragments.href(target, context["page_url"])
+
+    def entry_id(target: object) -> str:
+        return feeds.stable_id(urls.url_of(target), config.base_url, config.title)
+
+    def rfc3339(item: Article | Event) -> str:
+        return feeds.rfc3339(item, config.tz)
+
     def term(kind: str, value: Term) -> object:
         return index.term(kind, value)
 
@@ -236,6 +256,9 @@ def make_environment(
         clock=t.clock,
         coordinates=t.coordinates,
         country=t.country,
+        permalink=permalink,
+        entry_id=entry_id,
+        rfc3339=rfc3339,
     )
     env.globals.update(
         site=config,
@@ -248,17 +271,30 @@ def make_environment(
         term_links=term_links,
         article_list=article_list,
         timeline=timeline,
+        feed_entries=feed_entries,
         day_link=day_link,
         digest_link=digest_link,
         lang_attr=lang_attr,
         other_scripts=other_scripts,
         network=network,
+        feed_url=urls.feed_url,
+        calendar_url=urls.calendar_url,
+        timeline_json_url=urls.timeline_json_url,
     )
     return env
 
 
+def _generators() -> dict[str, Callable[[Mapping[str, Any], SiteConfig, SiteIndex], str]]:
+    """Outputs made by Python code rather than a template (pages.py names them with an "@")."""
+    return {CALENDAR: calendars.render_calendar, TIMELINE_JSON: timelines.render_timeline_json}
+
+
 def render(env: jinja2.Environment, spec: PageSpec) -> str:
     """Render one page; a template mistake becomes a BuildError naming the template and line."""
+    if spec.template.startswith("@"):
+        site, index = env.globals["site"], env.globals["index"]
+        assert isinstance(site, SiteConfig) and isinstance(index, SiteIndex)
+        return _generators()[spec.template](spec.context, site, index)
     try:
         template = env.get_template(spec.template)
         return template.render(page_url=spec.url, **spec.context)

@@ -36,7 +36,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from . import urls
-from .build import build
+from .build import build, update_search_index
 from .config import SiteConfig, load_config
 from .digest_pass import Pass, make_digests
 from .errors import BriefgenError, Problem, Problems
@@ -161,10 +161,12 @@ class Background:
 class SiteBuilder:
     """The real builder: reread briefgen.yaml and build the pages; then, in the background, the PDFs.
 
-    The pages are built without PDF digests (`build(config, digests=False)`), so the browser hears
-    about them at once. `after_html` (by default the PDF pass, `make_digests`) then runs on a
-    background thread once the saves have paused for `after_html_delay` seconds. A save outranks
-    it: the save stops the pass and builds at once; the pass holds the output folder's lock only
+    The pages are built without PDF digests or search index (`build(config, digests=False,
+    search_index=False)`), so the browser hears about them at once. Once the saves have paused
+    for `after_html_delay` seconds, a background thread makes the search index again if pages
+    changed (holding the output folder's lock while Pagefind runs), then runs `after_html` (by
+    default the PDF pass, `make_digests`). A save outranks the PDF pass: the save stops the pass
+    and builds at once; the pass holds the output folder's lock only
     to put finished digests in place, and the next pass resumes with the day just edited.
     """
 
@@ -194,7 +196,8 @@ class SiteBuilder:
         with self._lock:
             try:
                 config = self._load()
-                result = build(config, digests=False if self._after_html is not None else None)
+                later = self._after_html is not None  # digests and search index: in the background
+                result = build(config, digests=False if later else None, search_index=not later)
             except BriefgenError as error:
                 return Outcome(errors=describe(error, self._root))
         if self._background is not None:
@@ -211,6 +214,10 @@ class SiteBuilder:
     def _after(self, config: SiteConfig, stop: threading.Event) -> None:
         if self._after_html is None or stop.is_set():
             return
+        with self._lock:  # the search index first: seconds, where digests may take minutes
+            note = update_search_index(config)
+        if note is not None:
+            self._log(f"warning: {note}")
         urgent = frozenset(self._urgent)
         if self._after_html(Pass(config, urgent, stop, self._lock, self._log, self._failed)):
             self._urgent -= urgent

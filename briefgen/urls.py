@@ -41,6 +41,31 @@ def digest_url(day: dt.date) -> str:
     return f"digests/{day.isoformat()}.pdf"
 
 
+SITE_FEED = "feed.xml"
+SITE_CALENDAR = "timeline/events.ics"
+SITE_TIMELINE_JSON = "timeline/timeline.json"
+SEARCH = "search/"
+SITEMAP = "sitemap.xml"
+ROBOTS = "robots.txt"
+MANIFEST = "manifest.webmanifest"
+FAVICON = "static/favicon.svg"
+
+
+def feed_url(target: object) -> str:
+    """The Atom feed of a person, topic or place (beside its page), or of the whole site."""
+    return SITE_FEED if target is None else url_of(target) + "feed.xml"
+
+
+def calendar_url(target: object) -> str:
+    """The iCalendar file of a person's, topic's or place's events, or of every event."""
+    return SITE_CALENDAR if target is None else url_of(target) + "events.ics"
+
+
+def timeline_json_url(target: object) -> str:
+    """A timeline in TimelineJS's JSON format: a person's, or the whole site's."""
+    return SITE_TIMELINE_JSON if target is None else url_of(target) + "timeline.json"
+
+
 def output_path(url: str) -> str:
     """The file a URL is written to, relative to the output folder."""
     if url == "" or url.endswith("/"):
@@ -92,3 +117,8 @@ ROOT = "\x00"
 def absolute(url: str, base_url: str) -> str:
     """A full address under `base_url` (for feeds, canonical links and email)."""
     return base_url.rstrip("/") + "/" + url
+
+
+def host(base_url: str) -> str:
+    """The host name in `base_url` (empty when there is none)."""
+    return urlsplit(base_url).hostname or ""

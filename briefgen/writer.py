@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .errors import BuildError
 from .faults import crash_point
+from .search import UNMANAGED  # the search index, which search.py keeps up to date itself
 
 MARKER = ".briefgen-output"  # manifest of what the last build wrote; also proves ownership
 STAGING = ".briefgen-staging"
@@ -105,12 +106,14 @@ def intact(out: Path, manifest: dict[str, Entry]) -> bool:
     found = 0
     for dirpath, dirnames, filenames in os.walk(out):
         relative_dir = os.path.relpath(dirpath, out)
+        if relative_dir == ".":
+            dirnames[:] = [name for name in dirnames if name not in UNMANAGED]
         if relative_dir == STAGING:
             dirnames.clear()
             continue
         for name in filenames:
             relative = name if relative_dir == "." else f"{relative_dir}/{name}"
-            if relative in (MARKER, JOURNAL):
+            if relative in (MARKER, JOURNAL, *UNMANAGED):
                 continue
             entry = manifest.get(relative)
             if entry is None:
@@ -215,7 +218,7 @@ def safe_relative(relative: str) -> str:
         or "\\" in relative
         or "\0" in relative
         or posixpath.normpath(relative) != relative
-        or relative.split("/")[0] in ("..", STAGING, MARKER, JOURNAL)
+        or relative.split("/")[0] in ("..", STAGING, MARKER, JOURNAL, *UNMANAGED)
     ):
         raise BuildError(f"refusing to write outside the output folder: {relative}")
     return relative
@@ -316,13 +319,13 @@ def _remove_unlisted(out_dir: Path, files: dict[str, Entry]) -> list[str]:
     out = str(out_dir)
     for dirpath, dirnames, filenames in os.walk(out, topdown=False):
         relative_dir = os.path.relpath(dirpath, out)
-        if relative_dir.split(os.sep)[0] == STAGING:
+        if relative_dir.split(os.sep)[0] in (STAGING, *UNMANAGED):
             continue
         prefix = "" if relative_dir == "." else relative_dir.replace(os.sep, "/") + "/"
         kept = 0
         for name in filenames:
             relative = prefix + name
-            if relative in files or relative in (MARKER, JOURNAL):
+            if relative in files or relative in (MARKER, JOURNAL, *UNMANAGED):
                 kept += 1
                 continue
             os.unlink(os.path.join(dirpath, name))

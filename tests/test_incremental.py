@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import shutil
@@ -47,6 +48,12 @@ def random_article(rng: random.Random, number: int, extra: str = "") -> str:
 def output(project: Project, folder: str) -> dict[str, bytes]:
     snapshot = project.snapshot(folder)
     snapshot.pop(MARKER)  # records file times, which differ between two builds by nature
+    # Pagefind's index is not byte-reproducible (two runs on one site name its filter chunks
+    # differently): compare what it indexed, page counts per language, instead of its bytes.
+    entry = json.loads(snapshot["pagefind/pagefind-entry.json"])
+    languages = {code: found["page_count"] for code, found in entry["languages"].items()}
+    snapshot = {name: data for name, data in snapshot.items() if not name.startswith("pagefind/")}
+    snapshot["pagefind pages by language"] = json.dumps(languages, sort_keys=True).encode()
     return snapshot
 
 
@@ -176,9 +183,10 @@ def test_adding_an_actor_adds_the_article_to_their_page(make_site, cli):
     result = cli(project, "build")
     assert result.code == 0
     assert "Appel entre Qin Gang" in project.read("site/people/wang-yi/index.html")
-    # the article, its day, its people, its topic, home, timeline...: not Xi's page nor the others
+    # the article, its day, its people, its topic, home, timeline..., and the feeds and calendars
+    # of those people and that topic: not Xi's page nor the others (40 outputs in all)
     rendered = int(re.search(r"\((\d+) rendered", result.out).group(1))
-    assert 0 < rendered < 15, result.out
+    assert 0 < rendered < 30, result.out
 
 
 def test_a_damaged_cache_is_discarded_with_a_warning_and_the_site_is_right(make_site, cli, tmp_path):

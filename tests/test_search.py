@@ -1,0 +1,224 @@
+"""Full-text search in a real browser: Pagefind's index, made by the build, read by Chromium.
+
+The site is served by Python's plain static server (search must work from any static server) and
+by the preview server; from disk, the search page explains that it needs a server.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import Project, article
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from briefgen import search
+from briefgen.build import build as run_build
+from briefgen.config import load_config
+from briefgen.serve import Preview, SiteBuilder
+from briefgen.watch import project_sources
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+]
+
+expect.set_options(timeout=15_000)
+
+SITE = {
+    "briefgen.yaml": "title: Search test\nlanguage: en\ndigest: {enabled: false}\n",
+    "content/people/wang-yi.yaml": "name: Wang Yi\ndescription: China's most senior diplomat.\n",
+    "content/2023-06-19-wang.md": article(
+        "Wang Yi receives the Secretary",
+        "2023-06-19T10:00:00+08:00",
+        "Wang Yi set out red lines on Taiwan during a three-hour meeting.",
+        lang="en",
+        actors="[Wang Yi, Antony Blinken]",
+        topics="[Taiwan]",
+    ),
+    "content/2023-06-17-trade.md": article(
+        "Trade figures for May",
+        "2023-06-17",
+        "Exports fell for a second month; no minister commented.",
+        lang="en",
+        topics="[Trade]",
+    ),
+    "content/2023-06-16-preview.md": article(
+        "Les négociations de Pékin",
+        "2023-06-16",
+        "Une semaine de négociations attend Antony Blinken, qui espère une issue heureuse,"
+        " sans rencontre prévue avec Wang Yi.",
+        lang="fr",
+        actors="[Antony Blinken]",
+        topics="[Diplomacy]",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def static_server() -> Iterator[object]:
+    """Serve a folder with Python's own static file server, as any host would."""
+    servers: list[http.server.ThreadingHTTPServer] = []
+
+    def start(folder: Path) -> str:
+        handler = functools.partial(Quiet, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def build(make_site, cli) -> Project:  # type: ignore[no-untyped-def]
+    project = make_site(SITE)
+    result = cli(project, "build", "-q")
+    assert result.code == 0, result.err
+    assert (project.root / "site/pagefind/pagefind-entry.json").is_file()
+    return project
+
+
+def results(page: Page) -> list[str]:
+    links = page.locator(".pagefind-ui__result-link")
+    expect(links.first).to_be_visible()
+    return [text.strip() for text in links.all_inner_texts()]
+
+
+def test_a_persons_name_finds_their_page_first_and_the_person_filter_narrows(
+    make_site, cli, static_server, page
+):
+    project = build(make_site, cli)
+    base = static_server(project.root / "site")
+    page.goto(base + "search/index.html?q=Wang%20Yi")
+    found = results(page)
+    assert found[0] == "Wang Yi"  # his own page
+    assert "Wang Yi receives the Secretary" in found
+    assert "Les négociations de Pékin" in found  # French pages are searched too, merged in
+    assert "Trade figures for May" not in found
+    # filter by person: the French preview names him in its body only, not among its people
+    page.locator(".pagefind-ui__filter-name", has_text="Person").click()
+    page.locator('input[name="Person"][value="Wang Yi"]').check()
+    expect(page.locator(".pagefind-ui__result-link")).to_have_count(2)
+    narrowed = results(page)
+    assert set(narrowed) == {"Wang Yi", "Wang Yi receives the Secretary"}
+    # and by kind of page
+    page.locator(".pagefind-ui__filter-name", has_text="Kind of page").click()
+    page.locator('input[name="Kind of page"][value="Article"]').check()
+    expect(page.locator(".pagefind-ui__result-link")).to_have_count(1)
+    assert results(page) == ["Wang Yi receives the Secretary"]
+
+
+def test_french_pages_are_stemmed_in_french_and_the_header_box_searches(make_site, cli, static_server, page):
+    project = build(make_site, cli)
+    base = static_server(project.root / "site")
+    page.goto(base + "articles/2023-06-17-trade/index.html")
+    # French stemming: "heureux" and "heureuse" share a French stem (an English one would not)
+    page.get_by_role("searchbox").fill("heureux")
+    page.get_by_role("searchbox").press("Enter")
+    expect(page).to_have_url(base + "search/index.html?q=heureux")
+    assert results(page) == ["Les négociations de Pékin"]
+    page.goto(base + "search/index.html?q=n%C3%A9gociation")
+    assert results(page)[0] == "Les négociations de Pékin"
+
+
+def test_search_works_from_the_preview_server(make_site, page):
+    project = make_site(SITE)
+    config = load_config(project.root)
+    builder = SiteBuilder(project.root, lambda: load_config(project.root))
+    preview = Preview(builder, config.output_dir, sources=project_sources(config), port=0, log=lambda _: None)
+    preview.start()
+    try:
+        # the preview indexes in its background pass, after the pages (as it makes PDF digests)
+        assert builder.wait_background(60)
+        assert (project.root / "site/pagefind/pagefind-entry.json").is_file()
+        page.goto(preview.url + "search/index.html?q=exports")
+        assert results(page) == ["Trade figures for May"]
+    finally:
+        preview.stop()
+        builder.close()
+
+
+def test_from_disk_the_search_page_says_it_needs_a_server(make_site, cli, page):
+    project = build(make_site, cli)
+    page.goto((project.root / "site/search/index.html").as_uri())
+    expect(page.locator("#search-needs-server")).to_be_visible()
+
+
+def test_without_pagefind_the_build_warns_once_and_search_says_it_is_unavailable(
+    make_site, cli, static_server, page, monkeypatch
+):
+    project = build(make_site, cli)  # an index from an earlier build, with Pagefind
+    monkeypatch.setattr(search, "pagefind_binary", lambda: None)  # as on a machine without it
+    project.write({"content/2023-06-17-trade.md": SITE["content/2023-06-17-trade.md"] + "\nMore.\n"})
+    result = cli(project, "build")
+    assert result.code == 0
+    assert result.err.count("Pagefind is not installed") == 1
+    assert not (project.root / "site/pagefind").exists()  # the old index no longer matches the pages
+    page.goto(static_server(project.root / "site") + "search/index.html?q=Wang")
+    notice = page.locator("#search-unavailable")
+    expect(notice).to_be_visible()
+    expect(notice).to_have_text("Search is unavailable on this copy of the site.")
+
+
+def test_a_build_that_skips_indexing_leaves_it_to_the_next_build(make_site, cli):
+    """The preview builds pages without indexing, then indexes in its background pass."""
+    project = build(make_site, cli)
+    config = load_config(project.root)
+
+    def indexed() -> int:
+        entry = json.loads(project.read("site/pagefind/pagefind-entry.json"))
+        return sum(language["page_count"] for language in entry["languages"].values())
+
+    before = indexed()
+    project.write({"content/2023-06-20-new.md": article("New", "2023-06-20", lang="en")})
+    result = run_build(config, digests=False, search_index=False)
+    assert "articles/2023-06-20-new/index.html" in result.changed
+    assert indexed() == before
+    again = run_build(config)  # no page changes now, but the index is out of date
+    assert again.changed == ()
+    assert indexed() == before + 1
+    made = (project.root / "site/pagefind/pagefind-entry.json").stat().st_mtime_ns
+    assert run_build(config).changed == ()  # and once made, it is left alone
+    assert (project.root / "site/pagefind/pagefind-entry.json").stat().st_mtime_ns == made
+
+
+def test_build_no_search_skips_the_index_until_a_build_without_it(make_site, cli):
+    project = make_site(SITE)
+    assert cli(project, "build", "-q", "--no-search").code == 0
+    assert (project.root / "site/search/index.html").is_file()
+    assert not (project.root / "site/pagefind").exists()
+    result = cli(project, "build", "-q")
+    assert result.code == 0
+    assert result.out == "" and result.err == ""
+    assert (project.root / "site/pagefind/pagefind-entry.json").is_file()
