@@ -144,8 +144,8 @@ def build(
     """Build the site; with write=False, do everything but touch the output (`briefgen check`).
 
     A build that writes holds the project's lock (lock.py); `waiting` hears when it must wait for it.
-    With search_index=False, Pagefind is not run and the index is marked out of date if pages
-    changed: the next build that indexes makes it again (the preview does so in the background).
+    With search_index=False, Pagefind is not run: the next build that indexes sees that the pages
+    are not those the index was made from, and makes it again (the preview does so in the background).
 
     PDF digests are made when `digest.enabled` is set, unless `digests` is False: then the pages
     still link them and earlier PDFs stay, but none is rendered (the preview server renders them
@@ -156,8 +156,7 @@ def build(
             return _build(config, write, progress, use_cache, digests)
         with project_lock(config.root, "build", waiting):
             result = _build(config, write, progress, use_cache, digests)
-            note = search.update(config.output_dir, result.changed, result.removed, search_index,
-                                 keep_index_url=not config.directory_urls)  # fmt: skip
+            note = search.update(config.output_dir, search_index, keep_index_url=not config.directory_urls)
     if note is not None:
         result = replace(result, warnings=(*result.warnings, Problem(None, None, note)))
     return result
@@ -166,7 +165,7 @@ def build(
 def update_search_index(config: SiteConfig) -> str | None:
     """Make the search index again if pages changed since it was made (a build skipped it)."""
     with project_lock(config.root, "build"):
-        return search.update(config.output_dir, (), (), True, keep_index_url=not config.directory_urls)
+        return search.update(config.output_dir, True, keep_index_url=not config.directory_urls)
 
 
 @contextmanager

@@ -8,6 +8,8 @@ missing binary or a failed run is a warning, and the search page then says searc
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -16,8 +18,10 @@ from pathlib import Path
 FOLDER = "pagefind"  # the index, beside the pages; the writer leaves it to this module
 _NEW = ".briefgen-pagefind-new"
 _OLD = ".briefgen-pagefind-old"
-_STALE = ".briefgen-pagefind-stale"  # pages changed since the index was made
-UNMANAGED = (FOLDER, _NEW, _OLD, _STALE)  # top-level names in the output folder the writer ignores
+UNMANAGED = (FOLDER, _NEW, _OLD)  # top-level names in the output folder that the writer ignores
+MARKER = ".briefgen-output"  # the writer's manifest (writer.MARKER), read here for pages_print
+PAGES_FILE = ".briefgen-pages"  # in the index folder: pages_print of the pages it was made from
+PAGES = f"{FOLDER}/{PAGES_FILE}"
 # Only these pages carry data-pagefind-body; not reading the others saves Pagefind a tenth of its time.
 INDEXED = "{articles,people,topics,places}/**/*.html"
 ENTRY = f"{FOLDER}/pagefind-entry.json"  # written last by Pagefind: the index is complete
@@ -33,22 +37,36 @@ def pagefind_binary() -> str | None:
         return shutil.which("pagefind")
 
 
-def update(
-    out: Path, changed: tuple[str, ...], removed: tuple[str, ...], run: bool, keep_index_url: bool
-) -> str | None:
-    """After a build: make the index again if a page changed or went since it was made, or if it
-    is missing; without `run`, only note that it is out of date. A warning, or None."""
-    pages_changed = any(path.endswith(".html") for path in (*changed, *removed))
+def update(out: Path, run: bool, keep_index_url: bool) -> str | None:
+    """After a build: make the index again if the pages are not those it was made from (or it is
+    missing); without `run`, leave that to a later build. A warning, or None."""
     if not run:
-        if pages_changed:
-            (out / _STALE).touch()
         return None
-    if pages_changed or (out / _STALE).exists() or not (out / ENTRY).is_file():
-        return index_site(out, keep_index_url)
-    return None
+    pages = pages_print(out)
+    try:
+        indexed = (out / PAGES).read_text("utf-8") if (out / ENTRY).is_file() else ""
+    except OSError:
+        indexed = ""
+    if pages == indexed:
+        return None
+    return index_site(out, keep_index_url, pages)
 
 
-def index_site(out: Path, keep_index_url: bool) -> str | None:
+def pages_print(out: Path) -> str:
+    """A digest of every page the output folder's manifest lists, with the digest of its bytes.
+
+    Kept beside the index, it tells whether the pages changed since, whichever way they did (a
+    build, a build that skipped indexing, a swap finished after a crash).
+    """
+    try:
+        files = json.loads((out / MARKER).read_text("utf-8"))["files"]
+        pages = sorted((name, entry[0]) for name, entry in files.items() if name.endswith(".html"))
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return ""
+    return hashlib.blake2b(repr(pages).encode(), digest_size=16).hexdigest()
+
+
+def index_site(out: Path, keep_index_url: bool, pages: str = "") -> str | None:
     """Index the pages in `out` into `out/pagefind/`; a warning to show if that was not possible.
 
     The new index is written aside and swapped in whole, so a reader never sees half of one. When
@@ -74,11 +92,11 @@ def index_site(out: Path, keep_index_url: bool) -> str | None:
         lines = (done.stderr or done.stdout).strip().splitlines()
         reason = lines[-1] if lines else f"exit status {done.returncode}"
         return f"search: Pagefind failed ({reason}); the search index was not updated"
+    (new / PAGES_FILE).write_text(pages or pages_print(out), "utf-8")
     if (out / FOLDER).exists():
         os.replace(out / FOLDER, old)
     os.replace(new, out / FOLDER)
     _remove(old)
-    _remove(out / _STALE)
     return None
 
 
