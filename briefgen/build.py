@@ -445,6 +445,8 @@ def _full(
         bodies = Bodies(store if store is not None and not store.empty() else None, linker)
         env = make_environment(config, index, bodies)
         fingerprints = Fingerprints(env, index, bodies.salt)
+        # splicing a new body into its article's page is right only if no other page can show it
+        splice = all(fingerprints.reads(t).bodies != "any" for t in {spec.template for spec in specs})
         previous = writer.previous if writer else {}
         records: dict[str, ArticleRecord] = {}
         todo = []
@@ -455,7 +457,7 @@ def _full(
         if state is not None and writer is not None and nothing_removed:  # render only pages that change
             prints = {spec.output: fingerprints.page(spec) for spec in specs}
             for position, spec in enumerate(specs):
-                if _still_valid(spec, prints, state, previous, out, records):
+                if _still_valid(spec, prints, state, previous, out, records, splice):
                     writer.keep(spec.output)
                 else:
                     todo.append(position)
@@ -485,7 +487,7 @@ def _full(
                     body=result.body[0],
                     lang=article.lang,
                     output=spec.output,
-                    spliceable=result.body[1],
+                    spliceable=result.body[1] and splice,
                 )
             if writer is not None:
                 if result.data is not None:  # one process writes: parallel writers contend in the kernel
@@ -650,6 +652,7 @@ def _still_valid(
     previous: dict[str, Entry],
     out: Path,
     records: dict[str, ArticleRecord],
+    splice: bool,
 ) -> bool:
     """A page need not be rendered if it would show exactly what it showed last time.
 
@@ -665,7 +668,7 @@ def _still_valid(
         record = state.articles.get(str(article.path))
         if record is None:
             return False
-        records[str(article.path)] = record
+        records[str(article.path)] = replace(record, spliceable=record.spliceable and splice)
     return True
 
 

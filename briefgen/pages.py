@@ -113,6 +113,8 @@ def _people(index: SiteIndex, links: Links) -> list[PageSpec]:
                 facts=facts,
                 articles=index.articles_of(facts.articles),
                 ego=ego_network(index, links, person.id),
+                co_actors=[(index.people[pid], n) for pid, n in facts.co_actors],
+                topics=[(index.taxonomies["topics"][slug], n) for slug, n in facts.topics],
             )
         )
     people = sorted(index.people.values(), key=lambda p: (p.name.casefold(), p.id))
