@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .config import SiteConfig
+from .config import MailConfig, SiteConfig
 from .content import ParsedArticle
 from .errors import BuildError, Problem
 from .faults import crash_point
@@ -66,8 +66,15 @@ class BuildState:
 
 
 def settings_stamp(config: SiteConfig) -> str:
-    """Changes whenever briefgen, Python or any setting changes: then nothing cached is reused."""
-    settings = replace(config, jobs=0)  # how many workers render changes nothing in the output
+    """Changes whenever briefgen, Python or a setting that changes the output changes: then nothing
+    cached is reused. The settings below change how the work is done or what is done with the
+    site, not the site: `build`, `serve`, `digest` and `mail` then share one cache."""
+    settings = replace(
+        config,
+        jobs=0,
+        mail=MailConfig(),
+        digest=replace(config.digest, timeout=0.0, memory_mb=0),  # limits: a PDF is made or not
+    )
     text = f"{CACHE_FORMAT}\0{__version__}\0{sys.version}\0{settings!r}"
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 

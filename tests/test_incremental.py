@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -361,3 +362,30 @@ def test_the_parse_cache_is_written_again_only_when_a_file_was_parsed_again(make
     assert parse_cache.stat().st_mtime_ns != written
     assert cli(project, "build", "-q").code == 0  # and the cache written then serves the next build
     assert "Edited Article 2" in project.read("site/articles/a002/index.html")
+
+
+def test_settings_that_change_no_page_keep_the_cache(make_site, cli):
+    project = make_site({"briefgen.yaml": "title: Briefing\n"})
+    assert cli(project, "build", "-q").code == 0
+    project.write(
+        {
+            "briefgen.yaml": "title: Briefing\njobs: 1\ndigest: {timeout: 60, memory_mb: 512}\n"
+            "mail: {from: desk@example.org, to: [reader@example.org], smtp: {host: mail.example.org}}\n"
+        }
+    )
+    assert "(0 rendered, 0 changed, 0 removed)" in cli(project, "build").out
+    project.write({"briefgen.yaml": "title: Another title\njobs: 1\n"})  # this one shows on every page
+    result = cli(project, "build")
+    assert "(0 rendered" not in result.out and "Another title" in project.read("site/index.html")
+
+
+def test_a_build_after_the_preview_renders_nothing(make_site, cli):
+    from test_serve_http import start_command, url_printed_by
+
+    project = make_site()
+    with start_command(project.root) as process:
+        url_printed_by(process)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "(0 rendered, 0 changed, 0 removed)" in cli(project, "build").out
