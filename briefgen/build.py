@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,9 +29,10 @@ from .index import SiteIndex, build_index
 from .links import LinkChecker, line_of, plain_attributes
 from .lock import project_lock
 from .mentions import STORE_KEY, Linker, site_linker, suggestions
-from .model import Article, Content
-from .pages import PageSpec, page_errors_source, plan_pages
+from .model import Article
+from .pages import PageSpec, page_errors_source
 from .parallel import run_chunks, worth_aside
+from .pipeline import plan, worker_count
 from .theme import template_dirs, template_problems, template_sources
 from .writer import (
     MARKER,
@@ -103,26 +103,6 @@ def static_files(config: SiteConfig, skipped: list[Problem] | None = None) -> di
         if skipped is not None:
             skipped.extend(listing.skipped)
     return found
-
-
-def load(
-    config: SiteConfig, parsed: Parsed | None = None, trusted: frozenset[str] = frozenset()
-) -> tuple[Content, SiteIndex, list[PageSpec]]:
-    """Content, index and page plan: everything a renderer needs (also used by digest and mail).
-
-    `trusted`: files known unchanged since `parsed` was made, which need not even be read.
-    """
-    content = load_content(config, parsed, jobs=worker_count(config), trusted=trusted)
-    return (content, *plan(config, content))
-
-
-def plan(config: SiteConfig, content: Content) -> tuple[SiteIndex, list[PageSpec]]:
-    index = build_index(content, config.related_articles, worker_count(config))
-    return index, plan_pages(index, config)
-
-
-def worker_count(config: SiteConfig) -> int:
-    return config.jobs or os.cpu_count() or 1
 
 
 def inputs_of(config: SiteConfig) -> Stats:

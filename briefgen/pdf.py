@@ -751,7 +751,7 @@ def write_digest(config: SiteConfig, index: SiteIndex, day: dt.date) -> tuple[Pa
 
 def cmd_digest(config: SiteConfig, args: argparse.Namespace) -> int:
     """`briefgen digest --date YYYY-MM-DD`: write OUT/digests/DATE.pdf and print its path."""
-    from .build import load
+    from .pipeline import load
 
     try:
         day = parse_day(args.date)

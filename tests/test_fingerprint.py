@@ -11,11 +11,11 @@ import jinja2
 import pytest
 from conftest import BASIC, article
 
-from briefgen.build import load
 from briefgen.config import load_config
 from briefgen.fingerprint import LEFT_OUT, Fingerprints
 from briefgen.index import PersonFacts, SiteIndex, Taxon
 from briefgen.model import Article, Event, Person, Role, Source, Term, Vocable, Zone
+from briefgen.pipeline import load
 
 RICH = {
     **BASIC,
