@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import hashlib
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from .errors import BuildError, ContentError, Problem, Problems
 from .faults import crash_point
 from .files import FilePolicy, file_policy, read_regular, walk
 from .frontmatter import split_raw
+from .hashing import value_digest
 from .index import SiteIndex, build_index
 from .links import LinkChecker, line_of, plain_attributes
 from .lock import project_lock
@@ -622,7 +622,7 @@ def stale_digests(
 
 
 def _digest(value: object) -> bytes:
-    return hashlib.blake2b(repr(value).encode(), digest_size=16).digest()
+    return value_digest(value)
 
 
 def _still_valid(

@@ -12,13 +12,13 @@ What a page can show is found from its templates, not listed by hand:
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 
 import jinja2
 from jinja2 import meta, nodes
 
+from .hashing import hasher, value_digest
 from .index import PersonFacts, SiteIndex
 from .model import Article, Event, Term
 from .pages import PageSpec
@@ -36,7 +36,7 @@ _PLAIN = (str, int, float, bool, type(None))
 
 
 def _digest(*parts: object) -> bytes:
-    return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
+    return value_digest(*parts)
 
 
 def field_names(cls: type) -> tuple[str, ...]:
@@ -109,7 +109,7 @@ class Fingerprints:
         self._index_digest: bytes | None = None
 
     def page(self, spec: PageSpec) -> str:
-        h = hashlib.blake2b(digest_size=16)
+        h = hasher()
         h.update(f"{spec.template}\0{spec.url}\0".encode())
         source, reads = self.template(spec.template)
         h.update(source)
@@ -217,7 +217,9 @@ class Fingerprints:
                 return _digest(value)
             memo = self.memo
             parts = [(memo.get(id(item)) or (None, self.value(item)))[1] for item in value]
-            return hashlib.blake2b(b"list:" + b"".join(parts), digest_size=16).digest()
+            h = hasher()
+            h.update(b"list:" + b"".join(parts))
+            return h.digest()
         if isinstance(value, Mapping):
             return _digest([(self.value(k), self.value(v)) for k, v in value.items()])
         if not is_dataclass(value) or isinstance(value, type):
