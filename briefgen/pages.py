@@ -204,7 +204,8 @@ def _timeline(index: SiteIndex) -> list[PageSpec]:
 
 def _network(index: SiteIndex, links: Links) -> PageSpec:
     graph = site_network(index, links)
-    return _spec("network.html", NETWORK, graph=graph, pairs=strongest_pairs(graph))
+    people = {node.id: index.people[node.id] for node in graph.nodes}  # the pairs link to them
+    return _spec("network.html", NETWORK, graph=graph, pairs=strongest_pairs(graph), people=people)
 
 
 def page_errors_source(spec: PageSpec) -> str:
