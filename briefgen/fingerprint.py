@@ -12,8 +12,10 @@ What a page can show is found from its templates, not listed by hand:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
+from pathlib import PosixPath
 
 import jinja2
 from jinja2 import meta, nodes
@@ -33,6 +35,7 @@ LEFT_OUT = {(Article, "body_digest")}  # shown only through body(), which templa
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
 _PLAIN = (str, int, float, bool, type(None))
+_SIMPLE = frozenset({*_PLAIN, dt.date, dt.datetime, PosixPath})  # checked first: by far the most common
 
 
 def _digest(*parts: object) -> bytes:
@@ -49,6 +52,8 @@ def field_names(cls: type) -> tuple[str, ...]:
 
 def _plain(value: object) -> bool:
     """Whether repr() shows all of a value: text, numbers, dates, paths, and tuples of those."""
+    if type(value) in _SIMPLE:
+        return True
     if isinstance(value, tuple):
         return all(_plain(item) for item in value)
     return isinstance(value, _PLAIN) or not (is_dataclass(value) or isinstance(value, (list, Mapping, set)))
