@@ -38,7 +38,7 @@ DAY = dt.date(2024, 1, 1)  # the corpus's first day
 COLD = """
 import datetime, sys, time
 from pathlib import Path
-from briefgen.build import load
+from briefgen.pipeline import load
 from briefgen.config import load_config
 config = load_config(Path(sys.argv[1]))
 _, index, _ = load(config)
@@ -93,8 +93,8 @@ def main() -> None:
     from weasyprint import CSS, HTML
 
     from briefgen import pdf
-    from briefgen.build import load
     from briefgen.config import load_config
+    from briefgen.pipeline import load
 
     def quiet(problem: object) -> None:
         pass

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import hashlib
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,13 +24,15 @@ from .errors import BuildError, ContentError, Problem, Problems
 from .faults import crash_point
 from .files import FilePolicy, file_policy, read_regular, walk
 from .frontmatter import split_raw
+from .hashing import value_digest
 from .index import SiteIndex, build_index
 from .links import LinkChecker, line_of, plain_attributes
 from .lock import project_lock
 from .mentions import STORE_KEY, Linker, site_linker, suggestions
-from .model import Article, Content
-from .pages import PageSpec, page_errors_source, plan_pages
+from .model import Article
+from .pages import PageSpec, page_errors_source
 from .parallel import run_chunks, worth_aside
+from .pipeline import plan, worker_count
 from .theme import template_dirs, template_problems, template_sources
 from .writer import (
     MARKER,
@@ -103,26 +103,6 @@ def static_files(config: SiteConfig, skipped: list[Problem] | None = None) -> di
         if skipped is not None:
             skipped.extend(listing.skipped)
     return found
-
-
-def load(
-    config: SiteConfig, parsed: Parsed | None = None, trusted: frozenset[str] = frozenset()
-) -> tuple[Content, SiteIndex, list[PageSpec]]:
-    """Content, index and page plan: everything a renderer needs (also used by digest and mail).
-
-    `trusted`: files known unchanged since `parsed` was made, which need not even be read.
-    """
-    content = load_content(config, parsed, jobs=worker_count(config), trusted=trusted)
-    return (content, *plan(config, content))
-
-
-def plan(config: SiteConfig, content: Content) -> tuple[SiteIndex, list[PageSpec]]:
-    index = build_index(content, config.related_articles, worker_count(config))
-    return index, plan_pages(index, config)
-
-
-def worker_count(config: SiteConfig) -> int:
-    return config.jobs or os.cpu_count() or 1
 
 
 def inputs_of(config: SiteConfig) -> Stats:
@@ -458,6 +438,8 @@ def _full(
         bodies = Bodies(store if store is not None and not store.empty() else None, linker)
         env = make_environment(config, index, bodies)
         fingerprints = Fingerprints(env, index, bodies.salt)
+        # splicing a new body into its article's page is right only if no other page can show it
+        splice = all(fingerprints.reads(t).bodies != "any" for t in {spec.template for spec in specs})
         previous = writer.previous if writer else {}
         records: dict[str, ArticleRecord] = {}
         todo = []
@@ -468,7 +450,7 @@ def _full(
         if state is not None and writer is not None and nothing_removed:  # render only pages that change
             prints = {spec.output: fingerprints.page(spec) for spec in specs}
             for position, spec in enumerate(specs):
-                if _still_valid(spec, prints, state, previous, out, records):
+                if _still_valid(spec, prints, state, previous, out, records, splice):
                     writer.keep(spec.output)
                 else:
                     todo.append(position)
@@ -498,7 +480,7 @@ def _full(
                     body=result.body[0],
                     lang=article.lang,
                     output=spec.output,
-                    spliceable=result.body[1],
+                    spliceable=result.body[1] and splice,
                 )
             if writer is not None:
                 if result.data is not None:  # one process writes: parallel writers contend in the kernel
@@ -653,7 +635,7 @@ def stale_digests(
 
 
 def _digest(value: object) -> bytes:
-    return hashlib.blake2b(repr(value).encode(), digest_size=16).digest()
+    return value_digest(value)
 
 
 def _still_valid(
@@ -663,6 +645,7 @@ def _still_valid(
     previous: dict[str, Entry],
     out: Path,
     records: dict[str, ArticleRecord],
+    splice: bool,
 ) -> bool:
     """A page need not be rendered if it would show exactly what it showed last time.
 
@@ -678,7 +661,7 @@ def _still_valid(
         record = state.articles.get(str(article.path))
         if record is None:
             return False
-        records[str(article.path)] = record
+        records[str(article.path)] = replace(record, spliceable=record.spliceable and splice)
     return True
 
 

@@ -8,7 +8,6 @@ faster, never different.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import pickle
 import sqlite3
@@ -19,15 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .config import SiteConfig
+from .config import MailConfig, SiteConfig
 from .content import ParsedArticle
 from .errors import BuildError, Problem
 from .faults import crash_point
 from .files import FilePolicy, walk
+from .hashing import content_hash, file_hash
 from .model import fast_pickle
 from .parallel import Aside
 
-CACHE_FORMAT = 9  # raise whenever what the cache holds changes shape
+CACHE_FORMAT = 10  # raise whenever what the cache holds changes shape
 CACHE_DIR = ".briefgen"
 STATE_FILE = "build-state.pickle"
 PARSED_FILE = "parsed.pickle"
@@ -66,10 +66,17 @@ class BuildState:
 
 
 def settings_stamp(config: SiteConfig) -> str:
-    """Changes whenever briefgen, Python or any setting changes: then nothing cached is reused."""
-    settings = replace(config, jobs=0)  # how many workers render changes nothing in the output
+    """Changes whenever briefgen, Python or a setting that changes the output changes: then nothing
+    cached is reused. The settings below change how the work is done or what is done with the
+    site, not the site: `build`, `serve`, `digest` and `mail` then share one cache."""
+    settings = replace(
+        config,
+        jobs=0,
+        mail=MailConfig(),
+        digest=replace(config.digest, timeout=0.0, memory_mb=0),  # limits: a PDF is made or not
+    )
     text = f"{CACHE_FORMAT}\0{__version__}\0{sys.version}\0{settings!r}"
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return content_hash(text)
 
 
 def scan(folders: list[Path], files: list[Path], policy: FilePolicy | None = None) -> Stats:
@@ -102,7 +109,7 @@ def _file_digest(path: str) -> str:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             return "?"
         with os.fdopen(descriptor, "rb", closefd=False) as handle:
-            return hashlib.file_digest(handle, "blake2b").hexdigest()
+            return file_hash(handle)
     except OSError:
         return "?"
     finally:

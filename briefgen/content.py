@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import hashlib
 import re
 import zoneinfo
 from collections.abc import Iterable, Iterator
@@ -20,6 +19,7 @@ from .config import LANG_RE, SiteConfig, parse_bool, suggest
 from .errors import BuildError, ContentError, Problem, Problems
 from .files import FilePolicy, Listing, file_policy, read_regular, walk
 from .frontmatter import split
+from .hashing import content_hash
 from .model import (
     Article,
     Content,
@@ -73,7 +73,7 @@ def read_text(path: Path, policy: FilePolicy) -> str:
 
 
 def body_digest(body: str) -> str:
-    return hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
+    return content_hash(body)
 
 
 def read_body(article: Article) -> str:
@@ -681,7 +681,7 @@ def _read(path: Path, policy: FilePolicy) -> bytes | None:
 
 
 def _digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return content_hash(data)
 
 
 def _place(problem: Problem) -> tuple[str, int]:
@@ -971,7 +971,7 @@ def parse_article(path: Path, text: str, config: SiteConfig, fields: Fields) -> 
         body_start=doc.body_start,
         draft=draft,
     )
-    front = hashlib.blake2b(doc.front.encode(), digest_size=16).hexdigest()
+    front = content_hash(doc.front)
     return ParsedArticle(
         article,
         actors,

@@ -16,9 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import DigestPlan, commit_digests, plan_digests, worker_count
+from .build import DigestPlan, commit_digests, plan_digests
 from .config import SiteConfig
 from .errors import Problem
+from .pipeline import worker_count
 
 COMMIT_SECONDS = 1.0  # finished digests are put in place at least this often
 NICE = 10  # digest workers yield the CPU to the build of a save

@@ -1,22 +1,28 @@
-"""Page fingerprints: a digest of everything a page shows, so a rebuild renders only pages that change.
+"""Page fingerprints: a digest of everything a page can show, so a rebuild renders only pages that change.
 
-A page shows its context, its templates, and names looked up while rendering (people and topic
-names in links). Each goes into the digest: the context value by value (each article, event,
-person or taxon digested once per build, together with the names of the people and terms it
-links to), and the page template with everything it extends or includes.
+What a page can show is found from its templates, not listed by hand:
+- its context, value by value; a model object (any dataclass) by every one of its fields, nested
+  ones by their own digests, each digested once per build;
+- names that the link helpers look up (people and topic names, the articles reporting an event);
+- its template with everything it extends, includes or imports (and the list item templates);
+- whatever those templates reach through a global: a template that names `index` or `term` can read
+  any content, so its pages also cover the whole index; one that calls `body` covers the bodies it
+  can reach (only its own article's, when it calls nothing but `body(article)`).
 """
 
 from __future__ import annotations
 
-import hashlib
+import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import fields
+from dataclasses import dataclass, fields, is_dataclass
+from pathlib import PosixPath
 
 import jinja2
-from jinja2 import meta
+from jinja2 import meta, nodes
 
-from .index import PersonFacts, SiteIndex, Taxon
-from .model import Article, Event, Person, Source, Term
+from .hashing import hasher, value_digest
+from .index import PersonFacts, SiteIndex
+from .model import Article, Event, Term
 from .pages import PageSpec
 
 ITEM_TEMPLATES = (
@@ -25,47 +31,119 @@ ITEM_TEMPLATES = (
     "_event_item.html",
     "_feed_entry.xml",
 )  # used through globals on any page
+CONTENT_GLOBALS = frozenset({"index", "term"})  # globals through which a template reaches any content
+LEFT_OUT = {(Article, "body_digest")}  # shown only through body(), which templates_read tracks
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_PLAIN = (str, int, float, bool, type(None))
+_SIMPLE = frozenset({*_PLAIN, dt.date, dt.datetime, PosixPath})  # checked first: by far the most common
 
 
 def _digest(*parts: object) -> bytes:
-    return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
+    return value_digest(*parts)
 
 
-def _terms(terms: tuple[Term, ...]) -> tuple[tuple[str, str], ...]:
-    return tuple([(term.slug, term.name) for term in terms])
+def field_names(cls: type) -> tuple[str, ...]:
+    """The fields of a model class that a digest covers: all of them, but those in LEFT_OUT."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        found = _FIELDS[cls] = tuple(f.name for f in fields(cls) if (cls, f.name) not in LEFT_OUT)
+    return found
 
 
-def _source(source: Source | None) -> tuple[str, str, object] | None:
-    return (source.name, source.url, source.published) if source is not None else None
+def _plain(value: object) -> bool:
+    """Whether repr() shows all of a value: text, numbers, dates, paths, and tuples of those."""
+    if type(value) in _SIMPLE:
+        return True
+    if isinstance(value, tuple):
+        return all(_plain(item) for item in value)
+    return isinstance(value, _PLAIN) or not (is_dataclass(value) or isinstance(value, (list, Mapping, set)))
+
+
+@dataclass(frozen=True, slots=True)
+class Reads:
+    """What a template (with everything it uses) can read beyond its context."""
+
+    content: bool  # any content, through `index` or `term`
+    bodies: str  # "none", "own" (only body(article)), or "any"
+
+    def __or__(self, other: Reads) -> Reads:
+        order = ("none", "own", "any")
+        bodies = max(self.bodies, other.bodies, key=order.index)
+        return Reads(self.content or other.content, bodies)
+
+
+NOTHING = Reads(False, "none")
+EVERYTHING = Reads(True, "any")
+
+
+def template_reads(tree: nodes.Template) -> Reads:
+    """What one parsed template reads through the globals that hold content."""
+    names = meta.find_undeclared_variables(tree)
+    content = bool(names & CONTENT_GLOBALS)
+    if "body" not in names:
+        return Reads(content, "none")
+    calls = list(tree.find_all(nodes.Call))
+    own = [
+        call
+        for call in calls
+        if isinstance(call.node, nodes.Name)
+        and call.node.name == "body"
+        and len(call.args) == 1
+        and isinstance(call.args[0], nodes.Name)
+        and call.args[0].name == "article"
+    ]
+    uses = [n for n in tree.find_all(nodes.Name) if n.name == "body" and n.ctx == "load"]
+    shadowed = any(n.name == "article" and n.ctx == "store" for n in tree.find_all(nodes.Name))
+    return Reads(content, "own" if len(own) == len(uses) and not shadowed else "any")
 
 
 class Fingerprints:
     def __init__(self, env: jinja2.Environment, index: SiteIndex, body_salt: str = "") -> None:
         self.env = env
-        self.index = index
         self.body_salt = body_salt  # what bodies depend on besides their text (linked mentions)
-        self.memo: dict[int, bytes] = {}
-        self.templates: dict[str, bytes] = {}
+        # templates are analysed as parsed by an environment without the site's globals, which
+        # jinja2.meta would otherwise not count as variables the template reads
+        self.bare = jinja2.Environment(trim_blocks=env.trim_blocks, lstrip_blocks=env.lstrip_blocks)
+        self.bare.filters, self.bare.tests = env.filters, env.tests
+        self.index = index
+        # digests by id; the object is kept alongside so that its id is not reused during the build
+        self.memo: dict[int, tuple[object, bytes]] = {}
+        self.cards: dict[int, bytes] = {}
+        self.templates: dict[str, tuple[bytes, Reads]] = {}
+        self.files: dict[str, Reads] = {}
+        self._index_digest: bytes | None = None
 
     def page(self, spec: PageSpec) -> str:
-        h = hashlib.blake2b(digest_size=16)
+        h = hasher()
         h.update(f"{spec.template}\0{spec.url}\0".encode())
-        h.update(self.template(spec.template))
+        source, reads = self.template(spec.template)
+        h.update(source)
         for key in sorted(spec.context):
             h.update(key.encode())
             h.update(self.value(spec.context[key]))
-        article = spec.context.get("article")
-        if isinstance(article, Article):
-            h.update(f"{article.body_digest}\0{self.body_salt}".encode())  # the one page showing the body
+        if reads.content:
+            h.update(self.whole_index(with_bodies=reads.bodies == "any"))
+        if reads.bodies == "own":
+            article = spec.context.get("article")
+            if isinstance(article, Article):
+                h.update(f"{article.body_digest}\0{self.body_salt}".encode())
+        elif reads.bodies == "any":
+            h.update(_digest(sorted(_bodies(spec.context.values())), self.body_salt))
         return h.hexdigest()
 
-    def template(self, name: str) -> bytes:
+    def reads(self, name: str) -> Reads:
+        """What pages made with template `name` can read beyond their context."""
+        return self.template(name)[1]
+
+    def template(self, name: str) -> tuple[bytes, Reads]:
         found = self.templates.get(name)
         if found is None and name.startswith("@"):  # made by code (pages.CALENDAR): no template
-            found = self.templates[name] = _digest(name)
+            found = self.templates[name] = (_digest(name), NOTHING)
         if found is None:
-            sources = [self._source(n) for n in sorted(self._closure([name, *ITEM_TEMPLATES]))]
-            found = self.templates[name] = _digest(sources)
+            closure, reads = self._closure([name, *ITEM_TEMPLATES])
+            sources = [self._source(n) for n in sorted(closure)]
+            found = self.templates[name] = (_digest(sources), reads)
         return found
 
     def _source(self, name: str) -> str:
@@ -73,8 +151,9 @@ class Fingerprints:
         assert loader is not None
         return loader.get_source(self.env, name)[0]
 
-    def _closure(self, names: Iterable[str]) -> set[str]:
+    def _closure(self, names: Iterable[str]) -> tuple[set[str], Reads]:
         seen: set[str] = set()
+        reads = NOTHING
         todo = list(names)
         while todo:
             name = todo.pop()
@@ -82,11 +161,28 @@ class Fingerprints:
                 continue
             seen.add(name)
             try:
-                tree = self.env.parse(self._source(name))
+                tree = self.bare.parse(self._source(name))
             except jinja2.TemplateError:
                 continue  # rendering will report it with its line
-            todo.extend(n for n in meta.find_referenced_templates(tree) if isinstance(n, str))
-        return seen
+            found = self.files.get(name)
+            if found is None:
+                found = self.files[name] = template_reads(tree)
+            reads |= found
+            for used in meta.find_referenced_templates(tree):
+                if isinstance(used, str):
+                    todo.append(used)
+                else:
+                    reads = EVERYTHING  # a template named at render time: it could be any
+        return seen, reads
+
+    def whole_index(self, with_bodies: bool) -> bytes:
+        """A digest of everything in the index: for pages whose templates read it directly."""
+        if self._index_digest is None:
+            self._index_digest = self.value(self.index)
+        if not with_bodies:
+            return self._index_digest
+        bodies = [a.body_digest for a in self.index.articles.values()]
+        return _digest(self._index_digest, bodies, self.body_salt)
 
     def people(self, ids: Iterable[str]) -> list[str]:
         """The names links to these people show."""
@@ -96,43 +192,62 @@ class Fingerprints:
         """The names links to these topics or places show (the most used spelling)."""
         return [self.index.term(kind, term).name for term in terms]
 
-    def value(self, value: object) -> bytes:
-        key = id(value)
-        found = self.memo.get(key)
-        if found is not None:
-            return found
-        match value:  # model objects by their fields, nested ones by their digests: no dataclass repr
+    def card(self, article: Article) -> bytes:
+        """An article as a link to it shows it (an event's sources): every field but its events."""
+        found = self.cards.get(id(article))
+        if found is None:
+            parts = [getattr(article, name) for name in field_names(Article) if name != "events"]
+            found = self.cards[id(article)] = _digest([p if _plain(p) else self.value(p) for p in parts])
+        return found
+
+    def _shown(self, value: object) -> list[object]:
+        """What the link helpers show for a model object beyond its fields: looked-up names."""
+        match value:
             case Article():
-                found = _digest(value.slug, value.title, value.day, value.moment, value.zone, value.lang,
-                                value.summary, value.actors, _terms(value.topics), _terms(value.places),
-                                _source(value.source), value.draft, str(value.path), self.value(value.events),
-                                self.people(value.actors), self.terms("topics", value.topics),
-                                self.terms("places", value.places))  # fmt: skip
-            case Event():  # every field, and what its links show: reporting articles, names
+                return [self.people(value.actors), self.terms("topics", value.topics),
+                        self.terms("places", value.places)]  # fmt: skip
+            case Event():
                 reports = [self.index.articles.get(slug) for slug in value.reports]
-                shown = [(a.title, a.lang, _source(a.source)) for a in reports if a is not None]
-                found = _digest(*(getattr(value, f.name) for f in fields(Event)), shown,
-                                self.people(value.actors), self.terms("places", value.places),
-                                self.terms("topics", value.topics))  # fmt: skip
+                return [[self.card(a) for a in reports if a is not None], self.people(value.actors),
+                        self.terms("places", value.places), self.terms("topics", value.topics)]  # fmt: skip
             case PersonFacts():
                 topics = [self.index.taxonomies["topics"][slug].name for slug, _ in value.topics]
-                co_actors = self.people(pid for pid, _ in value.co_actors)
-                found = _digest(value.articles, self.value(value.events), value.co_actors, value.topics,
-                                co_actors, topics)  # fmt: skip
-            case Taxon():
-                found = _digest(
-                    value.kind, value.slug, value.name, value.articles, self.value(value.events), value.entry
-                )
-            case Person():
-                found = _digest(value)
-            case list() | tuple():  # often thousands of articles or events, known already
-                memo = self.memo
-                parts = [memo.get(id(item)) or self.value(item) for item in value]
-                found = hashlib.blake2b(b"list:" + b"".join(parts), digest_size=16).digest()
-            case Mapping():
-                found = _digest([(k, self.value(v)) for k, v in sorted(value.items())])
-            case _:
-                return _digest(value)  # small values (dates, numbers, text): not worth keeping
-        if isinstance(value, (Article, Event, Person, Taxon, PersonFacts)):
-            self.memo[key] = found
+                return [self.people(pid for pid, _ in value.co_actors), topics]
+        return []
+
+    def value(self, value: object) -> bytes:
+        key = id(value)
+        known = self.memo.get(key)
+        if known is not None:
+            return known[1]
+        if isinstance(value, (list, tuple)):  # often thousands of articles or events, known already
+            if _plain(value):
+                return _digest(value)
+            memo = self.memo
+            parts = [(memo.get(id(item)) or (None, self.value(item)))[1] for item in value]
+            h = hasher()
+            h.update(b"list:" + b"".join(parts))
+            return h.digest()
+        if isinstance(value, Mapping):
+            return _digest([(self.value(k), self.value(v)) for k, v in value.items()])
+        if not is_dataclass(value) or isinstance(value, type):
+            return _digest(value)  # small values (dates, numbers, text): not worth keeping
+        parts = [getattr(value, name) for name in field_names(type(value))]
+        found = _digest(
+            type(value).__name__, [p if _plain(p) else self.value(p) for p in parts], self._shown(value)
+        )
+        self.memo[key] = (value, found)
         return found
+
+
+def _bodies(values: Iterable[object]) -> set[str]:
+    """The body digests of the articles among `values` (and in lists, tuples and mappings of them)."""
+    found: set[str] = set()
+    for value in values:
+        if isinstance(value, Article):
+            found.add(value.body_digest)
+        elif isinstance(value, (list, tuple)):
+            found |= _bodies(value)
+        elif isinstance(value, Mapping):
+            found |= _bodies(value.values())
+    return found

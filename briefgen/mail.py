@@ -336,7 +336,7 @@ def compose(
 def cmd_mail(config: SiteConfig, args: argparse.Namespace) -> int:
     """`briefgen mail`: 0 when every recipient was served (now or before), 1 when anyone was not,
     2 for bad usage (date, addresses, subject template, SMTP settings); nothing is sent on 2."""
-    from .build import load
+    from .pipeline import load
 
     try:
         day = parse_day(args.date)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import threading
 from typing import Protocol
 
@@ -13,6 +12,7 @@ from markupsafe import Markup
 
 from . import __version__
 from .content import read_body
+from .hashing import content_hash
 from .markdown_triggers import add_triggers
 from .model import Article
 from .slugs import slugify
@@ -94,7 +94,7 @@ def body_key(source: str, lang: str, salt: str = "") -> str:
     and `salt`, what else the body depends on (the names linked as mentions).
     """
     text = f"{__version__}\0{md.__version__}\0{lang}\0{salt}\0{source}"
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return content_hash(text)
 
 
 class BodyLookup(Protocol):

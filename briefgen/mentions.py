@@ -7,7 +7,6 @@ ignoring case and accents, only in text outside links, code, preformatted text a
 from __future__ import annotations
 
 import bisect
-import hashlib
 import json
 import re
 import unicodedata
@@ -19,6 +18,7 @@ import ahocorasick
 from . import urls
 from .config import SiteConfig
 from .errors import Problem
+from .hashing import content_hash
 from .index import SiteIndex
 from .model import Article, Person
 
@@ -95,7 +95,7 @@ class Names:
         self.people = {key: next(iter(pids)) for key, pids in sorted(owners.items()) if len(pids) == 1}
         self._automaton: ahocorasick.Automaton | None = None
         text = json.dumps(sorted(self.people.items()), ensure_ascii=False)
-        self.digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        self.digest = content_hash(text)
 
     @property
     def automaton(self) -> ahocorasick.Automaton:
@@ -200,7 +200,7 @@ class Linker:
         self.hrefs = hrefs
         self.keep_whole = keep_whole  # every other mention in a span the PDF never hyphenates
         text = f"{names.digest}\0{mode}\0{json.dumps(sorted(hrefs.items()))}"
-        self.salt = "" if mode == "off" else hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        self.salt = "" if mode == "off" else content_hash(text)
 
     def __call__(self, html: str) -> str:
         if self.keep_whole:

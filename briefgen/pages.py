@@ -120,6 +120,8 @@ def _people(index: SiteIndex, links: Links) -> list[PageSpec]:
                 facts=facts,
                 articles=index.articles_of(facts.articles),
                 ego=ego_network(index, links, person.id),
+                co_actors=[(index.people[pid], n) for pid, n in facts.co_actors],
+                topics=[(index.taxonomies["topics"][slug], n) for slug, n in facts.topics],
             )
         )
     people = sorted(index.people.values(), key=lambda p: (p.name.casefold(), p.id))
@@ -209,7 +211,8 @@ def _timeline(index: SiteIndex) -> list[PageSpec]:
 
 def _network(index: SiteIndex, links: Links) -> PageSpec:
     graph = site_network(index, links)
-    return _spec("network.html", NETWORK, graph=graph, pairs=strongest_pairs(graph))
+    people = {node.id: index.people[node.id] for node in graph.nodes}  # the pairs link to them
+    return _spec("network.html", NETWORK, graph=graph, pairs=strongest_pairs(graph), people=people)
 
 
 def _ways_in(index: SiteIndex, config: SiteConfig, pages: list[PageSpec]) -> list[PageSpec]:

@@ -14,7 +14,6 @@ import ctypes
 import ctypes.util
 import datetime as dt
 import functools
-import hashlib
 import html
 import importlib.metadata
 import mimetypes
@@ -50,6 +49,7 @@ from .digest import (
     parse_day,
 )
 from .errors import BriefgenError, BuildError, ContentError, DigestError, Problem
+from .hashing import hasher
 from .i18n import STRINGS, Translator, ui_language
 from .index import TAXONOMIES, SiteIndex
 from .links import line_of
@@ -683,7 +683,7 @@ def digest_fingerprint(
     a person, which changes whenever any image does.
     """
     digest = make_digest(index, day)
-    h = hashlib.sha256()
+    h = hasher()
 
     def add(*parts: object) -> None:
         for part in parts:
@@ -751,7 +751,7 @@ def write_digest(config: SiteConfig, index: SiteIndex, day: dt.date) -> tuple[Pa
 
 def cmd_digest(config: SiteConfig, args: argparse.Namespace) -> int:
     """`briefgen digest --date YYYY-MM-DD`: write OUT/digests/DATE.pdf and print its path."""
-    from .build import load
+    from .pipeline import load
 
     try:
         day = parse_day(args.date)

@@ -248,6 +248,10 @@ def make_environment(
     def body(article: Article) -> Markup:
         return bodies.of(article)[1]
 
+    def reports_of(event: Event) -> list[Article]:
+        """The articles reporting a happening, in time order (fingerprints cover what they show)."""
+        return [index.articles[slug] for slug in event.reports]
+
     env.filters.update(
         url=url,
         date=t.date,
@@ -266,6 +270,7 @@ def make_environment(
         t=t,
         term=term,
         body=body,
+        reports_of=reports_of,
         lang=config.language,
         person_links=person_links,
         term_links=term_links,

@@ -8,7 +8,6 @@ missing binary or a failed run is a warning, and the search page then says searc
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -63,7 +62,7 @@ def pages_print(out: Path) -> str:
         pages = sorted((name, entry[0]) for name, entry in files.items() if name.endswith(".html"))
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
         return ""
-    return hashlib.blake2b(repr(pages).encode(), digest_size=16).hexdigest()
+    return content_hash(repr(pages))
 
 
 def index_site(out: Path, keep_index_url: bool, pages: str = "") -> str | None:

@@ -13,7 +13,6 @@ folder is untouched and the staging folder is simply thrown away.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import posixpath
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from .errors import BuildError
 from .faults import crash_point
+from .hashing import content_hash
 from .search import UNMANAGED  # the search index, which search.py keeps up to date itself
 
 MARKER = ".briefgen-output"  # manifest of what the last build wrote; also proves ownership
@@ -95,7 +95,7 @@ def claim_output(out: Path, root: Path, content: Path) -> None:
 
 
 def digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return content_hash(data)
 
 
 Entry = tuple[str, int, int]  # digest of the bytes, mtime in ns and size of the file as written

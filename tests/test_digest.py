@@ -15,10 +15,10 @@ from conftest import BASIC, article, write_files
 from pypdf import PdfReader
 
 from briefgen import pdf
-from briefgen.build import load
 from briefgen.config import load_config
 from briefgen.digest import make_digest, parse_day
 from briefgen.errors import DigestError, Problem
+from briefgen.pipeline import load
 from briefgen.writer import MARKER
 
 DAY = dt.date(2023, 6, 18)

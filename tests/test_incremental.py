@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -73,7 +74,10 @@ def test_random_edits_end_with_the_site_a_cold_build_makes(make_site, cli, tmp_p
     kinds = set()
     for step in range(14):
         paths = sorted((project.root / "content").glob("a*.md"))
-        kind = rng.choice(["body", "body", "meta", "add", "delete", "person", "template", "vocabulary"])
+        choices = ["body", "body", "meta", "add", "delete", "person", "template", "vocabulary", "config"]
+        forced = {1: "template reading globals", 3: "add", 4: "body", 6: "config", 7: "meta", 9: "body"}
+        forced[11] = "config"
+        kind = forced.get(step) or rng.choice(choices)
         target = rng.choice(paths)
         if kind == "body":
             target.write_text(target.read_text("utf-8") + f"\nMore text {step}.\n", "utf-8")
@@ -105,10 +109,64 @@ def test_random_edits_end_with_the_site_a_cold_build_makes(make_site, cli, tmp_p
                     )
                 }
             )
+        elif kind == "template reading globals":  # pages that read content beyond their context
+            project.write(GLOBAL_READERS)
+        elif kind == "config":
+            project.write(
+                {
+                    "briefgen.yaml": f"title: Briefing {step}\nhome_days: {rng.randint(1, 9)}\n"
+                    f"related_articles: {rng.randint(0, 4)}\nmail: {{to: [r{step}@example.org]}}\n"
+                }
+            )
         assert cli(project, "build", "-q").code == 0, kind
         assert output(project, "site") == cold_build(project, cli, tmp_path / str(step)), (step, kind)
         kinds.add(kind)
-    assert {"meta", "add", "person", "vocabulary"} <= kinds  # the seed exercises what matters most
+    assert {"meta", "add", "person", "vocabulary", "config", "body"} <= kinds  # what matters most
+
+
+def before_last_endblock(name: str, extra: str) -> str:
+    """A shipped template with `extra` at the end of its last block."""
+    head, tail = (REPO / "templates" / name).read_text("utf-8").rsplit("{% endblock %}", 1)
+    return head + extra + "{% endblock %}" + tail
+
+
+GLOBAL_READERS = {
+    # every article's title, through the index, on each person page
+    "templates/person.html": before_last_endblock(
+        "person.html",
+        "<p>{{ index.articles|length }}: "
+        "{% for a in index.articles.values() %}{{ a.title }}; {% endfor %}</p>",
+    ),
+    # the body of every article listed, on topic and place pages
+    "templates/taxon.html": before_last_endblock(
+        "taxon.html", "{% for a in articles %}{{ body(a) }}{% endfor %}"
+    ),
+}
+
+
+def test_a_template_reading_the_index_shows_an_added_article(make_site, cli, tmp_path):
+    project = make_site(
+        {"templates/person.html": "{{ person.name }}: {{ index.articles|length }} articles\n"}
+    )
+    assert cli(project, "build", "-q").code == 0
+    before = project.read("site/people/qin-gang/index.html")
+    project.write({"content/2023-06-20-more.md": article("More", "2023-06-20", "Text.", actors="[Wang Yi]")})
+    assert cli(project, "build", "-q").code == 0
+    after = project.read("site/people/qin-gang/index.html")
+    count = int(before.split(": ")[1].split()[0])
+    assert after == f"Qin Gang: {count + 1} articles"
+    assert output(project, "site") == cold_build(project, cli, tmp_path)
+
+
+def test_a_body_shown_on_other_pages_is_not_spliced_into_its_own_page_only(make_site, cli, tmp_path):
+    project = make_site({"templates/taxon.html": "{% for a in articles %}{{ body(a) }}{% endfor %}\n"})
+    assert cli(project, "build", "-q").code == 0
+    path = project.root / "content/2023-06-18-talks.md"
+    path.write_text(path.read_text("utf-8").replace("five hours", "six hours"), "utf-8")
+    assert cli(project, "build", "-q").code == 0
+    shown = [name for name, data in output(project, "site").items() if b"six hours" in data]
+    assert "articles/2023-06-18-talks/index.html" in shown and any(n.startswith("topics/") for n in shown)
+    assert output(project, "site") == cold_build(project, cli, tmp_path)
 
 
 # for each pair of topics an article has, one it has not
@@ -306,3 +364,30 @@ def test_the_parse_cache_is_written_again_only_when_a_file_was_parsed_again(make
     assert parse_cache.stat().st_mtime_ns != written
     assert cli(project, "build", "-q").code == 0  # and the cache written then serves the next build
     assert "Edited Article 2" in project.read("site/articles/a002/index.html")
+
+
+def test_settings_that_change_no_page_keep_the_cache(make_site, cli):
+    project = make_site({"briefgen.yaml": "title: Briefing\n"})
+    assert cli(project, "build", "-q").code == 0
+    project.write(
+        {
+            "briefgen.yaml": "title: Briefing\njobs: 1\ndigest: {timeout: 60, memory_mb: 512}\n"
+            "mail: {from: desk@example.org, to: [reader@example.org], smtp: {host: mail.example.org}}\n"
+        }
+    )
+    assert "(0 rendered, 0 changed, 0 removed)" in cli(project, "build").out
+    project.write({"briefgen.yaml": "title: Another title\njobs: 1\n"})  # this one shows on every page
+    result = cli(project, "build")
+    assert "(0 rendered" not in result.out and "Another title" in project.read("site/index.html")
+
+
+def test_a_build_after_the_preview_renders_nothing(make_site, cli):
+    from test_serve_http import start_command, url_printed_by
+
+    project = make_site()
+    with start_command(project.root) as process:
+        url_printed_by(process)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "(0 rendered, 0 changed, 0 removed)" in cli(project, "build").out

@@ -22,7 +22,6 @@ import pytest
 from conftest import article
 from smtp_servers import Mailbox, free_port, make_certificate, smtp_server
 
-from briefgen.build import load
 from briefgen.config import load_config
 from briefgen.delivery import (
     MemorySender,
@@ -35,6 +34,7 @@ from briefgen.delivery import (
 )
 from briefgen.ledger import Entry, Ledger, ledger_path, locked
 from briefgen.mail import address, compose, parse_address, prepare
+from briefgen.pipeline import load
 
 DAY = "2023-06-18"
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"

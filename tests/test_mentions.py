@@ -10,9 +10,9 @@ import shutil
 from pypdf import PdfReader
 
 from briefgen import pdf
-from briefgen.build import load
 from briefgen.config import load_config
 from briefgen.mentions import Names, fold, link
+from briefgen.pipeline import load
 from briefgen.writer import MARKER
 from tests.conftest import REPO, article
 

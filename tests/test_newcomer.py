@@ -11,9 +11,9 @@ from conftest import article
 from pypdf import PdfReader
 
 from briefgen import pdf, slugs
-from briefgen.build import load
 from briefgen.config import load_config
 from briefgen.i18n import Translator
+from briefgen.pipeline import load
 
 FRENCH_SITE = 'title: "Revue"\ndescription: "Revue de presse"\nlanguage: fr\ndigest: {enabled: false}\n'
 LONG_FRENCH_TITLE = (

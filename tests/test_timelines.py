@@ -14,10 +14,10 @@ import pytest
 from conftest import REPO, Project, article
 from pypdf import PdfReader
 
-from briefgen.build import load
 from briefgen.config import load_config
 from briefgen.mail import prepare
 from briefgen.pdf import render_digest
+from briefgen.pipeline import load
 
 
 def text_of(page: str) -> str:
