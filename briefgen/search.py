@@ -14,6 +14,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from .hashing import content_hash
+
 FOLDER = "pagefind"  # the index, beside the pages; the writer leaves it to this module
 _NEW = ".briefgen-pagefind-new"
 _OLD = ".briefgen-pagefind-old"
