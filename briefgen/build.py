@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -142,10 +143,11 @@ def build(
     return result
 
 
-def update_search_index(config: SiteConfig) -> str | None:
-    """Make the search index again if pages changed since it was made (a build skipped it)."""
+def update_search_index(config: SiteConfig, stop: threading.Event | None = None) -> str | None:
+    """Make the search index again if pages changed since it was made (a build skipped it);
+    setting `stop` ends the run and keeps the old index (see search.update)."""
     with project_lock(config.root, "build"):
-        return search.update(config.output_dir, True, keep_index_url=not config.directory_urls)
+        return search.update(config.output_dir, True, keep_index_url=not config.directory_urls, stop=stop)
 
 
 @contextmanager

@@ -12,6 +12,8 @@ import json
 import os
 import shutil
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 from .hashing import content_hash
@@ -38,9 +40,13 @@ def pagefind_binary() -> str | None:
         return shutil.which("pagefind")
 
 
-def update(out: Path, run: bool, keep_index_url: bool) -> str | None:
+def update(out: Path, run: bool, keep_index_url: bool, stop: threading.Event | None = None) -> str | None:
     """After a build: make the index again if the pages are not those it was made from (or it is
-    missing); without `run`, leave that to a later build. A warning, or None."""
+    missing); without `run`, leave that to a later build. A warning, or None.
+
+    Setting `stop` ends a run under way (the preview, when a save comes): the old index stays, and
+    since it no longer matches the pages, the next update makes it again.
+    """
     if not run:
         return None
     pages = pages_print(out)
@@ -50,7 +56,7 @@ def update(out: Path, run: bool, keep_index_url: bool) -> str | None:
         indexed = ""
     if pages == indexed:
         return None
-    return index_site(out, keep_index_url, pages)
+    return index_site(out, keep_index_url, pages, stop)
 
 
 def pages_print(out: Path) -> str:
@@ -67,7 +73,9 @@ def pages_print(out: Path) -> str:
     return content_hash(repr(pages))
 
 
-def index_site(out: Path, keep_index_url: bool, pages: str = "") -> str | None:
+def index_site(
+    out: Path, keep_index_url: bool, pages: str = "", stop: threading.Event | None = None
+) -> str | None:
     """Index the pages in `out` into `out/pagefind/`; a warning to show if that was not possible.
 
     The new index is written aside and swapped in whole, so a reader never sees half of one. When
@@ -84,14 +92,27 @@ def index_site(out: Path, keep_index_url: bool, pages: str = "") -> str | None:
     if keep_index_url:
         command.append("--keep-index-url")
     try:
-        done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=600)
-    except (OSError, subprocess.SubprocessError) as error:
+        with subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        ) as running:
+            deadline = time.monotonic() + 600
+            while running.poll() is None:
+                if (stop is not None and stop.is_set()) or time.monotonic() > deadline:
+                    running.kill()
+                    running.wait()
+                    _remove(new)
+                    if stop is not None and stop.is_set():
+                        return None  # a save came: the next pass indexes the new pages
+                    return "search: Pagefind ran for over 10 minutes and was stopped"
+                time.sleep(0.05)
+            output = running.stdout.read() if running.stdout is not None else ""
+    except OSError as error:
         _remove(new)
         return f"search: Pagefind could not run ({error}); the search index was not updated"
-    if done.returncode != 0 or not (new / "pagefind-entry.json").is_file():
+    if running.returncode != 0 or not (new / "pagefind-entry.json").is_file():
         _remove(new)
-        lines = (done.stderr or done.stdout).strip().splitlines()
-        reason = lines[-1] if lines else f"exit status {done.returncode}"
+        lines = output.strip().splitlines()
+        reason = lines[-1] if lines else f"exit status {running.returncode}"
         return f"search: Pagefind failed ({reason}); the search index was not updated"
     (new / PAGES_FILE).write_text(pages or pages_print(out), "utf-8")
     if (out / FOLDER).exists():

@@ -164,7 +164,7 @@ class SiteBuilder:
     The pages are built without PDF digests or search index (`build(config, digests=False,
     search_index=False)`), so the browser hears about them at once. Once the saves have paused
     for `after_html_delay` seconds, a background thread makes the search index again if pages
-    changed (holding the output folder's lock while Pagefind runs), then runs `after_html` (by
+    changed (a save stops Pagefind as it stops the PDF pass), then runs `after_html` (by
     default the PDF pass, `make_digests`). A save outranks the PDF pass: the save stops the pass
     and builds at once; the pass holds the output folder's lock only
     to put finished digests in place, and the next pass resumes with the day just edited.
@@ -214,8 +214,10 @@ class SiteBuilder:
     def _after(self, config: SiteConfig, stop: threading.Event) -> None:
         if self._after_html is None or stop.is_set():
             return
-        with self._lock:  # the search index first: seconds, where digests may take minutes
-            note = update_search_index(config)
+        # the search index first (seconds, where digests may take minutes), without the output
+        # folder's lock: Pagefind only reads the pages, a save stops it, and an index made from
+        # pages that changed meanwhile is made again by the next pass
+        note = update_search_index(config, stop)
         if note is not None:
             self._log(f"warning: {note}")
         urgent = frozenset(self._urgent)

@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from briefgen import search
 from briefgen.build import build as run_build
+from briefgen.build import update_search_index
 from briefgen.config import load_config
 from briefgen.serve import Preview, SiteBuilder
 from briefgen.watch import project_sources
@@ -222,3 +223,20 @@ def test_build_no_search_skips_the_index_until_a_build_without_it(make_site, cli
     assert result.code == 0
     assert result.out == "" and result.err == ""
     assert (project.root / "site/pagefind/pagefind-entry.json").is_file()
+
+
+def test_a_save_stops_indexing_and_the_next_pass_indexes_the_new_pages(make_site, cli):
+    """In the preview a save sets the pass's stop event: Pagefind is ended, never waited for."""
+    project = build(make_site, cli)
+    config = load_config(project.root)
+    entry = project.root / "site/pagefind/pagefind-entry.json"
+    made = entry.stat().st_mtime_ns
+    project.write({"content/2023-06-20-new.md": article("New", "2023-06-20", lang="en")})
+    run_build(config, digests=False, search_index=False)
+    stop = threading.Event()
+    stop.set()  # the save came before Pagefind could finish
+    assert update_search_index(config, stop) is None  # no warning: nothing went wrong
+    assert entry.stat().st_mtime_ns == made  # the old index is kept whole...
+    assert not any(p.name.startswith(".briefgen-pagefind") for p in (project.root / "site").iterdir())
+    assert update_search_index(config) is None  # ...and the next pass makes it from the new pages
+    assert entry.stat().st_mtime_ns != made
