@@ -245,6 +245,14 @@ def make_environment(
     def term(kind: str, value: Term) -> object:
         return index.term(kind, value)
 
+    def person_name(pid: str) -> str:
+        """A person's name, as person_links shows it (fingerprints cover it the same way)."""
+        return index.people[pid].name
+
+    def term_name(kind: str, value: Term) -> str:
+        """A topic's or place's label, as term_links shows it (fingerprints cover it the same way)."""
+        return index.term(kind, value).name
+
     def body(article: Article) -> Markup:
         return bodies.of(article)[1]
 
@@ -269,6 +277,8 @@ def make_environment(
         index=index,
         t=t,
         term=term,
+        person_name=person_name,
+        term_name=term_name,
         body=body,
         reports_of=reports_of,
         lang=config.language,
