@@ -282,15 +282,7 @@ def _splice_bodies(
         return None
     finally:
         store.close()
-    writer = Writer(out, partial=True, previous=manifest)
-    try:
-        for output, data in pages.items():
-            writer.add(output, data)
-        cache.forget_state()
-        writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
+    writer = _write_some(out, pages, cache, manifest)
     bodies = cache.bodies()
     bodies.put_many(fresh)
     bodies.close()
@@ -725,15 +717,24 @@ def commit_digests(config: SiteConfig, plan: DigestPlan, made: dict[str, bytes])
     }
     if not fresh:
         return []
-    writer = Writer(config.output_dir, partial=True)
+    writer = _write_some(config.output_dir, fresh, cache)
+    prints = {**state.digests, **{output: plan.prints[output] for output in fresh}}
+    cache.save(replace(state, digests=prints), None)
+    return sorted(writer.changed)
+
+
+def _write_some(
+    out: Path, files: dict[str, bytes], cache: Cache, previous: dict[str, Entry] | None = None
+) -> Writer:
+    """Swap in a few files, leaving the rest of the output as it is; the build state is forgotten
+    first, so a crash in between makes the next build look again instead of trusting it."""
+    writer = Writer(out, partial=True, previous=previous)
     try:
-        for output, data in fresh.items():
+        for output, data in files.items():
             writer.add(output, data)
         cache.forget_state()
         writer.commit()
     except BaseException:
         writer.abort()
         raise
-    prints = {**state.digests, **{output: plan.prints[output] for output in fresh}}
-    cache.save(replace(state, digests=prints), None)
-    return sorted(writer.changed)
+    return writer
