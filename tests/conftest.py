@@ -8,12 +8,39 @@ import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from briefgen.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's; tests never download a browser
+FLAGS = [  # quiet on a machine without a network: no background fetches, updates or sync
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the whole run; each test opens its own context in it."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield launched
+        launched.close()
 
 
 def write_files(root: Path, files: dict[str, str | bytes]) -> None:

@@ -5,19 +5,14 @@ from __future__ import annotations
 import random
 import re
 import shutil
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from conftest import REPO, article
-from playwright.sync_api import Browser, sync_playwright
 
 from briefgen.network import Edge, Graph, Node, layout, svg
 from briefgen.network import _dot_box as dot_box
 from briefgen.network import _overlap as overlap
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 NETWORK = "site/network/index.html"
 
 
@@ -143,16 +138,6 @@ def test_no_label_overlaps_another_label_or_node_at_300_people():
     assert all(
         box[0] >= 0 and box[1] >= 0 and box[2] <= drawn.width and box[3] <= drawn.height for _, box in boxes
     )
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.slow

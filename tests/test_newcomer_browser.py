@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Project, article
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-from test_serve_browser import CHROMIUM, FLAGS, quiet, save
+from conftest import CHROMIUM, Project, article
+from playwright.sync_api import Browser, Page, expect
+from test_serve_browser import quiet, save
 
 from briefgen.config import load_config
 from briefgen.serve import Preview, SiteBuilder
@@ -42,14 +42,6 @@ FILES = {
         source=f'{{name: "{LONG_SOURCE}"}}',
     ),
 }
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        browser.close()
 
 
 def new_page(browser: Browser, width: int) -> Page:

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Project, article
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from conftest import CHROMIUM, Project, article
+from playwright.sync_api import Browser, Page, expect
 
 from briefgen import search
 from briefgen.build import build as run_build
@@ -23,9 +23,6 @@ from briefgen.build import update_search_index
 from briefgen.config import load_config
 from briefgen.serve import Preview, SiteBuilder
 from briefgen.watch import project_sources
-
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 pytestmark = [
     pytest.mark.slow,
@@ -62,14 +59,6 @@ SITE = {
         topics="[Diplomacy]",
     ),
 }
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

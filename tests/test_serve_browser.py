@@ -12,23 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import Project, article
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from conftest import CHROMIUM, Project, article
+from playwright.sync_api import Browser, Page, expect
 
 from briefgen.config import load_config
 from briefgen.serve import Preview, SiteBuilder
 from briefgen.watch import project_sources
-
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = [
     pytest.mark.slow,
@@ -65,14 +54,6 @@ def save(path: Path, text: str) -> None:
 
 def quiet(line: str) -> None:
     """Keep the server's terminal lines out of the test output."""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

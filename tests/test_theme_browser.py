@@ -8,18 +8,13 @@ timeline's dots, the PDF button's border, the nodes of the network).
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import REPO
-from playwright.sync_api import Browser, sync_playwright
+from conftest import CHROMIUM, REPO
 
 from briefgen.build import build
 from briefgen.config import load_config
-
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 pytestmark = [
     pytest.mark.slow,
@@ -117,14 +112,6 @@ def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root.joinpath("briefgen.yaml").write_text("title: Briefing\ndigest:\n  enabled: true\n")
     build(load_config(root), digests=False)
     return root / "site"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
