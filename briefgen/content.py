@@ -472,6 +472,20 @@ def resolve_article(parsed: ParsedArticle, registries: Registries, report: Repor
 Parsed = dict[str, ParsedArticle]  # file path -> what parsing it gave, keyed with its digest
 
 
+def load_registries(config: SiteConfig, policy: FilePolicy, report: Report) -> Registries:
+    """The people, topics and places files: what names in articles resolve through."""
+    content_dir = config.content_dir
+    vocabulary = {
+        kind: _load_vocabulary(kind, content_dir / kind, config, policy, report) for kind in VOCABULARY_DIRS
+    }
+    return Registries(
+        Registry(_load_people(content_dir / PEOPLE_DIR, config, policy, report)),
+        Vocabulary("topics", vocabulary["topics"], config.language),
+        Vocabulary("places", vocabulary["places"], config.language),
+        config.timezone,
+    )
+
+
 def load_content(
     config: SiteConfig, cache: Parsed | None = None, jobs: int = 1, trusted: frozenset[str] = frozenset()
 ) -> Content:
@@ -485,17 +499,9 @@ def load_content(
         raise Problems([ContentError(content_dir, None, "content folder not found")])
     report = Report()
     policy = file_policy(config)
-    people = _load_people(content_dir / PEOPLE_DIR, config, policy, report)
-    registry = Registry(people)
-    vocabulary = {
-        kind: _load_vocabulary(kind, content_dir / kind, config, policy, report) for kind in VOCABULARY_DIRS
-    }
-    registries = Registries(
-        registry,
-        Vocabulary("topics", vocabulary["topics"], config.language),
-        Vocabulary("places", vocabulary["places"], config.language),
-        config.timezone,
-    )
+    registries = load_registries(config, policy, report)
+    registry = registries.people
+    people = list(registry.people.values())
     for key, holders in registry.shared():
         ids = ", ".join(p.id for p in holders)
         first = holders[0]
@@ -543,7 +549,7 @@ def load_content(
         tuple(articles),
         tuple(all_people),
         tuple(sorted(warnings, key=_place)),
-        (*vocabulary["topics"], *vocabulary["places"]),
+        (*registries.topics.entries.values(), *registries.places.entries.values()),
     )
 
 

@@ -9,20 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..config import SiteConfig
-from ..content import (
-    PEOPLE_DIR,
-    SIMILAR_TITLES,
-    VOCABULARY_DIRS,
-    Registries,
-    Registry,
-    Report,
-    Vocabulary,
-    _article_paths,
-    _load_people,
-    _load_vocabulary,
-    parse_file,
-    resolve_article,
-)
+from ..content import SIMILAR_TITLES, Report, _article_paths, load_registries, parse_file, resolve_article
 from ..errors import Problem
 from ..files import file_policy
 from ..model import Person
@@ -99,27 +86,19 @@ def load_known(config: SiteConfig) -> Known:
     skipped (importing is no place to report them: `briefgen check` does)."""
     report = Report()
     policy = file_policy(config)
-    people = _load_people(config.content_dir / PEOPLE_DIR, config, policy, report)
+    registries = load_registries(config, policy, report)
+    people = list(registries.people.people.values())
     topics: dict[str, dict[str, int]] = {}
     places: dict[str, dict[str, int]] = {}
     spellings: dict[str, tuple[str, ...]] = {}
-    vocabulary = {
-        kind: _load_vocabulary(kind, config.content_dir / kind, config, policy, report)
-        for kind in VOCABULARY_DIRS
-    }
     for kind, table in (("topics", topics), ("places", places)):
-        for entry in vocabulary[kind]:
+        vocabulary = registries.topics if kind == "topics" else registries.places
+        for entry in vocabulary.entries.values():
             label = entry.name_in(config.language)
             written = {fold(name) for _, name in entry.names} | {fold(alias) for alias in entry.aliases}
             written |= {extra for _, name in entry.names for extra in SPELLINGS.get(fold(name), ())}
             spellings[fold(label)] = tuple(sorted(written))
             table.setdefault(fold(label), {})[label] = 1
-    registries = Registries(
-        Registry(people),
-        Vocabulary("topics", vocabulary["topics"], config.language),
-        Vocabulary("places", vocabulary["places"], config.language),
-        config.timezone,
-    )
     events: list[KnownEvent] = []
     if config.content_dir.is_dir():
         for path in _article_paths(config.content_dir, policy).files:
