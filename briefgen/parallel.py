@@ -12,11 +12,13 @@ Every helper starts with `forked()`, which drops the signal handlers it inherits
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import pickle
 import queue
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -30,18 +32,27 @@ R = TypeVar("R")
 
 ASIDE_MIN = 2000  # articles: below this, work aside costs more to start than it saves
 
+_PR_SET_PDEATHSIG = 1  # prctl(2)
 _DONE = "done"
 _FAILED = "failed"
 
 
 def forked() -> None:
-    """First thing in every forked helper: forget how the parent handled signals.
+    """First thing in every forked helper: forget how the parent handled signals, own a group.
 
     A helper inherits its parent's Python signal handlers: the preview server's SIGTERM handler,
     which raises an exception, would turn the SIGTERM that stops a helper into an error the
     helper then tries to report, blocking on a pipe nobody reads. With the defaults, SIGTERM and
     Ctrl-C end a helper at once, whatever it is doing.
+
+    The helper leads a process group of its own, so that ending it (`_signal`) also ends what it
+    started: WeasyPrint's first import runs `gcc` and `ld` to find libraries, which would
+    otherwise outlive a stopped helper by a second. On Linux the helper also dies with its parent,
+    even a parent killed with SIGKILL: no helper is ever left running alone.
     """
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)
+    _die_with_parent()
     with contextlib.suppress(ValueError):  # not the main thread: nothing was inherited there
         signal.set_wakeup_fd(-1)
     for sig in signal.valid_signals():
@@ -52,6 +63,31 @@ def forked() -> None:
         if callable(handler) or sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(OSError, ValueError):
                 signal.signal(sig, signal.SIG_DFL)
+
+
+def _die_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() == 1:  # the parent died before prctl: nobody would ever read our results
+            os._exit(1)
+
+
+def _started(process: Any) -> None:
+    """Make a just-started helper its own group's leader from this side too (whichever runs first)."""
+    with contextlib.suppress(OSError):
+        os.setpgid(process.pid, process.pid)
+
+
+def _signal(process: Any, sig: int) -> None:
+    """Send `sig` to a helper and every process it started (its group; see `forked`)."""
+    try:
+        os.killpg(process.pid, sig)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.kill(process.pid, sig)
 
 
 def run_chunks(work: Callable[[int], R], count: int, jobs: int, reserved: int = 0) -> Iterator[tuple[int, R]]:
@@ -92,6 +128,7 @@ def run_chunks(work: Callable[[int], R], count: int, jobs: int, reserved: int = 
     helpers = [context.Process(target=helper, daemon=True) for _ in range(helpers_wanted)]
     for process in helpers:
         process.start()
+        _started(process)
     running = len(helpers)
     mine_first = iter(range(reserved))
     try:
@@ -108,7 +145,7 @@ def run_chunks(work: Callable[[int], R], count: int, jobs: int, reserved: int = 
     finally:
         for process in helpers:
             if process.is_alive():
-                process.terminate()
+                _signal(process, signal.SIGTERM)
             process.join()
         results.close()
         results.join_thread()
@@ -186,6 +223,7 @@ class Aside(Generic[R]):
 
         self._process = context.Process(target=run, daemon=True)
         self._process.start()
+        _started(self._process)
         sender.close()  # this end belongs to the child: its exit then ends our recv() with EOFError
         self._work = None
 
@@ -213,7 +251,7 @@ class Aside(Generic[R]):
     def cancel(self) -> None:
         """Stop the work if it is still running; its result is not wanted."""
         if self._process is not None:
-            self._process.terminate()
+            _signal(self._process, signal.SIGTERM)
             self._process.join()
             self._receiver.close()
             self._process = None
@@ -336,6 +374,7 @@ def run_isolated(
         mine, theirs = context.Pipe()
         process = context.Process(target=_isolated_helper, args=(theirs, work, limits), daemon=True)
         process.start()
+        _started(process)
         theirs.close()
         return _Helper(process, mine)
 
@@ -412,13 +451,11 @@ def _end(processes: list[Any], *, kill: bool) -> None:
     """End helpers: SIGKILL at once with `kill`, else SIGTERM and SIGKILL after GRACE_SECONDS."""
     alive = [p for p in processes if p.is_alive()]
     for process in alive:
-        with contextlib.suppress(OSError):
-            process.kill() if kill else process.terminate()
+        _signal(process, signal.SIGKILL if kill else signal.SIGTERM)
     deadline = time.monotonic() + GRACE_SECONDS
     for process in alive:
         process.join(max(0.0, deadline - time.monotonic()))
     for process in alive:
         if process.is_alive():
-            with contextlib.suppress(OSError):
-                process.kill()
+            _signal(process, signal.SIGKILL)
             process.join()
