@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import search, urls
-from .cache import ArticleRecord, BuildState, Cache, PendingWrite, Stats, edited, scan, settle
+from .cache import CACHE_DIR, ArticleRecord, BuildState, Cache, PendingWrite, Stats, edited, scan, settle
 from .config import CONFIG_FILE, SiteConfig
 from .content import Parsed, load_content, read_body
 from .errors import BuildError, ContentError, Problem, Problems
@@ -42,6 +42,7 @@ from .writer import (
     check_output_dir,
     digest,
     intact,
+    previous_generation,
     read_manifest,
     recover,
     unchanged,
@@ -426,7 +427,7 @@ def _full(
             raise Problems([ContentError(p.path, p.line, f"{p.message} [strict]") for p in skipped])
         pdf_days = {urls.digest_url(day): day for day in index.days} if config.digest.enabled else {}
         existing = {spec.output for spec in specs} | set(statics) | set(pdf_days)
-        writer = Writer(out) if write else None
+        writer = Writer(out, generations=previous_generation(config.root / CACHE_DIR, out)) if write else None
         store = cache.bodies() if cache is not None else None
         linker = site_linker(config, index)
         bodies = Bodies(store if store is not None and not store.empty() else None, linker)
@@ -728,7 +729,7 @@ def _write_some(
 ) -> Writer:
     """Swap in a few files, leaving the rest of the output as it is; the build state is forgotten
     first, so a crash in between makes the next build look again instead of trusting it."""
-    writer = Writer(out, partial=True, previous=previous)
+    writer = Writer(out, partial=True, previous=previous, generations=previous_generation(cache.folder, out))
     try:
         for output, data in files.items():
             writer.add(output, data)

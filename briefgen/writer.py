@@ -1,18 +1,30 @@
 """The only writer: stages every changed file, then swaps them in only when the build succeeded.
 
 A failed build leaves the output folder exactly as it was. Only files whose bytes changed are
-rewritten; files no longer produced are removed. Nothing outside the output folder is touched.
+rewritten; files no longer produced are removed. Nothing outside the output folder is touched,
+except the folder that holds the site's previous generation, which is briefgen's own.
 
-The swap moves files one by one, so it is journaled: before the first move, the manifest of the
-site-to-be is written beside the staging folder (`.briefgen-swap`). A process killed during the
-swap leaves that journal, and the next writer finishes the swap from it before anything else (it
-rolls forward: the new files are all staged by then). Killed before the journal, the output
-folder is untouched and the staging folder is simply thrown away.
+The swap is one atomic step where the system allows it (Linux): the writer keeps the site's
+previous generation in the project's state folder (`.briefgen/previous-site/`), a second tree
+of the same files, hard links where the bytes are the same. A commit brings that tree up to the
+new site: the files this build changed move in, files it kept are linked from the live site where
+the old generation differs, files it dropped go. Then one `renameat2(RENAME_EXCHANGE)` swaps the
+two folders: a reader, or a build killed at any instant, sees the old site or the new one, never
+a mix. The cost is in proportion to what changed (the first build links every file once).
+
+Where the exchange is not available (another system, the output on another file system than
+the project), the swap moves files one by one and is journaled: before the first move, the
+manifest of the site-to-be is written beside the staging folder (`.briefgen-swap`). A process
+killed during that swap leaves the journal, and the next writer finishes the swap from it before
+anything else (it rolls forward: the new files are all staged by then).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
+import hashlib
 import json
 import os
 import posixpath
@@ -28,6 +40,8 @@ from .search import UNMANAGED  # the search index, which search.py keeps up to d
 MARKER = ".briefgen-output"  # manifest of what the last build wrote; also proves ownership
 STAGING = ".briefgen-staging"
 JOURNAL = ".briefgen-swap"  # the manifest of a swap under way: see recover()
+_RENAME_EXCHANGE = 2  # renameat2(2)
+_AT_FDCWD = -100
 
 
 def check_output_dir(out: Path, root: Path, content: Path) -> None:
@@ -167,7 +181,7 @@ def stage(path: Path, data: bytes) -> None:
         path.write_bytes(data)
 
 
-def _merge(source: Path, target: Path) -> None:
+def _merge(source: Path, target: Path, point: str = "swap") -> None:
     """Move everything under `source` to the same place under `target`.
 
     A folder missing from `target` moves in whole; a link in `target` is replaced, never followed,
@@ -177,15 +191,72 @@ def _merge(source: Path, target: Path) -> None:
         destination = target / entry.name
         if not destination.exists() and not destination.is_symlink():
             os.replace(entry.path, destination)
-            crash_point("swap")
+            crash_point(point)
         elif entry.is_dir() and destination.is_dir() and not destination.is_symlink():
-            _merge(Path(entry.path), destination)
+            _merge(Path(entry.path), destination, point)
         else:
             if destination.is_dir() and not destination.is_symlink():
                 shutil.rmtree(destination)
             elif destination.is_symlink() and entry.is_dir():
                 destination.unlink()
             os.replace(entry.path, destination)
+
+
+def _open_generation(folder: Path) -> dict[str, Entry]:
+    """Make `folder` ready to become the next site; what it holds, by its manifest.
+
+    Its manifest is removed first: a process killed while the folder is being brought up to date
+    leaves it without one, and the next build then starts the folder afresh.
+    """
+    known = read_manifest(folder)
+    if not known and folder.exists():
+        shutil.rmtree(folder)  # half made, or the old site was empty: begin again
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / MARKER).unlink(missing_ok=True)
+    shutil.rmtree(folder / STAGING, ignore_errors=True)
+    for name in (JOURNAL, *UNMANAGED):
+        if (folder / name).is_dir() and not (folder / name).is_symlink():
+            continue  # an older search index: exchanged with the live one after the swap
+        (folder / name).unlink(missing_ok=True)
+    return known
+
+
+def _link(source: Path, target: Path) -> None:
+    """Make `target` the same file as `source` (replacing what is there, never writing into it)."""
+    with contextlib.suppress(FileNotFoundError):
+        target.unlink()
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except FileNotFoundError:
+        if not source.exists() and not source.is_symlink():
+            return  # the live site lost it: the build's manifest check redoes it next time
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(source, target, follow_symlinks=False)
+    except IsADirectoryError:
+        shutil.rmtree(target)
+        os.link(source, target, follow_symlinks=False)
+
+
+def _unlink_and_prune(root: Path, relative: str) -> None:
+    """Remove a file and the folders it leaves empty, up to `root`."""
+    path = root / relative
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    parent = path.parent
+    while parent != root:
+        try:
+            parent.rmdir()
+        except OSError:
+            break
+        parent = parent.parent
+
+
+def _link_all(source: Path, target: Path, files: dict[str, Entry]) -> None:
+    """`target` as a second tree of `source`'s listed files, all hard links; its manifest last."""
+    (target / MARKER).unlink(missing_ok=True)
+    for relative in files:
+        _link(source / relative, target / relative)
+    _write_manifest(target, files)
 
 
 def read_manifest(out: Path, name: str = MARKER) -> dict[str, Entry]:
@@ -224,18 +295,57 @@ def safe_relative(relative: str) -> str:
     return relative
 
 
+def previous_generation(state_dir: Path, out: Path) -> Path:
+    """Where the previous generation of the site built into `out` is kept (one per output folder)."""
+    key = hashlib.blake2b(str(out.resolve()).encode("utf-8"), digest_size=5).hexdigest()
+    return state_dir / "previous-site" / f"{out.name}-{key}"
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one atomic step; False where the system cannot (then nothing moved)."""
+    rename = getattr(_libc(), "renameat2", None)
+    if rename is None:
+        return False
+    if rename(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EXDEV, errno.ENOTSUP, errno.EPERM):
+        return False
+    raise OSError(code, os.strerror(code), str(a), None, str(b))
+
+
+_libc_handle: list[ctypes.CDLL | None] = []
+
+
+def _libc() -> ctypes.CDLL | None:
+    if not _libc_handle:
+        try:
+            _libc_handle.append(ctypes.CDLL(None, use_errno=True))
+        except OSError:
+            _libc_handle.append(None)
+    return _libc_handle[0]
+
+
 class Writer:
-    """Collect a build's files in a staging folder, then move them into place, or abort.
+    """Collect a build's files in a staging folder, then swap them into place, or abort.
 
     Staged files sit at their final paths under `.briefgen-staging/`, so a new folder (all of
     `articles/` on a first build) moves in with one rename.
     With `partial`, files not added in this run keep their place (a rebuild of a few pages);
     otherwise every file the build did not make is removed on commit.
+    With `generations` (see `previous_generation`), the swap is atomic where the system allows.
     """
 
-    def __init__(self, out: Path, partial: bool = False, previous: dict[str, Entry] | None = None) -> None:
+    def __init__(
+        self,
+        out: Path,
+        partial: bool = False,
+        previous: dict[str, Entry] | None = None,
+        generations: Path | None = None,
+    ) -> None:
         """`previous` is the manifest, when the caller has just read it."""
         self.out = out
+        self.generations = generations
         self.staging = out / STAGING
         self.created_out = not out.exists()
         if recover(out):
@@ -285,6 +395,8 @@ class Writer:
         for relative in self.changed:  # a move keeps the time and size, so the manifest is known now
             info = (self.staging / relative).stat()
             self.files[relative] = (self.files[relative][0], info.st_mtime_ns, info.st_size)
+        if self.generations is not None and self._exchangeable(self.generations):
+            return self._commit_by_exchange(self.generations)
         fresh_folder = self.created_out and not self.previous  # nothing there but what we staged
         journaled = self.files != self.previous or not (self.out / MARKER).is_file()
         if journaled:
@@ -302,6 +414,57 @@ class Writer:
             os.replace(self.out / JOURNAL, self.out / MARKER)
         shutil.rmtree(self.staging, ignore_errors=True)
         return removed
+
+    def _exchangeable(self, other: Path) -> bool:
+        """The previous generation can live at `other` and be exchanged with the site."""
+        if _libc() is None or getattr(_libc(), "renameat2", None) is None:
+            return False
+        out, there = self.out.resolve(), other.resolve()
+        if out in there.parents or there in out.parents or out == there:
+            return False
+        existing = next((folder for folder in (other, *other.parents) if folder.exists()), None)
+        try:
+            same_disk = existing is not None and os.stat(existing).st_dev == os.stat(self.out).st_dev
+        except OSError:
+            return False
+        return same_disk  # the folder is in briefgen's state folder: briefgen's own
+
+    def _commit_by_exchange(self, other: Path) -> list[str]:
+        """Bring the previous generation up to this build, then exchange it with the site."""
+        known = _open_generation(other)
+        changed = set(self.changed)
+        for relative, entry in self.files.items():  # what this build kept, as the live site has it
+            if relative not in changed and known.get(relative) != entry:
+                _link(self.out / relative, other / relative)
+        for relative in known.keys() - self.files.keys():
+            _unlink_and_prune(other, relative)
+        crash_point("generation")
+        _merge(self.staging, other, "generation")  # what this build changed
+        _write_manifest(other, self.files)
+        with contextlib.suppress(OSError):
+            os.chmod(other, os.stat(self.out).st_mode & 0o7777)
+        crash_point("journal")
+        if not exchange(other, self.out):
+            raise BuildError(f"cannot swap the new site into {self.out}; nothing was changed in it")
+        crash_point("swap")
+        for name in UNMANAGED:  # the search index is kept up by search.py, beside the pages
+            old_side, new_side = other / name, self.out / name
+            if old_side.exists() and not new_side.exists():
+                os.replace(old_side, new_side)
+            elif old_side.exists() and new_side.exists():
+                exchange(old_side, new_side)
+        # what is now the previous generation: the old site, its staging folder gone
+        shutil.rmtree(other / STAGING, ignore_errors=True)
+        (other / JOURNAL).unlink(missing_ok=True)
+        if not (other / MARKER).is_file():  # the old site had none (a first build): start afresh
+            _write_manifest(other, {})
+        crash_point("manifest")
+        if self.partial:
+            return []
+        _remove_unlisted(other, self.previous)  # files someone added to the old site
+        if not self.previous:  # the site was new: make the second tree once, by hard links
+            _link_all(self.out, other, self.files)
+        return sorted(self.previous.keys() - self.files.keys())
 
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)

@@ -296,6 +296,7 @@ def test_worker_processes_build_the_same_site_as_one_process(make_site, cli, tmp
         "build-state.pickle",
         "lock",
         "parsed.pickle",
+        "previous-site",  # the site's previous generation, for the atomic swap
     ]
     # and a dead link found by a worker is reported like any other; the parse cache stays as it was
     parallel.write({"content/a000.md": random_article(rng, 0, extra=" [x](../nowhere/)")})
