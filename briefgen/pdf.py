@@ -740,13 +740,11 @@ def _weasyprint_version() -> str:
 
 def write_digest(config: SiteConfig, index: SiteIndex, day: dt.date) -> tuple[Path, bytes]:
     """Render `day` and write it to OUT/digests/DAY.pdf (as `briefgen digest` and `mail` do)."""
-    from .writer import claim_output, write_atomically
+    from .writer import claim_output, place
 
     data = render_digest(config, index, day)
     claim_output(config.output_dir, config.root, config.content_dir)
-    path = config.output_dir / urls.digest_url(day)
-    write_atomically(path, data)
-    return path, data
+    return place(config.output_dir, urls.digest_url(day), data), data
 
 
 def cmd_digest(config: SiteConfig, args: argparse.Namespace) -> int:

@@ -108,6 +108,18 @@ def claim_output(out: Path, root: Path, content: Path) -> None:
         (out / MARKER).write_text(json.dumps({"generator": "briefgen", "files": {}}), "utf-8")
 
 
+def place(out: Path, relative: str, data: bytes) -> Path:
+    """Write one file into a site outside a build (`briefgen digest`), and list it in the manifest,
+    so that later builds keep it (or drop it) as one of their own."""
+    path = out / safe_relative(relative)
+    write_atomically(path, data)
+    files = read_manifest(out)
+    info = path.stat()
+    files[relative] = (digest(data), info.st_mtime_ns, info.st_size)
+    _write_manifest(out, files)
+    return path
+
+
 def digest(data: bytes) -> str:
     return content_hash(data)
 
@@ -431,18 +443,13 @@ class Writer:
 
     def _commit_by_exchange(self, other: Path) -> list[str]:
         """Bring the previous generation up to this build, then exchange it with the site."""
-        known = _open_generation(other)
-        changed = set(self.changed)
-        for relative, entry in self.files.items():  # what this build kept, as the live site has it
-            if relative not in changed and known.get(relative) != entry:
-                _link(self.out / relative, other / relative)
-        for relative in known.keys() - self.files.keys():
-            _unlink_and_prune(other, relative)
-        crash_point("generation")
-        _merge(self.staging, other, "generation")  # what this build changed
-        _write_manifest(other, self.files)
-        with contextlib.suppress(OSError):
-            os.chmod(other, os.stat(self.out).st_mode & 0o7777)
+        try:
+            self._bring_up_to_date(other)
+        except OSError as error:  # a full disk, most likely: the live site is still as it was
+            raise BuildError(
+                f"cannot prepare the new site in {other} ({error.strerror}); nothing was changed in "
+                f"{self.out}"
+            ) from None
         crash_point("journal")
         if not exchange(other, self.out):
             raise BuildError(f"cannot swap the new site into {self.out}; nothing was changed in it")
@@ -465,6 +472,21 @@ class Writer:
         if not self.previous:  # the site was new: make the second tree once, by hard links
             _link_all(self.out, other, self.files)
         return sorted(self.previous.keys() - self.files.keys())
+
+    def _bring_up_to_date(self, other: Path) -> None:
+        """Make `other` hold exactly the site this build makes (it is not live: no reader sees it)."""
+        known = _open_generation(other)
+        changed = set(self.changed)
+        for relative, entry in self.files.items():  # what this build kept, as the live site has it
+            if relative not in changed and known.get(relative) != entry:
+                _link(self.out / relative, other / relative)
+        for relative in known.keys() - self.files.keys():
+            _unlink_and_prune(other, relative)
+        crash_point("generation")
+        _merge(self.staging, other, "generation")  # what this build changed
+        _write_manifest(other, self.files)
+        with contextlib.suppress(OSError):
+            os.chmod(other, os.stat(self.out).st_mode & 0o7777)
 
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)

@@ -125,6 +125,22 @@ def test_the_previous_generation_shares_every_unchanged_file(make_site):
     assert page in different and len(different) <= 3
 
 
+def test_a_digest_made_by_hand_stays_through_later_builds(make_site):
+    """`briefgen digest` writes into the site outside a build; the swaps that follow keep it."""
+    project = make_site()
+    assert briefgen(project, "build", "-q", "--no-search").returncode == 0
+    made = briefgen(project, "digest", "--date", "2023-06-18")
+    assert made.returncode == 0, made.stderr
+    pdf = project.root / "site/digests/2023-06-18.pdf"
+    data = pdf.read_bytes()
+    talks = project.root / "content/2023-06-18-talks.md"
+    for before, after in (("five", "six"), ("six", "seven")):  # body edits: a few pages swapped in
+        talks.write_text(talks.read_text("utf-8").replace(before, after), "utf-8")
+        assert briefgen(project, "build", "-q", "--no-search").returncode == 0
+        assert after in project.read("site/articles/2023-06-18-talks/index.html")
+        assert pdf.read_bytes() == data
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs for the output folder needs root")
 def test_on_another_file_system_a_swap_killed_halfway_is_finished_before_anything_else(make_site, tmp_path):
     """An output folder on another file system than the project cannot be exchanged in one step:
