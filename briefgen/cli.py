@@ -12,13 +12,20 @@ from pathlib import Path
 
 from . import __version__
 from .build import build
+from .commands.report import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    print_error,
+    print_note,
+    print_problem,
+)
 from .config import SiteConfig, load_config
 from .content import DATE_HINT, parse_when
 from .errors import BriefgenError, Problem, Problems
 from .lock import project_lock
 from .slugs import title_slug
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -185,31 +192,12 @@ def _config(args: argparse.Namespace) -> SiteConfig:
     return load_config(root, **overrides)
 
 
-def _show(problem: Problem, kind: str = "") -> str:
-    text = problem.format()
-    if problem.path is not None:
-        try:
-            relative = os.path.relpath(problem.path)
-            if not relative.startswith(".."):
-                text = text.replace(str(problem.path), relative, 1)
-        except ValueError:
-            pass
-    if kind:
-        head, sep, tail = text.partition(": ")
-        text = f"{head}: {kind}: {tail}" if sep and problem.path is not None else f"{kind}: {text}"
-    return text
-
-
 def _progress(done: int, total: int) -> None:
     width = 30
     filled = width * done // max(total, 1)
     end = "\n" if done == total else ""
     sys.stderr.write(f"\rrendering [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}{end}")
     sys.stderr.flush()
-
-
-def _waiting(message: str) -> None:
-    print(f"briefgen: {message}", file=sys.stderr)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -219,11 +207,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         config,
         progress=_progress if tty else None,
         digests=False if args.no_digests else None,
-        waiting=_waiting,
+        waiting=print_note,
         search_index=not args.no_search,
     )
     for warning in result.warnings:
-        print(_show(warning, "warning"), file=sys.stderr)
+        print_problem(warning, "warning")
     if not args.quiet:
         print(result.summary())
     return EXIT_OK
@@ -233,9 +221,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     config = _config(args)
     result = build(config, write=False)
     for warning in result.warnings:
-        print(_show(warning, "warning"), file=sys.stderr)
+        print_problem(warning, "warning")
     for suggestion in result.suggestions:
-        print(_show(suggestion, "suggestion"), file=sys.stderr)
+        print_problem(suggestion, "suggestion")
     print(f"{result.checked()}: no errors", file=sys.stderr)
     return EXIT_OK
 
@@ -249,10 +237,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         try:
             parse_when(args.date, tz)
         except ValueError:
-            print(
-                f"briefgen: error: --date '{args.date}' is not a valid date; {DATE_HINT}",
-                file=sys.stderr,
-            )
+            print_error(f"--date '{args.date}' is not a valid date; {DATE_HINT}")
             return EXIT_USAGE
         stamp = args.date
     else:
@@ -260,7 +245,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     content_dir = config.content_dir
     path = content_dir / f"{stamp[:10]}-{title_slug(args.title)}.md"
     if path.exists():
-        print(f"briefgen: error: {path} already exists", file=sys.stderr)
+        print_error(f"{path} already exists")
         return EXIT_PROBLEMS
     title = args.title.replace("\\", "\\\\").replace('"', '\\"')
     lang = args.lang or config.language
@@ -296,15 +281,15 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
-    from .pdf import cmd_digest as run_digest
+    from .commands.digest import cmd_digest as run_digest
 
     config = _config(args)
-    with project_lock(config.root, "digest", _waiting):
+    with project_lock(config.root, "digest", print_note):
         return run_digest(config, args)
 
 
 def cmd_mail(args: argparse.Namespace) -> int:
-    from .mail import cmd_mail as run_mail
+    from .commands.mail import cmd_mail as run_mail
 
     return run_mail(_config(args), args)
 
@@ -335,24 +320,24 @@ def _run(args: argparse.Namespace) -> int:
         return COMMANDS[args.command](args)
     except Problems as errors:
         for warning in errors.warnings:
-            print(_show(warning, "warning"), file=sys.stderr)
+            print_problem(warning, "warning")
         for problem in errors.problems:
             if isinstance(problem, Problem):
-                print(_show(problem), file=sys.stderr)
-        print(f"briefgen: {errors}; nothing was written", file=sys.stderr)
+                print_problem(problem)
+        print_note(f"{errors}; nothing was written")
         return EXIT_PROBLEMS
     except Problem as error:
-        print(_show(error), file=sys.stderr)
+        print_problem(error)
         return EXIT_PROBLEMS
     except BriefgenError as error:
-        print(f"briefgen: error: {error}", file=sys.stderr)
+        print_error(str(error))
         return EXIT_PROBLEMS
     except OSError as error:  # a file that cannot be read or written: the user's to fix, no traceback
         where = f"{error.filename}: " if error.filename else ""
-        print(f"briefgen: error: {where}{error.strerror or error}", file=sys.stderr)
+        print_error(f"{where}{error.strerror or error}")
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
-        print("briefgen: interrupted", file=sys.stderr)
+        print_note("interrupted")
         return EXIT_INTERRUPTED
 
 

@@ -1,7 +1,9 @@
-"""The exception tree: every error a user can cause is a BriefgenError with a place."""
+"""The exception tree: every error a user can cause is a BriefgenError with a place; and `shown`,
+the one way a problem is written for a reader (the commands print it, the preview displays it)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -57,3 +59,21 @@ class DigestError(BriefgenError):
 
 class DeliveryError(BriefgenError):
     """Sending the digest failed for at least one recipient."""
+
+
+def shown(problem: BriefgenError, base: Path | None = None, kind: str = "") -> str:
+    """`path:line: message`, the path relative to `base` (the current folder if None) when it is
+    inside it; with `kind`, `path:line: kind: message` (or `kind: message` without a path)."""
+    text = problem.format() if isinstance(problem, Problem) else str(problem)
+    path = problem.path if isinstance(problem, Problem) else None
+    if path is not None:
+        try:
+            relative = os.path.relpath(path, base)
+            if not relative.startswith(".."):
+                text = text.replace(str(path), relative, 1)
+        except ValueError:
+            pass
+    if kind:
+        head, sep, tail = text.partition(": ")
+        text = f"{head}: {kind}: {tail}" if sep and path is not None else f"{kind}: {text}"
+    return text

@@ -32,7 +32,7 @@ class LedgerError(Problem):
 
 
 @dataclass(frozen=True, slots=True)
-class Entry:
+class SentDigest:
     """One digest accepted by the server for one recipient."""
 
     day: str  # YYYY-MM-DD
@@ -52,7 +52,7 @@ def ledger_path(root: Path) -> Path:
 class Ledger:
     """The entries of one ledger file; `record()` adds one and saves the file atomically."""
 
-    def __init__(self, path: Path, entries: tuple[Entry, ...] = ()) -> None:
+    def __init__(self, path: Path, entries: tuple[SentDigest, ...] = ()) -> None:
         self.path = path
         self.entries = entries
 
@@ -67,7 +67,7 @@ class Ledger:
             raise LedgerError(path, None, f"cannot read the mail ledger: {error.strerror}") from None
         try:
             data = json.loads(text)
-            entries = tuple(Entry(**item) for item in data["sent"])
+            entries = tuple(SentDigest(**item) for item in data["sent"])
         except (ValueError, KeyError, TypeError):
             raise LedgerError(
                 path,
@@ -77,12 +77,12 @@ class Ledger:
             ) from None
         return cls(path, entries)
 
-    def find(self, day: dt.date, recipient: str) -> Entry | None:
+    def find(self, day: dt.date, recipient: str) -> SentDigest | None:
         """The latest entry for this day and recipient, if they were ever served."""
         found = [entry for entry in self.entries if entry.matches(day, recipient)]
         return found[-1] if found else None
 
-    def record(self, entry: Entry) -> None:
+    def record(self, entry: SentDigest) -> None:
         crash_point("ledger")  # the tests' "the server accepted it, then the process died"
         self.entries = (*self.entries, entry)
         data = {"format": FORMAT, "sent": [asdict(e) for e in self.entries]}
@@ -116,4 +116,4 @@ def locked(root: Path) -> Iterator[None]:
         os.close(descriptor)
 
 
-__all__ = ["Entry", "Ledger", "LedgerError", "ledger_path", "locked"]
+__all__ = ["Ledger", "LedgerError", "SentDigest", "ledger_path", "locked"]

@@ -398,8 +398,8 @@ def test_font_advice_names_what_is_missing_and_the_command_to_install_it():
 
 
 def test_a_missing_font_is_warned_about_once(monkeypatch):
-    monkeypatch.setattr(pdf, "_fonts_checked", False)
-    monkeypatch.setattr(pdf, "installed_families", lambda: frozenset({"DejaVu Serif"}))
+    monkeypatch.setattr(pdf.fonts, "_fonts_checked", False)
+    monkeypatch.setattr(pdf.fonts, "installed_families", lambda: frozenset({"DejaVu Serif"}))
     seen: list[Problem] = []
     pdf.check_fonts(seen.append)
     pdf.check_fonts(seen.append)

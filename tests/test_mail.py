@@ -32,7 +32,7 @@ from briefgen.delivery import (
     classify,
     deliver,
 )
-from briefgen.ledger import Entry, Ledger, ledger_path, locked
+from briefgen.ledger import Ledger, SentDigest, ledger_path, locked
 from briefgen.mail import address, compose, parse_address, prepare
 from briefgen.pipeline import load
 
@@ -623,7 +623,7 @@ def test_a_crash_halfway_leaves_the_ledger_true_and_the_next_run_serves_the_rest
 
     def record(parcel: Parcel) -> None:
         ledger.record(
-            Entry(day.isoformat(), parcel.recipient, "h", "<id@x.org>", "2023-06-18T05:00:00+00:00")
+            SentDigest(day.isoformat(), parcel.recipient, "h", "<id@x.org>", "2023-06-18T05:00:00+00:00")
         )
 
     crashing = MemorySender({"c@x.org": [KeyboardInterrupt()]})
