@@ -275,7 +275,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .importer.command import run_import
+    from .commands.importing import run_import
 
     return run_import(_config(args), args)
 
@@ -295,7 +295,7 @@ def cmd_mail(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .serve import cmd_serve as run_serve
+    from .commands.serve import cmd_serve as run_serve
 
     return run_serve(_config(args), args)
 

@@ -66,7 +66,7 @@ def shown(problem: BriefgenError, base: Path | None = None, kind: str = "") -> s
     inside it; with `kind`, `path:line: kind: message` (or `kind: message` without a path)."""
     text = problem.format() if isinstance(problem, Problem) else str(problem)
     path = problem.path if isinstance(problem, Problem) else None
-    if path is not None:
+    if path is not None and (base is None or path.is_absolute()):
         try:
             relative = os.path.relpath(path, base)
             if not relative.startswith(".."):

@@ -1,6 +1,6 @@
 """Live preview: serve the output folder, rebuild on every save, and push reloads (or errors) to pages.
 
-The server is handed a builder (`Builder`: changed source paths -> `Outcome`) and never knows how
+The server is handed a builder (`Builder`: changed source paths -> `RebuildReport`) and never knows how
 to build, so it runs just as well on a fake builder in tests. `SiteBuilder` is the real one: it
 rereads briefgen.yaml and calls `build()`; the output folder is written only by that build, and the
 reload script is added to pages as they are served, never to the files on disk.
@@ -8,7 +8,6 @@ reload script is added to pages as they are served, never to the files on disk.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import errno
 import functools
@@ -19,8 +18,6 @@ import mimetypes
 import os
 import queue
 import secrets
-import select
-import signal
 import socket
 import sys
 import threading
@@ -31,18 +28,15 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import FrameType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from . import urls
 from .build import build, update_search_index
-from .config import SiteConfig, load_config
+from .config import SiteConfig
 from .digest_pass import Pass, make_digests
-from .errors import BriefgenError, Problem, Problems
+from .errors import BriefgenError, Problem, Problems, shown
 from .theme import shipped_templates
-from .watch import Sources, Watcher, project_sources
-from .writer import check_output_dir
+from .watch import Sources, Watcher
 
 RESERVED = "/__briefgen__/"
 SCRIPT_URL = RESERVED + "livereload.js"
@@ -57,8 +51,8 @@ STOP_GRACE_SECONDS = 0.25
 Log = Callable[[str], None]
 
 
-def _stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+def _unlogged(line: str) -> None:
+    """Where lines go when no log is handed in (`briefgen serve` hands in its printer)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -66,7 +60,7 @@ def _stderr(line: str) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class RebuildReport:
     """What one rebuild did, as the browser needs it: output paths written and removed, or errors."""
 
     changed: tuple[str, ...] = ()
@@ -80,7 +74,7 @@ class Outcome:
         return not self.errors
 
 
-Builder = Callable[[frozenset[Path]], Outcome]
+Builder = Callable[[frozenset[Path]], RebuildReport]
 AfterHtml = Callable[[Pass], bool]  # background work after each build: True when done, False if stopped
 
 
@@ -89,7 +83,7 @@ def describe(error: BriefgenError, root: Path) -> tuple[str, ...]:
     problems: tuple[BriefgenError, ...] = error.problems if isinstance(error, Problems) else (error,)
     prefix = str(root) + os.sep
     return tuple(
-        (p.format() if isinstance(p, Problem) else str(p)).replace(prefix, "") for p in problems
+        shown(p, root) if isinstance(p, Problem) else str(p).replace(prefix, "") for p in problems
     ) or (str(error),)
 
 
@@ -99,7 +93,7 @@ class Background:
     A job not started yet is replaced by a newer one, so a burst of saves makes one PDF pass.
     """
 
-    def __init__(self, log: Log = _stderr) -> None:
+    def __init__(self, log: Log = _unlogged) -> None:
         self._log = log
         self._cond = threading.Condition()
         self._job: Callable[[], None] | None = None
@@ -177,7 +171,7 @@ class SiteBuilder:
         *,
         after_html: AfterHtml | None = make_digests,
         after_html_delay: float = 1.0,
-        log: Log = _stderr,
+        log: Log = _unlogged,
     ) -> None:
         self._root = root
         self._load = load
@@ -190,7 +184,7 @@ class SiteBuilder:
         self._failed: dict[str, str] = {}  # digests that failed for good, with their fingerprint
         self._background = Background(log) if after_html is not None else None
 
-    def __call__(self, sources: frozenset[Path]) -> Outcome:
+    def __call__(self, sources: frozenset[Path]) -> RebuildReport:
         """Build the pages; `sources` (what changed) go first in the next PDF pass."""
         self._stop.set()  # a save outranks the PDF pass, which keeps what it finished
         with self._lock:
@@ -199,12 +193,12 @@ class SiteBuilder:
                 later = self._after_html is not None  # digests and search index: in the background
                 result = build(config, digests=False if later else None, search_index=not later)
             except BriefgenError as error:
-                return Outcome(errors=describe(error, self._root))
+                return RebuildReport(errors=describe(error, self._root))
         if self._background is not None:
             stop = self._stop = threading.Event()
             self._urgent |= sources
             self._background.submit(lambda: self._after(config, stop), self._delay)
-        return Outcome(
+        return RebuildReport(
             changed=result.changed,
             removed=result.removed,
             warnings=tuple(line for w in result.warnings for line in describe(w, config.root)),
@@ -257,7 +251,7 @@ class _State:
 class LiveReload:
     """Runs one rebuild at a time, makes requests wait for it, and tells every open page the outcome."""
 
-    def __init__(self, builder: Builder, *, log: Log = _stderr) -> None:
+    def __init__(self, builder: Builder, *, log: Log = _unlogged) -> None:
         self._builder = builder
         self._log = log
         self._one_build = threading.Lock()
@@ -282,7 +276,7 @@ class LiveReload:
         with self._cond:
             return self._state.errors
 
-    def rebuild(self, sources: frozenset[Path] = frozenset()) -> Outcome:
+    def rebuild(self, sources: frozenset[Path] = frozenset()) -> RebuildReport:
         with self._one_build:
             with self._cond:
                 self._state.building = True
@@ -291,7 +285,7 @@ class LiveReload:
                 outcome = self._builder(sources)
             except Exception as error:  # a bug, not a user's mistake: keep serving, show it
                 self._log(traceback.format_exc())
-                outcome = Outcome(errors=(f"internal error while building: {error!r}",))
+                outcome = RebuildReport(errors=(f"internal error while building: {error!r}",))
             except BaseException:  # Ctrl-C during the first build
                 with self._cond:
                     self._state.building = False
@@ -301,7 +295,7 @@ class LiveReload:
             self._report(outcome, time.perf_counter() - started)
             return outcome
 
-    def _publish(self, outcome: Outcome) -> None:
+    def _publish(self, outcome: RebuildReport) -> None:
         """Record the outcome, release waiting requests and tell every open page, in one step.
 
         One step, so a request released here is served with the generation of the files it gets.
@@ -329,7 +323,7 @@ class LiveReload:
                 client.put(message)
             self._cond.notify_all()
 
-    def _report(self, outcome: Outcome, seconds: float) -> None:
+    def _report(self, outcome: RebuildReport, seconds: float) -> None:
         stamp = time.strftime("%H:%M:%S")
         if not outcome.ok:
             self._log(f"{stamp} build failed; still serving the last good build:")
@@ -740,12 +734,14 @@ class Preview:
         host: str = "127.0.0.1",
         port: int = 8000,
         quiet: float = 0.05,
-        log: Log = _stderr,
+        log: Log = _unlogged,
         prefix: str = "/",
     ) -> None:
         self.live = LiveReload(builder, log=log)
         self.server = bind(host, port, output, self.live, prefix)
-        self.watcher = Watcher(sources, self.live.rebuild, quiet=quiet) if sources is not None else None
+        self.watcher = (
+            Watcher(sources, self.live.rebuild, quiet=quiet, log=log) if sources is not None else None
+        )
         self._thread = threading.Thread(
             target=self.server.serve_forever, args=(0.05,), name="briefgen-http", daemon=True
         )  # serve_forever checks for shutdown() every 0.05 s
@@ -788,94 +784,12 @@ class Preview:
         self.stop()
 
 
-class _Stop(BaseException):
-    """Raised by the SIGINT/SIGTERM handler to leave the wait in cmd_serve (a BaseException, like
-    KeyboardInterrupt, so that no `except Exception` on the way swallows it)."""
-
-
-def _raise_stop(signum: int, frame: FrameType | None) -> None:
-    raise _Stop(signum)
-
-
-def _wait_for_signals() -> None:
-    """Sleep until a signal handler raises, however long that is.
-
-    The kernel may deliver a signal to any thread; Python then runs the handler only when the main
-    thread next runs Python code, which a plain sleep would delay until it ends. The wakeup fd is
-    written whichever thread got the signal, so the main thread, waiting on it, wakes at once.
-    """
-    reader, writer = socket.socketpair()
-    writer.setblocking(False)
-    previous = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
-    try:
-        while True:
-            select.select([reader], [], [])
-            reader.recv(512)
-    finally:
-        signal.set_wakeup_fd(previous)
-        reader.close()
-        writer.close()
-
-
-def cmd_serve(config: SiteConfig, args: argparse.Namespace) -> int:
-    """`briefgen serve`: build, serve on loopback, rebuild and reload on each save; 0 on Ctrl-C/SIGTERM."""
-    host: str = getattr(args, "host", "127.0.0.1")
-    port: int = getattr(args, "port", 8000)
-    output = config.output_dir
-    check_output_dir(output, config.root, config.content_dir)  # never serve (or clean) the project itself
-    overrides = {
-        # --content and --out were resolved once; the output folder being served cannot move
-        "content": config.content_dir if getattr(args, "content", None) else None,
-        "output": config.paths.output,  # as `briefgen build` has it: both then share the cache
-        "strict": getattr(args, "strict", None),
-        "drafts": getattr(args, "drafts", None),
-    }
-    builder = SiteBuilder(config.root, lambda: load_config(config.root, **overrides))
-    if not is_loopback(host):
-        _stderr(
-            f"warning: listening on {host or 'every address'}: anyone who can reach this machine can "
-            "read the preview, drafts included"
-        )
-    preview = Preview(
-        builder,
-        output,
-        sources=project_sources(config),
-        host=host,
-        port=port,
-        prefix=urls.base_path(config.base_url),
-    )
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = (
-        {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-        if in_main_thread
-        else {}
-    )
-    try:
-        preview.start()
-        print(f"serving {output} at {preview.url} (Ctrl-C to stop)", flush=True)
-        if in_main_thread:
-            _wait_for_signals()
-        while True:
-            time.sleep(3600)
-    except (_Stop, KeyboardInterrupt):
-        pass
-    finally:
-        for sig, handler in previous.items():  # a second Ctrl-C while stopping quits at once
-            signal.signal(sig, handler)
-        builder.close(timeout=0)  # the PDF pass ends its workers now; what it finished is kept
-        preview.stop(grace=STOP_GRACE_SECONDS)
-        builder.close(timeout=STOP_GRACE_SECONDS)
-    print("stopped", flush=True)
-    return 0
-
-
 __all__ = [
     "Builder",
     "LiveReload",
-    "Outcome",
     "Preview",
+    "RebuildReport",
     "SiteBuilder",
-    "cmd_serve",
     "describe",
     "locate",
 ]

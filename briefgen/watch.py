@@ -12,7 +12,6 @@ import contextlib
 import errno
 import os
 import re
-import sys
 import threading
 import time
 import traceback
@@ -118,6 +117,13 @@ class _Handler(FileSystemEventHandler):
             self.notify(hits)
 
 
+Log = Callable[[str], None]  # where the lines for the terminal go: the command hands in its printer
+
+
+def _unlogged(line: str) -> None:
+    """Where lines go when no log is handed in."""
+
+
 class RebuildLoop:
     """One thread that calls `rebuild(paths)` once a burst of changes has gone quiet.
 
@@ -126,8 +132,11 @@ class RebuildLoop:
     into the next one.
     """
 
-    def __init__(self, rebuild: Rebuild, *, quiet: float = 0.05, patience: float = 0.5) -> None:
+    def __init__(
+        self, rebuild: Rebuild, *, quiet: float = 0.05, patience: float = 0.5, log: Log | None = None
+    ) -> None:
         self._rebuild = rebuild
+        self._log = log or _unlogged
         self.quiet = quiet
         self.patience = patience
         self._cond = threading.Condition()
@@ -169,7 +178,7 @@ class RebuildLoop:
             try:
                 self._rebuild(batch)
             except Exception:  # a bug in one rebuild must not end live preview
-                traceback.print_exc(file=sys.stderr)
+                self._log(traceback.format_exc().rstrip("\n"))
 
     def stop(self, timeout: float = 60.0) -> None:
         """Stop after the rebuild in progress, if any; pending changes are dropped."""
@@ -184,10 +193,17 @@ class Watcher:
     """watchdog on the sources, feeding a RebuildLoop; `start()` and `stop()` own both threads."""
 
     def __init__(
-        self, sources: Sources, rebuild: Rebuild, *, quiet: float = 0.05, patience: float = 0.5
+        self,
+        sources: Sources,
+        rebuild: Rebuild,
+        *,
+        quiet: float = 0.05,
+        patience: float = 0.5,
+        log: Log | None = None,
     ) -> None:
         self.sources = sources
-        self._loop = RebuildLoop(self._rebuild, quiet=quiet, patience=patience)
+        self._log = log or _unlogged
+        self._loop = RebuildLoop(self._rebuild, quiet=quiet, patience=patience, log=self._log)
         self._rebuild_sources = rebuild
         self._handler = _Handler(sources, self._loop.notify)
         self._observer: BaseObserver = Observer()
@@ -241,7 +257,7 @@ class Watcher:
             try:
                 self._schedule()  # a source folder appeared (or went): watch inside it from now on
             except BriefgenError as error:
-                print(f"briefgen: warning: {error}", file=sys.stderr, flush=True)
+                self._log(f"briefgen: warning: {error}")
         return self._rebuild_sources(paths)
 
     def stop(self, timeout: float = 60.0) -> None:

@@ -75,3 +75,39 @@ def test_a_cycle_is_found_and_named():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert cycle_in(graph) == ["a", "b", "c", "a"]
     assert cycle_in({"a": {"b"}, "b": set()}) is None
+
+
+COMMAND_LAYER = ("briefgen.cli", "briefgen.__main__", "briefgen.commands")
+
+
+def in_command_layer(module: str) -> bool:
+    return any(module == top or module.startswith(top + ".") for top in COMMAND_LAYER)
+
+
+def test_modules_below_the_commands_never_import_them():
+    graph = import_graph()
+    assert graph["briefgen.commands.digest"]  # the command layer is read too
+    upward = sorted(
+        f"{module} imports {target}"
+        for module, targets in graph.items()
+        if not in_command_layer(module)
+        for target in targets
+        if in_command_layer(target)
+    )
+    assert upward == []
+
+
+def test_only_the_commands_print_or_exit():
+    """Below the commands, modules raise and hand lines to a callback: no print(), no sys.exit()."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if in_command_layer(module_name(path)):
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"), str(path))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else ast.unparse(func)
+            if name in ("print", "sys.exit", "exit", "os._exit", "traceback.print_exc"):
+                found.append(f"{path.relative_to(REPO)}:{node.lineno}: {name}()")
+    assert found == []

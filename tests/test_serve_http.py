@@ -22,7 +22,7 @@ import pytest
 
 from briefgen.config import load_config
 from briefgen.digest_pass import Pass
-from briefgen.serve import EVENTS_URL, SCRIPT_URL, Outcome, Preview, SiteBuilder, host_allowed
+from briefgen.serve import EVENTS_URL, SCRIPT_URL, Preview, RebuildReport, SiteBuilder, host_allowed
 from briefgen.watch import Sources
 
 
@@ -93,18 +93,18 @@ class FakeSite:
         self.hold: threading.Event | None = None
         self.running = threading.Event()
 
-    def __call__(self, sources: frozenset[Path]) -> Outcome:
+    def __call__(self, sources: frozenset[Path]) -> RebuildReport:
         self.running.set()
         try:
             if self.hold is not None:
                 self.hold.wait(10)
             if self.errors:
-                return Outcome(errors=self.errors)
+                return RebuildReport(errors=self.errors)
             for name, data in self.files.items():
                 path = self.out / name
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
-            return Outcome(changed=tuple(self.files))
+            return RebuildReport(changed=tuple(self.files))
         finally:
             self.running.clear()
 

@@ -12,19 +12,19 @@ from pathlib import Path
 from ..config import LANG_RE, SiteConfig
 from ..content import DATE_HINT, parse_when
 from ..errors import ContentError
-from . import engines
-from .infer import Options, infer
-from .read import read_source
-from .vocabulary import load_known
-from .write import write_draft
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+from ..importer import engines
+from ..importer.infer import Options, infer
+from ..importer.read import read_source
+from ..importer.vocabulary import load_known
+from ..importer.write import write_draft
+from .report import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, print_error
 
 
 def run_import(config: SiteConfig, args: argparse.Namespace) -> int:
+    """0 when every source became a draft, 1 when one could not, 2 for bad usage."""
     usage = _usage_error(args, config)
     if usage:
-        print(f"briefgen: error: {usage}", file=sys.stderr)
+        print_error(usage)
         return EXIT_USAGE
     options = Options(
         lang=args.lang,
@@ -58,7 +58,7 @@ def run_import(config: SiteConfig, args: argparse.Namespace) -> int:
             failed += 1
             continue
         except OSError as error:
-            print(f"briefgen: error: {name}: {error.strerror or error}", file=sys.stderr)
+            print_error(f"{name}: {error.strerror or error}")
             failed += 1
             continue
         print(_shown(path))
