@@ -25,7 +25,7 @@ from .errors import BuildError, ContentError, Problem, Problems
 from .faults import crash_point
 from .files import FilePolicy, file_policy, read_regular, walk
 from .frontmatter import split_raw
-from .hashing import value_digest
+from .hashing import content_hash, value_digest
 from .index import SiteIndex, build_index
 from .links import LinkChecker, line_of, plain_attributes
 from .lock import project_lock
@@ -37,10 +37,9 @@ from .pipeline import plan, worker_count
 from .theme import template_dirs, template_problems, template_sources
 from .writer import (
     MARKER,
-    Entry,
     Writer,
+    WrittenFile,
     check_output_dir,
-    digest,
     intact,
     previous_generation,
     read_manifest,
@@ -232,7 +231,7 @@ def _splice_bodies(
     cache: Cache,
     state: BuildState,
     inputs: Stats,
-    manifest: dict[str, Entry],
+    manifest: dict[str, WrittenFile],
     changed: list[str],
     started: float,
     scanned_ns: int,
@@ -264,10 +263,10 @@ def _splice_bodies(
             record = state.articles[path]
             # a file grown past the size limit (or swapped for a pipe) goes to the full build
             front, body = split_raw(read_regular(Path(path), policy).decode("utf-8"))
-            if not record.spliceable or digest(front.encode()) != record.front:
+            if not record.spliceable or content_hash(front.encode()) != record.front:
                 return None
             page_bytes = (out / record.output).read_bytes()
-            if digest(page_bytes) != manifest[record.output][0]:
+            if content_hash(page_bytes) != manifest[record.output][0]:
                 return None
             old_html, key = store.get(record.body), body_key(body, record.lang, linker.salt if linker else "")
             new_html = store.get(key) or _finished(linker, markdown_to_html(body, record.lang))
@@ -327,7 +326,7 @@ class _Job:
     bodies: Bodies
     checker: LinkChecker
     out: Path
-    previous: dict[str, Entry]
+    previous: dict[str, WrittenFile]
     write: bool  # False: nothing is written (check)
 
 
@@ -349,7 +348,7 @@ def _render_batch(job: _Job, batch: list[int]) -> list[Rendered]:
         spec = job.specs[i]
         html = render_page(job.env, spec)  # type: ignore[arg-type]
         data = html.encode("utf-8")
-        page_digest = digest(data)
+        page_digest = content_hash(data)
         changed = job.write and not unchanged(job.out, job.previous, spec.output, page_digest)
         body = None
         article = spec.context.get("article")
@@ -610,14 +609,16 @@ def stale_digests(
     inputs: Stats,
     made: dict[str, str],
     out: Path,
-    manifest: dict[str, Entry],
+    manifest: dict[str, WrittenFile],
     pdf_days: dict[str, dt.date],
 ) -> tuple[dict[str, str], list[str]]:
     """The fingerprint of every day's digest, and the digests to make again: those whose
     fingerprint differs from the one they were `made` with, or whose file is not as written."""
     from . import pdf
 
-    assets = _digest(sorted((p, s) for p, s in inputs.items() if not p.endswith((".md", ".yaml", ".yml"))))
+    assets = value_digest(
+        sorted((p, s) for p, s in inputs.items() if not p.endswith((".md", ".yaml", ".yml")))
+    )
     prints = {
         output: pdf.digest_fingerprint(config, index, day, assets=assets) for output, day in pdf_days.items()
     }
@@ -629,15 +630,11 @@ def stale_digests(
     return prints, todo
 
 
-def _digest(value: object) -> bytes:
-    return value_digest(value)
-
-
 def _still_valid(
     spec: PageSpec,
     prints: dict[str, str],
     state: BuildState,
-    previous: dict[str, Entry],
+    previous: dict[str, WrittenFile],
     out: Path,
     records: dict[str, ArticleRecord],
     splice: bool,
@@ -725,7 +722,7 @@ def commit_digests(config: SiteConfig, plan: DigestPlan, made: dict[str, bytes])
 
 
 def _write_some(
-    out: Path, files: dict[str, bytes], cache: Cache, previous: dict[str, Entry] | None = None
+    out: Path, files: dict[str, bytes], cache: Cache, previous: dict[str, WrittenFile] | None = None
 ) -> Writer:
     """Swap in a few files, leaving the rest of the output as it is; the build state is forgotten
     first, so a crash in between makes the next build look again instead of trusting it."""

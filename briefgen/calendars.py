@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import zoneinfo
 from collections.abc import Mapping
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from . import urls
 from .config import SiteConfig
 from .feeds import moment
+from .hashing import uid_hash
 from .index import SiteIndex
 from .model import Event
 
@@ -25,7 +25,7 @@ _END = "END:VCALENDAR\r\n"
 def event_uid(event: Event, host: str) -> str:
     """The same event (article, day, time, title) keeps its UID from build to build."""
     key = f"{event.article}\0{event.day}\0{event.moment}\0{event.title}".encode()
-    return f"{event.article}-{hashlib.blake2b(key, digest_size=6).hexdigest()}@{host}"
+    return f"{event.article}-{uid_hash(key)}@{host}"
 
 
 def render_calendar(context: Mapping[str, Any], config: SiteConfig, index: SiteIndex) -> str:

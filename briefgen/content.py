@@ -72,10 +72,6 @@ def read_text(path: Path, policy: FilePolicy) -> str:
     return decode(read_regular(path, policy), path)
 
 
-def body_digest(body: str) -> str:
-    return content_hash(body)
-
-
 def read_body(article: Article) -> str:
     """The article's Markdown body, read again from its file.
 
@@ -88,7 +84,7 @@ def read_body(article: Article) -> str:
         body = decode(read_regular(path, FilePolicy(())), path)[article.body_start :]
     except (OSError, ContentError):
         body = None
-    if body is None or body_digest(body) != article.body_digest:
+    if body is None or content_hash(body) != article.body_digest:
         raise BuildError(f"{path}: the file changed while the site was being built; build again")
     return body
 
@@ -404,7 +400,7 @@ def parse_file(path: Path, config: SiteConfig, policy: FilePolicy | None = None)
         data = read_regular(path, policy or file_policy(config))
     except ContentError as error:
         return ParsedArticle(None, problems=(error,))
-    digest = _digest(data)
+    digest = content_hash(data)
     fields = Fields(path)
     try:
         text = decode(data, path)
@@ -655,7 +651,7 @@ def _parse_all(
             results[path] = known
             continue
         data = _read(path, policy) if known is not None else None
-        if known is not None and data is not None and known.digest == _digest(data):
+        if known is not None and data is not None and known.digest == content_hash(data):
             results[path] = known
         else:
             todo.append(path)
@@ -684,10 +680,6 @@ def _read(path: Path, policy: FilePolicy) -> bytes | None:
         return read_regular(path, policy)
     except ContentError:
         return None
-
-
-def _digest(data: bytes) -> str:
-    return content_hash(data)
 
 
 def _place(problem: Problem) -> tuple[str, int]:
@@ -972,7 +964,7 @@ def parse_article(path: Path, text: str, config: SiteConfig, fields: Fields) -> 
         places=(),
         events=tuple(events),
         source=source,
-        body_digest=body_digest(doc.body),
+        body_digest=content_hash(doc.body),
         body_line=doc.body_line,
         body_start=doc.body_start,
         draft=draft,

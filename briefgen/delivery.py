@@ -292,7 +292,9 @@ class Parcel:
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class Delivery:
+    """What became of one recipient's message: sent or not, after how many attempts, and why not."""
+
     recipient: str
     sent: bool
     attempts: int
@@ -308,14 +310,14 @@ def deliver(
     on_sent: Callable[[Parcel], None],
     log: Callable[[str], None] = lambda _: None,
     sleep: Callable[[float], None] = time.sleep,
-) -> list[Outcome]:
+) -> list[Delivery]:
     """Send each parcel, calling `on_sent` as soon as the server accepted it; never raises a
     DeliveryError. Once the server is out of reach or refuses us, the rest are not attempted."""
-    outcomes: list[Outcome] = []
+    outcomes: list[Delivery] = []
     halted = ""
     for parcel in parcels:
         if halted:
-            outcomes.append(Outcome(parcel.recipient, False, 0, f"not attempted: {halted}"))
+            outcomes.append(Delivery(parcel.recipient, False, 0, f"not attempted: {halted}"))
             continue
         attempt = 0
         while True:
@@ -328,24 +330,24 @@ def deliver(
                     log(f"{parcel.recipient}: {failure}; retrying in {delay:g} s ({attempt}/{retries})")
                     sleep(delay)
                     continue
-                outcomes.append(Outcome(parcel.recipient, False, attempt, f"{failure} (gave up)"))
+                outcomes.append(Delivery(parcel.recipient, False, attempt, f"{failure} (gave up)"))
                 if failure.connection:
                     halted = f"{failure} after {attempt} attempts"
             except RecipientRefused as refusal:
-                outcomes.append(Outcome(parcel.recipient, False, attempt, str(refusal)))
+                outcomes.append(Delivery(parcel.recipient, False, attempt, str(refusal)))
             except ServerRefused as refusal:
-                outcomes.append(Outcome(parcel.recipient, False, attempt, str(refusal)))
+                outcomes.append(Delivery(parcel.recipient, False, attempt, str(refusal)))
                 halted = str(refusal)
             else:
                 on_sent(parcel)
-                outcomes.append(Outcome(parcel.recipient, True, attempt))
+                outcomes.append(Delivery(parcel.recipient, True, attempt))
             break
     return outcomes
 
 
 __all__ = [
+    "Delivery",
     "MemorySender",
-    "Outcome",
     "Parcel",
     "RecipientRefused",
     "Sender",

@@ -39,10 +39,6 @@ _PLAIN = (str, int, float, bool, type(None))
 _SIMPLE = frozenset({*_PLAIN, dt.date, dt.datetime, PosixPath})  # checked first: by far the most common
 
 
-def _digest(*parts: object) -> bytes:
-    return value_digest(*parts)
-
-
 def field_names(cls: type) -> tuple[str, ...]:
     """The fields of a model class that a digest covers: all of them, but those in LEFT_OUT."""
     found = _FIELDS.get(cls)
@@ -129,7 +125,7 @@ class Fingerprints:
             if isinstance(article, Article):
                 h.update(f"{article.body_digest}\0{self.body_salt}".encode())
         elif reads.bodies == "any":
-            h.update(_digest(sorted(_bodies(spec.context.values())), self.body_salt))
+            h.update(value_digest(sorted(_bodies(spec.context.values())), self.body_salt))
         return h.hexdigest()
 
     def reads(self, name: str) -> Reads:
@@ -139,11 +135,11 @@ class Fingerprints:
     def template(self, name: str) -> tuple[bytes, Reads]:
         found = self.templates.get(name)
         if found is None and name.startswith("@"):  # made by code (pages.CALENDAR): no template
-            found = self.templates[name] = (_digest(name), NOTHING)
+            found = self.templates[name] = (value_digest(name), NOTHING)
         if found is None:
             closure, reads = self._closure([name, *ITEM_TEMPLATES])
             sources = [self._source(n) for n in sorted(closure)]
-            found = self.templates[name] = (_digest(sources), reads)
+            found = self.templates[name] = (value_digest(sources), reads)
         return found
 
     def _source(self, name: str) -> str:
@@ -182,7 +178,7 @@ class Fingerprints:
         if not with_bodies:
             return self._index_digest
         bodies = [a.body_digest for a in self.index.articles.values()]
-        return _digest(self._index_digest, bodies, self.body_salt)
+        return value_digest(self._index_digest, bodies, self.body_salt)
 
     def people(self, ids: Iterable[str]) -> list[str]:
         """The names links to these people show."""
@@ -197,7 +193,7 @@ class Fingerprints:
         found = self.cards.get(id(article))
         if found is None:
             parts = [getattr(article, name) for name in field_names(Article) if name != "events"]
-            found = self.cards[id(article)] = _digest([p if _plain(p) else self.value(p) for p in parts])
+            found = self.cards[id(article)] = value_digest([p if _plain(p) else self.value(p) for p in parts])
         return found
 
     def _shown(self, value: object) -> list[object]:
@@ -222,18 +218,18 @@ class Fingerprints:
             return known[1]
         if isinstance(value, (list, tuple)):  # often thousands of articles or events, known already
             if _plain(value):
-                return _digest(value)
+                return value_digest(value)
             memo = self.memo
             parts = [(memo.get(id(item)) or (None, self.value(item)))[1] for item in value]
             h = hasher()
             h.update(b"list:" + b"".join(parts))
             return h.digest()
         if isinstance(value, Mapping):
-            return _digest([(self.value(k), self.value(v)) for k, v in value.items()])
+            return value_digest([(self.value(k), self.value(v)) for k, v in value.items()])
         if not is_dataclass(value) or isinstance(value, type):
-            return _digest(value)  # small values (dates, numbers, text): not worth keeping
+            return value_digest(value)  # small values (dates, numbers, text): not worth keeping
         parts = [getattr(value, name) for name in field_names(type(value))]
-        found = _digest(
+        found = value_digest(
             type(value).__name__, [p if _plain(p) else self.value(p) for p in parts], self._shown(value)
         )
         self.memo[key] = (value, found)

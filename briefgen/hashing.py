@@ -1,10 +1,11 @@
 """The one content hash of a build: BLAKE2b in 16 bytes, of bytes, text, a value's repr, or a file.
 
 Every digest the build keeps (file, front matter and body digests, body store keys, page and PDF
-fingerprints, the cache stamp, the mention linker's digests) comes from here. Two hashes stay
-elsewhere on purpose, because what they make is kept outside the build and must not change between
-versions: the fallback slugs of slugs.py (they are URLs) and the mail fingerprint and Message-ID of
-mail.py (the delivery ledger).
+fingerprints, the cache stamp, the mention linker's digests) comes from here. So do, at the end,
+three hashes whose results live outside the build and so must never change between versions: the
+fallback slugs (they are URLs), calendar event UIDs (calendar apps match events by them) and the
+mail fingerprint and Message-ID (the delivery ledger holds them). They keep the algorithms they
+were made with; they are not content hashes of the build.
 """
 
 from __future__ import annotations
@@ -33,3 +34,31 @@ def value_digest(*parts: object) -> bytes:
 def file_hash(handle: BufferedReader) -> str:
     """The hash of an open file's bytes, in hex, read in blocks."""
     return hashlib.file_digest(handle, hasher).hexdigest()
+
+
+def path_key(path: str) -> str:
+    """10 hex digits telling apart folders named by `path` (the previous generation of each site)."""
+    return hashlib.blake2b(path.encode("utf-8"), digest_size=5).hexdigest()
+
+
+# --- Hashes kept outside the build: never change what these return ------------------------------
+
+
+def slug_hash(text: str) -> str:
+    """8 hex digits naming text that has no ASCII slug (`秦刚` with no transliteration): SHA-1."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+
+
+def uid_hash(data: bytes) -> str:
+    """12 hex digits making a calendar event's UID unique: BLAKE2b in 6 bytes."""
+    return hashlib.blake2b(data, digest_size=6).hexdigest()
+
+
+def ledger_hasher() -> hashlib._Hash:
+    """A running SHA-256, for the fingerprint of a digest email that the delivery ledger keeps."""
+    return hashlib.sha256()
+
+
+def ledger_hash(data: bytes) -> str:
+    """SHA-256 in hex, for a Message-ID that stays the same for the same recipient and email."""
+    return hashlib.sha256(data).hexdigest()

@@ -9,7 +9,6 @@ environment, the PDF and the ledger, sends, and prints, is in commands/mail.py.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import string
 from collections.abc import Mapping
@@ -24,6 +23,7 @@ from types import MappingProxyType
 from . import urls
 from .config import CONFIG_FILE, SiteConfig
 from .errors import ConfigError, Problem, Problems
+from .hashing import ledger_hash, ledger_hasher
 from .i18n import Translator
 from .index import SiteIndex
 from .pages import PageSpec
@@ -256,7 +256,7 @@ def prepare(config: SiteConfig, index: SiteIndex, day: dt.date, pdf: bytes, pdf_
     page = urls.url_of(day)
     text = render(env, PageSpec("mail/digest.txt", page, context))
     html = render(env, PageSpec("mail/digest.html", page, context))
-    seen = hashlib.sha256()
+    seen = ledger_hasher()
     unsubscribe = list_unsubscribe(config.mail.unsubscribe)
     for part in (day.isoformat(), subject, text, html, pdf_name, str(attached), unsubscribe):
         seen.update(part.encode("utf-8") + b"\0")
@@ -289,7 +289,7 @@ def message_id(day: dt.date, recipient: Address, fingerprint: str, sender: Addre
     """The same (day, recipient, digest) always gets the same Message-ID, so a copy sent twice
     after a crash is recognisably the same message."""
     key = f"{day.isoformat()}\n{recipient.addr_spec.casefold()}\n{fingerprint}".encode()
-    return f"<{day.isoformat()}.{hashlib.sha256(key).hexdigest()[:32]}@{sender.domain}>"
+    return f"<{day.isoformat()}.{ledger_hash(key)[:32]}@{sender.domain}>"
 
 
 def address(

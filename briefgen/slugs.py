@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import unicodedata
 from collections.abc import Iterable
 
 from slugify import slugify as _slugify
+
+from .hashing import slug_hash
 
 # Apostrophes separate words (`d'État` -> `d-etat`, `s’est` -> `s-est`), typographic ones too.
 _APOSTROPHES = [[mark, "-"] for mark in ("'", "\u2019", "\u2018", "\u02bc", "\u2032")]
@@ -25,7 +26,7 @@ def slugify(text: str) -> str:
     slug = _slugify(text, lowercase=True, replacements=_APOSTROPHES)
     if slug:
         return slug
-    return "x-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+    return "x-" + slug_hash(text)
 
 
 def title_slug(title: str, limit: int = TITLE_SLUG_LENGTH) -> str:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import hashlib
 import json
 import os
 import posixpath
@@ -34,7 +33,7 @@ from pathlib import Path
 
 from .errors import BuildError
 from .faults import crash_point
-from .hashing import content_hash
+from .hashing import content_hash, path_key
 from .search import UNMANAGED  # the search index, which search.py keeps up to date itself
 
 MARKER = ".briefgen-output"  # manifest of what the last build wrote; also proves ownership
@@ -115,19 +114,15 @@ def place(out: Path, relative: str, data: bytes) -> Path:
     write_atomically(path, data)
     files = read_manifest(out)
     info = path.stat()
-    files[relative] = (digest(data), info.st_mtime_ns, info.st_size)
+    files[relative] = (content_hash(data), info.st_mtime_ns, info.st_size)
     _write_manifest(out, files)
     return path
 
 
-def digest(data: bytes) -> str:
-    return content_hash(data)
+WrittenFile = tuple[str, int, int]  # digest of the bytes, mtime in ns and size of the file as written
 
 
-Entry = tuple[str, int, int]  # digest of the bytes, mtime in ns and size of the file as written
-
-
-def intact(out: Path, manifest: dict[str, Entry]) -> bool:
+def intact(out: Path, manifest: dict[str, WrittenFile]) -> bool:
     """The output folder holds exactly what the last build wrote: no file missing, edited or added."""
     found = 0
     for dirpath, dirnames, filenames in os.walk(out):
@@ -174,7 +169,7 @@ def recover(out: Path) -> bool:
     return True
 
 
-def _write_manifest(out: Path, files: dict[str, Entry], name: str = MARKER) -> None:
+def _write_manifest(out: Path, files: dict[str, WrittenFile], name: str = MARKER) -> None:
     manifest = {"generator": "briefgen", "files": dict(sorted(files.items()))}
     tmp = out / (name + ".tmp")
     try:
@@ -214,7 +209,7 @@ def _merge(source: Path, target: Path, point: str = "swap") -> None:
             os.replace(entry.path, destination)
 
 
-def _open_generation(folder: Path) -> dict[str, Entry]:
+def _open_generation(folder: Path) -> dict[str, WrittenFile]:
     """Make `folder` ready to become the next site; what it holds, by its manifest.
 
     Its manifest is removed first: a process killed while the folder is being brought up to date
@@ -263,7 +258,7 @@ def _unlink_and_prune(root: Path, relative: str) -> None:
         parent = parent.parent
 
 
-def _link_all(source: Path, target: Path, files: dict[str, Entry]) -> None:
+def _link_all(source: Path, target: Path, files: dict[str, WrittenFile]) -> None:
     """`target` as a second tree of `source`'s listed files, all hard links; its manifest last."""
     (target / MARKER).unlink(missing_ok=True)
     for relative in files:
@@ -271,7 +266,7 @@ def _link_all(source: Path, target: Path, files: dict[str, Entry]) -> None:
     _write_manifest(target, files)
 
 
-def read_manifest(out: Path, name: str = MARKER) -> dict[str, Entry]:
+def read_manifest(out: Path, name: str = MARKER) -> dict[str, WrittenFile]:
     """What the last build wrote into `out` (empty if it cannot be read)."""
     try:
         data = json.loads((out / name).read_text("utf-8"))
@@ -281,7 +276,7 @@ def read_manifest(out: Path, name: str = MARKER) -> dict[str, Entry]:
         return {}
 
 
-def unchanged(out: Path, previous: dict[str, Entry], relative: str, new_digest: str) -> bool:
+def unchanged(out: Path, previous: dict[str, WrittenFile], relative: str, new_digest: str) -> bool:
     """True if the file the last build wrote is still there, untouched, with these very bytes."""
     entry = previous.get(relative)
     if entry is None or entry[0] != new_digest:
@@ -309,7 +304,7 @@ def safe_relative(relative: str) -> str:
 
 def previous_generation(state_dir: Path, out: Path) -> Path:
     """Where the previous generation of the site built into `out` is kept (one per output folder)."""
-    key = hashlib.blake2b(str(out.resolve()).encode("utf-8"), digest_size=5).hexdigest()
+    key = path_key(str(out.resolve()))
     return state_dir / "previous-site" / f"{out.name}-{key}"
 
 
@@ -352,7 +347,7 @@ class Writer:
         self,
         out: Path,
         partial: bool = False,
-        previous: dict[str, Entry] | None = None,
+        previous: dict[str, WrittenFile] | None = None,
         generations: Path | None = None,
     ) -> None:
         """`previous` is the manifest, when the caller has just read it."""
@@ -364,7 +359,7 @@ class Writer:
             previous = None  # the manifest just changed
         self.previous = read_manifest(out) if previous is None else previous
         self.partial = partial
-        self.files: dict[str, Entry] = dict(self.previous) if partial else {}
+        self.files: dict[str, WrittenFile] = dict(self.previous) if partial else {}
         self.added: set[str] = set()
         self.changed: list[str] = []
         if self.staging.exists():
@@ -378,7 +373,7 @@ class Writer:
 
     def add(self, relative: str, data: bytes) -> None:
         """Stage `data` for `relative`, unless the file already holds exactly these bytes."""
-        new_digest = digest(data)
+        new_digest = content_hash(data)
         if unchanged(self.out, self.previous, relative, new_digest):
             self.keep(relative)
             return
@@ -497,7 +492,7 @@ class Writer:
         return _remove_unlisted(self.out, self.files)
 
 
-def _remove_unlisted(out_dir: Path, files: dict[str, Entry]) -> list[str]:
+def _remove_unlisted(out_dir: Path, files: dict[str, WrittenFile]) -> list[str]:
     """Delete files under the output folder that `files` does not list (and emptied folders)."""
     removed = []
     emptied: set[str] = set()  # folders removed: walking bottom-up, children come first
