@@ -32,7 +32,7 @@ from .lock import project_lock
 from .mentions import STORE_KEY, Linker, site_linker, suggestions
 from .model import Article
 from .pages import PageSpec, page_errors_source
-from .parallel import run_chunks, worth_aside
+from .parallel import processes_for, run_chunks, worth_aside
 from .pipeline import plan, worker_count
 from .theme import template_dirs, template_problems, template_sources
 from .writer import (
@@ -51,7 +51,6 @@ if TYPE_CHECKING:
     from .markdown import Bodies
 
 Progress = Callable[[int, int], None]
-PARALLEL_PAGES = 200  # below this many pages, starting worker processes costs more than it saves
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,7 +317,7 @@ def _result(
 
 @dataclass(slots=True)
 class _Job:
-    """What each worker process needs; set before the workers fork, so they inherit it for free."""
+    """What each worker process needs, handed to every batch: helpers get it with the fork, for free."""
 
     env: object
     specs: list[PageSpec]
@@ -375,7 +374,7 @@ def _render_pages(job: _Job, jobs: int, progress: Progress | None) -> Iterator[R
     batches = [lists[n : n + step] for n in range(0, len(lists), step)]
     reserved = len(batches)
     batches += [articles[n : n + step] for n in range(0, len(articles), step)]
-    jobs = jobs if total >= PARALLEL_PAGES else 1
+    jobs = processes_for("render", jobs, total)
     done = 0
     for _, batch in run_chunks(lambda k: _render_batch(job, batches[k]), len(batches), jobs, reserved):
         yield from batch

@@ -33,7 +33,7 @@ from .model import (
     fast_pickle,
     pick_with_lang,
 )
-from .parallel import run_chunks
+from .parallel import processes_for, run_chunks
 from .slugs import fold, slugify
 from .typography import typeset
 from .yamlnodes import DEFAULT_LIMITS, Map, Node, Scalar, Seq, YamlLimits, kind_of, parse_yaml
@@ -63,7 +63,6 @@ VOCABLE_KEYS = {
 }
 EVENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-PARALLEL_THRESHOLD = 400  # below this many files to parse, starting worker processes costs more
 DATE_HINT = "use YYYY-MM-DD or an ISO datetime such as 2023-06-18T09:30:00+08:00"
 
 
@@ -661,7 +660,7 @@ def _parse_all(
         run_chunks(
             lambda k: [parse_file(p, config, policy) for p in chunks[k]],
             len(chunks),
-            jobs if len(todo) >= PARALLEL_THRESHOLD else 1,
+            processes_for("parse", jobs, len(todo)),
         )
     )
     parsed = [result for k in range(len(chunks)) for result in done[k]]

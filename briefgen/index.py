@@ -1,4 +1,8 @@
-"""SiteIndex: everything the pages need, computed once from the content; pure, no I/O."""
+"""SiteIndex: everything the pages need, computed once from the content, without I/O.
+
+Not a pure function in one respect: on a large site with `jobs` > 1, `build_index` ranks related
+articles in a helper process meanwhile (an Aside of parallel.py); the result is the same either way.
+"""
 
 from __future__ import annotations
 

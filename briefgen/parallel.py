@@ -1,12 +1,18 @@
-"""Work split between this process and forked helpers, which inherit everything they need.
+"""The executor: every copy of briefgen working beside this one is forked here, and here is
+decided when forking pays. (Pagefind, an outside program, is started by search.py.)
 
-The calling process works too: with `jobs` = 2 there is one helper, not two, so a 2-core machine
-runs two busy processes instead of three, and the memory a forked process copies from its parent
-(touching a Python object writes its reference count, which copies the page) is paid once less.
+Work is handed in as a function of a task number: a closure over the arguments it needs, which
+helpers receive with the fork, never through module globals. `processes_for` is the one threshold
+policy: how many processes work on N items with `jobs` allowed.
 
-`run_isolated` is the other shape: every task in a helper, one at a time, under a time and a memory
-limit, so that one task gone wrong fails alone and a caller can stop everything at any moment.
-Every helper starts with `forked()`, which drops the signal handlers it inherits.
+Three shapes. `run_chunks` splits work between this process and forked helpers. The calling
+process works too: with `jobs` = 2 there is one helper, not two, so a 2-core machine runs two busy
+processes instead of three, and the memory a forked process copies from its parent (touching a
+Python object writes its reference count, which copies the page) is paid once less. `Aside` does
+one piece of work in a helper while this process goes on. `run_isolated` does every task in a
+helper, one at a time, under a time and a memory limit, so that one task gone wrong fails alone
+and a caller can stop everything at any moment. Every helper starts with `forked()`, which drops
+the signal handlers it inherits.
 """
 
 from __future__ import annotations
@@ -24,13 +30,18 @@ import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import wait
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from .errors import BuildError
 
 R = TypeVar("R")
 
-ASIDE_MIN = 2000  # articles: below this, work aside costs more to start than it saves
+# Below these many items, starting helper processes costs more than it saves (measured with bench/).
+PARSE_MIN = 400  # files to parse
+RENDER_MIN = 200  # pages to render
+ASIDE_MIN = 2000  # articles, for one piece of work beside the build's main line (an Aside)
+
+Work = Literal["parse", "render", "aside"]
 
 _PR_SET_PDEATHSIG = 1  # prctl(2)
 _DONE = "done"
@@ -191,9 +202,16 @@ def _sendable(error: BaseException) -> BaseException:
     return error
 
 
+def processes_for(work: Work, jobs: int, items: int) -> int:
+    """How many processes (this one included) should do `work` over `items` items with `jobs`
+    allowed: all of them, or this one alone when forking would cost more than it saves."""
+    minimum = {"parse": PARSE_MIN, "render": RENDER_MIN, "aside": ASIDE_MIN}[work]
+    return jobs if jobs > 1 and items >= minimum else 1
+
+
 def worth_aside(jobs: int, articles: int) -> bool:
     """Whether work over this many articles is worth an Aside, with `jobs` processes allowed."""
-    return jobs > 1 and articles >= ASIDE_MIN
+    return processes_for("aside", jobs, articles) > 1
 
 
 class Aside(Generic[R]):

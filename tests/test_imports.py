@@ -111,3 +111,25 @@ def test_only_the_commands_print_or_exit():
             if name in ("print", "sys.exit", "exit", "os._exit", "traceback.print_exc"):
                 found.append(f"{path.relative_to(REPO)}:{node.lineno}: {name}()")
     assert found == []
+
+
+def test_only_the_executor_forks():
+    """parallel.py starts every helper process: no other module imports multiprocessing or forks."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if module_name(path) == "briefgen.parallel":
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"), str(path))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Call) and ast.unparse(node.func) in ("os.fork", "os.forkpty"):
+                names = [ast.unparse(node.func)]
+            found += [
+                f"{path.relative_to(REPO)}:{node.lineno}: {name}"
+                for name in names
+                if name.split(".")[0] in ("multiprocessing", "concurrent") or name.startswith("os.fork")
+            ]
+    assert found == []

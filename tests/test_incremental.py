@@ -281,8 +281,8 @@ def test_worker_processes_build_the_same_site_as_one_process(make_site, cli, tmp
     files = site_files(rng, 30)
     serial = make_site(files, basic=False)
     assert cli(serial, "build", "-q", "--jobs", "1").code == 0
-    monkeypatch.setattr("briefgen.build.PARALLEL_PAGES", 1)
-    monkeypatch.setattr("briefgen.content.PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr("briefgen.parallel.RENDER_MIN", 1)
+    monkeypatch.setattr("briefgen.parallel.PARSE_MIN", 1)
     monkeypatch.setattr("briefgen.parallel.ASIDE_MIN", 1)  # related ranked, parse cache written aside
     parallel = Project(tmp_path / "parallel")
     shutil.copytree(serial.root / "content", parallel.root / "content")

@@ -12,7 +12,18 @@ from pathlib import Path
 import pytest
 
 from briefgen.errors import BuildError
-from briefgen.parallel import ASIDE_MIN, Aside, Failed, Limits, run_chunks, run_isolated, worth_aside
+from briefgen.parallel import (
+    ASIDE_MIN,
+    PARSE_MIN,
+    RENDER_MIN,
+    Aside,
+    Failed,
+    Limits,
+    processes_for,
+    run_chunks,
+    run_isolated,
+    worth_aside,
+)
 
 
 def slowly(value: int) -> int:
@@ -120,6 +131,14 @@ def test_work_goes_aside_only_for_large_sites_and_never_with_one_job() -> None:
     assert worth_aside(2, ASIDE_MIN)
     assert not worth_aside(2, ASIDE_MIN - 1)  # forking costs more than the work saves
     assert not worth_aside(1, 10 * ASIDE_MIN)  # `jobs: 1` forks nothing
+
+
+def test_one_policy_says_how_many_processes_each_kind_of_work_gets():
+    assert processes_for("render", 4, RENDER_MIN) == 4
+    assert processes_for("render", 4, RENDER_MIN - 1) == 1  # a small site renders in this process
+    assert processes_for("parse", 2, PARSE_MIN) == 2
+    assert processes_for("parse", 2, PARSE_MIN - 1) == 1
+    assert processes_for("parse", 1, 10 * PARSE_MIN) == 1  # `jobs: 1` forks nothing
 
 
 # --- signals: helpers never inherit the parent's handlers ------------------------------------------
