@@ -1,9 +1,10 @@
-"""The digest email: addresses, the message (pure), and `briefgen mail`, which sends it exactly once.
+"""The digest email: its addresses and settings, and the message itself.
 
 What every recipient of a day gets is prepared once (`prepare`): a subject, a plain-text part and
-an HTML part rendered from templates/mail/, and the PDF, attached or linked. `address` turns it
-into one message per recipient. Everything here is pure; `briefgen mail`, which reads the
-environment, the PDF and the ledger, sends, and prints, is in commands/mail.py.
+an HTML part rendered from the theme's templates/mail/, and the PDF, attached or linked. `address`
+turns it into one message per recipient. Nothing here sends, prints or touches the ledger:
+`briefgen mail`, which reads the environment, the PDF and the ledger, sends (delivery.py) and
+prints, is commands/mail.py.
 """
 
 from __future__ import annotations

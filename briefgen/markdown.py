@@ -1,4 +1,5 @@
-"""Markdown to safe HTML: the only place rendered HTML is marked safe for templates."""
+"""Markdown to safe HTML: the only place Markdown is rendered and sanitized, then marked safe for templates
+(the PDF's print_html re-serializes that sanitized HTML for print, and marks the result safe too)."""
 
 from __future__ import annotations
 
