@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .build import DigestPlan, commit_digests, plan_digests
 from .config import SiteConfig
-from .errors import Problem
+from .errors import Problem, shown
 from .pipeline import worker_count
 
 COMMIT_SECONDS = 1.0  # finished digests are put in place at least this often
@@ -81,7 +81,7 @@ def make_digests(job: Pass) -> bool:
         last = time.monotonic()
 
     def warn(problem: Problem) -> None:
-        job.log(f"warning: {problem.format()}")
+        job.log(f"warning: {shown(problem, job.config.root)}")  # as the preview shows a build's warnings
 
     outputs = {day: output for output, day in plan.days.items()}
     days = [plan.days[o] for o in todo]
