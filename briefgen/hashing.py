@@ -1,7 +1,8 @@
 """The one content hash of a build: BLAKE2b in 16 bytes, of bytes, text, a value's repr, or a file.
 
 Every digest the build keeps (file, front matter and body digests, body store keys, page and PDF
-fingerprints, the cache stamp, the mention linker's digests) comes from here. So do, at the end,
+fingerprints, the cache stamp, the mention linker's digests, the name of the folder that keeps a
+site's previous generation) comes from here. So do, at the end,
 three hashes whose results live outside the build and so must never change between versions: the
 fallback slugs (they are URLs), calendar event UIDs (calendar apps match events by them) and the
 mail fingerprint and Message-ID (the delivery ledger holds them). They keep the algorithms they

@@ -11,8 +11,8 @@ processes instead of three, and the memory a forked process copies from its pare
 Python object writes its reference count, which copies the page) is paid once less. `Aside` does
 one piece of work in a helper while this process goes on. `run_isolated` does every task in a
 helper, one at a time, under a time and a memory limit, so that one task gone wrong fails alone
-and a caller can stop everything at any moment. Every helper starts with `forked()`, which drops
-the signal handlers it inherits.
+and a caller can stop everything at any moment. Every helper starts with `forked()`: it drops the
+signal handlers it inherits, leads a process group of its own and dies with its parent.
 """
 
 from __future__ import annotations
