@@ -67,6 +67,7 @@ class BuildResult:
     articles: int = 0  # read by this build; 0 when nothing had to be read again
     people: int = 0
     suggestions: tuple[Problem, ...] = ()  # from `check` only: people named in a body, not in actors
+    indexing: search.Indexing = field(default_factory=search.Indexing)  # after the pages, not in `seconds`
 
     def checked(self) -> str:
         """What `check` looked at, for its closing line."""
@@ -84,7 +85,7 @@ class BuildResult:
         return (
             f"built {self.pages:,} {noun} ({self.rendered:,} rendered, {len(self.changed):,} changed, "
             f"{len(self.removed):,} removed) in {self.seconds:.2f} s"
-        )
+        ) + (f"; {self.indexing.summary()}" if self.indexing.shards else "")
 
 
 def static_files(config: SiteConfig, skipped: list[Problem] | None = None) -> dict[str, Path]:
@@ -138,9 +139,11 @@ def build(
             return _build(config, write, progress, use_cache, digests)
         with project_lock(config.root, "build", waiting):
             result = _build(config, write, progress, use_cache, digests)
-            note = search.update(config.output_dir, search_index, keep_index_url=not config.directory_urls)
-    if note is not None:
-        result = replace(result, warnings=(*result.warnings, Problem(None, None, note)))
+            keep_url = not config.directory_urls
+            indexing = search.update(config.output_dir, search_index, keep_index_url=keep_url)
+    result = replace(result, indexing=indexing)
+    if indexing.warning is not None:
+        result = replace(result, warnings=(*result.warnings, Problem(None, None, indexing.warning)))
     return result
 
 
@@ -148,7 +151,8 @@ def update_search_index(config: SiteConfig, stop: threading.Event | None = None)
     """Make the search index again if pages changed since it was made (a build skipped it);
     setting `stop` ends the run and keeps the old index (see search.update)."""
     with project_lock(config.root, "build"):
-        return search.update(config.output_dir, True, keep_index_url=not config.directory_urls, stop=stop)
+        keep_url = not config.directory_urls
+        return search.update(config.output_dir, True, keep_index_url=keep_url, stop=stop).warning
 
 
 @contextmanager
