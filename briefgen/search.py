@@ -50,14 +50,15 @@ class Indexing:
     shards: int = 0
     pages: int = 0
     seconds: float = 0.0
+    peak_mib: float = 0.0  # the largest resident set of one Pagefind run
 
     def summary(self) -> str:
         if not self.shards:
             return ""
         shards = "shard" if self.shards == 1 else "shards"
         pages = "page" if self.pages == 1 else "pages"
-        made = f"{self.shards} {shards} ({self.pages:,} {pages})"
-        return f"search index: {made} made again in {self.seconds:.2f} s"
+        made = f"{self.shards} {shards} ({self.pages:,} {pages}) made again in {self.seconds:.2f} s"
+        return f"search index: {made}, Pagefind peaking at {self.peak_mib:.0f} MiB"
 
 
 def pagefind_binary() -> str | None:
@@ -90,7 +91,7 @@ def update(out: Path, run: bool, keep_index_url: bool, stop: threading.Event | N
     for name in _LEGACY:
         _remove(out / name)
     shards = plan(_with_languages(out, folder, indexed_pages(out)), _previous_counts(folder))
-    made = read = 0
+    made = read = peak_kib = 0
     warning = None
     finished = True
     for name, members in shards.items():
@@ -100,7 +101,8 @@ def update(out: Path, run: bool, keep_index_url: bool, stop: threading.Event | N
         if stop is not None and stop.is_set():
             finished = False
             break
-        failed = _make_shard(binary, out, folder, name, sorted(members), made_from, keep_index_url, stop)
+        failed, kib = _make_shard(binary, out, folder, name, sorted(members), made_from, keep_index_url, stop)
+        peak_kib = max(peak_kib, kib)
         if failed is None:
             made += 1
             read += len(members)
@@ -109,7 +111,7 @@ def update(out: Path, run: bool, keep_index_url: bool, stop: threading.Event | N
             break
     if made or (finished and _listed(folder) != list(shards)):
         _write_list(folder, shards if finished else None)
-    return Indexing(warning, made, read, time.perf_counter() - started)
+    return Indexing(warning, made, read, time.perf_counter() - started, peak_kib / 1024)
 
 
 def indexed_pages(out: Path) -> dict[str, str]:
@@ -215,11 +217,12 @@ def _make_shard(
     pages: str,
     keep_index_url: bool,
     stop: threading.Event | None,
-) -> str | None:
+) -> tuple[str | None, int]:
     """Index the shard's pages into `folder/name`, swapped in whole; a warning, or None.
 
     Pagefind reads a folder, so the shard's pages are linked (or copied) into a stage that mirrors
-    the site's layout: the URLs it records are the pages' own. "" when `stop` ended the run.
+    the site's layout: the URLs it records are the pages' own. "" when `stop` ended the run;
+    with Pagefind's peak resident set in KiB.
     """
     stage, new, old = folder / _STAGE, folder / _NEW, folder / _OLD
     for path in (stage, new, old):
@@ -234,50 +237,55 @@ def _make_shard(
                 shutil.copyfile(out / member, target)
     except OSError as error:
         _remove(stage)
-        return f"search: could not prepare the pages to index ({error}); the search index was not updated"
+        return f"search: could not prepare the pages to index ({error}); the search index was not updated", 0
     command = [binary, "--site", str(stage), "--output-path", str(new), "--silent"]
     if keep_index_url:
         command.append("--keep-index-url")
     try:
-        warning = _run(command, stop)
+        warning, peak_kib = _run(command, stop)
     finally:
         _remove(stage)
     if warning is None and not (new / ENTRY).is_file():
         warning = "" if stop is not None and stop.is_set() else "search: Pagefind wrote no index"
     if warning is not None:
         _remove(new)
-        return warning or None
+        return warning, peak_kib
     (new / PAGES_FILE).write_text(pages, "utf-8")
     if (folder / name).exists():
         os.replace(folder / name, old)
     os.replace(new, folder / name)
     _remove(old)
-    return None
+    return None, peak_kib
 
 
-def _run(command: list[str], stop: threading.Event | None) -> str | None:
-    """Run Pagefind; a warning if it failed, "" if `stop` ended it, None if it succeeded."""
+def _run(command: list[str], stop: threading.Event | None) -> tuple[str | None, int]:
+    """Run Pagefind; a warning if it failed, "" if `stop` ended it, None if it succeeded; with its
+    peak resident set in KiB (from wait4, which reaps it)."""
     try:
         with subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         ) as running:
             deadline = time.monotonic() + 600
-            while running.poll() is None:
+            while True:
+                pid, status, usage = os.wait4(running.pid, os.WNOHANG)
+                if pid:
+                    running.returncode = os.waitstatus_to_exitcode(status)
+                    break
                 if (stop is not None and stop.is_set()) or time.monotonic() > deadline:
                     running.kill()
                     running.wait()
                     if stop is not None and stop.is_set():
-                        return ""  # a save came: the next pass indexes the new pages
-                    return "search: Pagefind ran for over 10 minutes and was stopped"
+                        return "", 0  # a save came: the next pass indexes the new pages
+                    return "search: Pagefind ran for over 10 minutes and was stopped", 0
                 time.sleep(0.02)
             output = running.stdout.read() if running.stdout is not None else ""
     except OSError as error:
-        return f"search: Pagefind could not run ({error}); the search index was not updated"
+        return f"search: Pagefind could not run ({error}); the search index was not updated", 0
     if running.returncode != 0:
         lines = output.strip().splitlines()
         reason = lines[-1] if lines else f"exit status {running.returncode}"
-        return f"search: Pagefind failed ({reason}); the search index was not updated"
-    return None
+        return f"search: Pagefind failed ({reason}); the search index was not updated", usage.ru_maxrss
+    return None, usage.ru_maxrss
 
 
 def _write_list(folder: Path, shards: dict[str, dict[str, str]] | None) -> None:
