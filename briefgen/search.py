@@ -36,8 +36,10 @@ ENTRY = "pagefind-entry.json"  # written last by Pagefind: a shard is complete
 # Only these pages carry data-pagefind-body; the home page, days and indexes would only repeat them.
 INDEXED = re.compile(r"(?:articles|people|topics|places)/[^/]+/index\.html")
 # A shard's size bounds what one changed page costs to index again (Pagefind reads its whole
-# shard) and the memory Pagefind takes; their number is what the search page fetches per query.
+# shard) and the memory Pagefind takes; their number, what the search page fetches per query
+# (each shard's filters and index chunks), so it stops growing at MOST_SHARDS per language.
 PAGES_PER_SHARD = 500
+MOST_SHARDS = 16
 _STAGE, _NEW, _OLD = ".stage", ".new", ".old"  # inside pagefind/, while one shard is made
 _SHARD = re.compile(r"[a-z0-9-]+-\d+-\d+")  # a shard's folder: language, count, number
 
@@ -128,8 +130,9 @@ def plan(pages: dict[str, tuple[str, str]], previous: dict[str, int]) -> dict[st
 
     Pagefind merges one bundle per language, so a shard holds one language. A page's shard
     follows from its path alone, so an edit moves no page. Each language has a power of two of
-    shards, kept while it gives between a quarter of PAGES_PER_SHARD and PAGES_PER_SHARD pages
-    each: a site that grows or shrinks by a page does not make every shard again.
+    shards (at most MOST_SHARDS), kept while it gives between a quarter of PAGES_PER_SHARD and
+    PAGES_PER_SHARD pages each: a site that grows or shrinks by a page does not make every shard
+    again.
     """
     languages: dict[str, list[str]] = {}
     for name in sorted(pages):
@@ -147,10 +150,10 @@ def plan(pages: dict[str, tuple[str, str]], previous: dict[str, int]) -> dict[st
 
 def _shard_count(pages: int, previous: int) -> int:
     most = previous * PAGES_PER_SHARD
-    if previous >= 1 and pages <= most and (previous == 1 or pages * 4 > most):
+    if previous >= 1 and (pages <= most or previous == MOST_SHARDS) and (previous == 1 or pages * 4 > most):
         return previous
     count = 1
-    while pages > count * PAGES_PER_SHARD:
+    while pages > count * PAGES_PER_SHARD and count < MOST_SHARDS:
         count *= 2
     return count
 

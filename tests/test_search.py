@@ -304,6 +304,8 @@ def test_shards_follow_language_and_page_path_and_double_as_the_site_grows() -> 
     assert {name.rsplit("-", 1)[0] for name in search.plan(site(600), {"fr": 4})} == {"en-1", "fr-4"}
     grown = search.plan(site(2100), {"fr": 4, "en": 1})
     assert len([name for name in grown if name.startswith("fr-8-")]) == 8
+    huge = search.plan(site(20_000), {})  # past MOST_SHARDS of 500 pages, shards grow instead
+    assert len([name for name in huge if name.startswith("fr-")]) == search.MOST_SHARDS
     for name, members in four.items():  # shard k of 4 becomes shards k and k+4 of 8
         if name.startswith("fr-"):
             number = int(name.rsplit("-", 1)[1])
