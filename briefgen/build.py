@@ -11,7 +11,7 @@ import datetime as dt
 import gc
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,7 +30,7 @@ from .index import SiteIndex, build_index
 from .links import LinkChecker, line_of, plain_attributes
 from .lock import project_lock
 from .mentions import STORE_KEY, Linker, site_linker, suggestions
-from .model import Article
+from .model import Article, Content
 from .pages import PageSpec, page_errors_source
 from .parallel import run_chunks, worth_aside
 from .pipeline import plan, worker_count
@@ -105,6 +105,32 @@ def static_files(config: SiteConfig, skipped: list[Problem] | None = None) -> di
             raise Problems(listing.errors)
         if skipped is not None:
             skipped.extend(listing.skipped)
+    return found
+
+
+def article_images(articles: Iterable[Article], content: Content) -> dict[str, Path]:
+    """Articles' `image:` files, by the output path beside each article's page.
+
+    Raises Problems naming each article whose picture is missing (checked here, not when parsing,
+    since an unchanged article's parse comes from the cache while its picture may have gone).
+    """
+    found: dict[str, Path] = {}
+    problems: list[ContentError] = []
+    for article in articles:
+        image = article.image
+        if image is None or image.remote:
+            continue
+        source = article.path.parent / image.src
+        if source.is_symlink() or not source.is_file():
+            problems.append(
+                ContentError(
+                    article.path, image.line, f"image: '{image.src}' is not a file beside the article"
+                )
+            )
+        else:
+            found[urls.image_url(article)] = source
+    if problems:
+        raise Problems(problems, warnings=content.warnings)
     return found
 
 
@@ -426,7 +452,7 @@ def _full(
     try:
         index, specs = plan(config, content)
         skipped: list[Problem] = []
-        statics = static_files(config, skipped)
+        statics = static_files(config, skipped) | article_images(index.articles.values(), content)
         if skipped and config.strict:
             raise Problems([ContentError(p.path, p.line, f"{p.message} [strict]") for p in skipped])
         pdf_days = {urls.digest_url(day): day for day in index.days} if config.digest.enabled else {}
