@@ -438,10 +438,21 @@ def _environment(config: SiteConfig, index: SiteIndex) -> jinja2.Environment:
         index_anchor=index_anchor,
         version=__version__,
         footer=_footer_parts(Translator(config.language)),
+        picture=lambda article: _picture(config, article),
     )
     _environments.clear()
     _environments[key] = (config, index, env)
     return env
+
+
+def _picture(config: SiteConfig, article: Article) -> str:
+    """The address the PDF reads an article's picture from: its file, or (when digests may use
+    the network) its https address; "" for none."""
+    if article.image is None:
+        return ""
+    if article.image.remote:
+        return article.image.src if config.digest.allow_network else ""
+    return (article.path.parent / article.image.src).resolve().as_uri()
 
 
 def _mentions(config: SiteConfig, index: SiteIndex, digest: Digest, linker: _Linker) -> Linker:
@@ -716,6 +727,10 @@ def digest_fingerprint(
         add("event-people", [index.people[pid].name for pid in event.actors])
     for name, path in sorted(theme_files(config).items()):
         add(name, path.read_bytes())
+    for article in digest.articles:  # the pictures shown at the top of articles
+        if article.image is not None and not article.image.remote:
+            picture = article.path.parent / article.image.src
+            add("image", article.image.src, picture.read_bytes() if picture.is_file() else b"missing")
     if assets is not None:
         add(assets)
         return h.hexdigest()
