@@ -2,11 +2,12 @@
 
 Pagefind (the `pagefind-bin` package ships the binary) reads built HTML and writes a static index,
 which the search page loads in the browser. It cannot update an index in place, so the indexed
-pages are split by language and by a hash of their path into shards, each a Pagefind bundle of
-its own in `pagefind/<lang>-<count>-<n>/`, and the search page merges them (Pagefind's
+pages are split by language, section (articles, or person, topic and place pages) and a hash of
+their path into shards, each a Pagefind bundle of its own in
+`pagefind/<lang>-<section>-<count>-<n>/`, and the search page merges them (Pagefind's
 `mergeIndex`, which takes one bundle per language): a build makes again only the shards whose
-pages changed. Nothing here can fail a build: a missing binary or a failed
-run is a warning, and the search page then says search is unavailable.
+pages changed. Nothing here can fail a build: a missing binary or a failed run is a warning,
+and the search page then says search is unavailable.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ INDEXED = re.compile(r"(?:articles|people|topics|places)/[^/]+/index\.html")
 PAGES_PER_SHARD = 500
 MOST_SHARDS = 16
 _STAGE, _NEW, _OLD = ".stage", ".new", ".old"  # inside pagefind/, while one shard is made
-_SHARD = re.compile(r"[a-z0-9-]+-\d+-\d+")  # a shard's folder: language, count, number
+_SHARD = re.compile(r"[a-z0-9-]+-\d+-\d+")  # a shard's folder: language, section, count, number
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,23 +129,26 @@ def indexed_pages(out: Path) -> dict[str, str]:
 def plan(pages: dict[str, tuple[str, str]], previous: dict[str, int]) -> dict[str, dict[str, str]]:
     """The pages of each shard (name -> digest), by shard name, from each page's digest and language.
 
-    Pagefind merges one bundle per language, so a shard holds one language. A page's shard
-    follows from its path alone, so an edit moves no page. Each language has a power of two of
-    shards (at most MOST_SHARDS), kept while it gives between a quarter of PAGES_PER_SHARD and
-    PAGES_PER_SHARD pages each: a site that grows or shrinks by a page does not make every shard
-    again.
+    Pagefind merges one bundle per language, so a shard holds one language; and articles are
+    apart from person, topic and place pages, so that adding an actor to an article, which
+    changes the pages of the people it names, makes again their shard and the article's, not
+    one shard per page. A page's shard follows from its path alone, so an edit moves no page.
+    Each group has a power of two of shards (at most MOST_SHARDS), kept while it gives between a
+    quarter of PAGES_PER_SHARD and PAGES_PER_SHARD pages each: a site that grows or shrinks by a
+    page does not make every shard again.
     """
-    languages: dict[str, list[str]] = {}
+    groups: dict[str, list[str]] = {}
     for name in sorted(pages):
-        languages.setdefault(pages[name][1], []).append(name)
+        section = "articles" if name.startswith("articles/") else "entries"
+        groups.setdefault(f"{pages[name][1]}-{section}", []).append(name)
     shards: dict[str, dict[str, str]] = {}
-    for language, names in sorted(languages.items()):
-        count = _shard_count(len(names), previous.get(language, 0))
+    for group, names in sorted(groups.items()):
+        count = _shard_count(len(names), previous.get(group, 0))
         numbered: dict[int, dict[str, str]] = {}
         for name in names:
             number = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big") % count
             numbered.setdefault(number, {})[name] = pages[name][0]
-        shards.update((f"{language}-{count}-{number}", numbered[number]) for number in sorted(numbered))
+        shards.update((f"{group}-{count}-{number}", numbered[number]) for number in sorted(numbered))
     return shards
 
 
