@@ -32,7 +32,7 @@ UNMANAGED = (FOLDER, *_LEGACY)  # top-level names in the output folder that the 
 MARKER = ".briefgen-output"  # the writer's manifest (writer.MARKER): every page with its digest
 SHARDS_FILE = "shards.json"  # in pagefind/: the shards the search page merges; written last
 PAGES_FILE = ".briefgen-pages"  # in each shard: the digest of the pages it was made from
-LANGUAGES_FILE = ".briefgen-languages.json"  # in pagefind/: each page's digest and <html lang>
+RECORD_FILE = ".briefgen-pages.json"  # in pagefind/: each page: its digest, search_digest, language
 ENTRY = "pagefind-entry.json"  # written last by Pagefind: a shard is complete
 # Only these pages carry data-pagefind-body; the home page, days and indexes would only repeat them.
 INDEXED = re.compile(r"(?:articles|people|topics|places)/[^/]+/index\.html")
@@ -93,7 +93,7 @@ def update(out: Path, run: bool, keep_index_url: bool, stop: threading.Event | N
         )
     for name in _LEGACY:
         _remove(out / name)
-    shards = plan(_with_languages(out, folder, indexed_pages(out)), _previous_counts(folder))
+    shards = plan(_described(out, folder, indexed_pages(out)), _previous_counts(folder))
     made = read = peak_kib = 0
     warning = None
     finished = True
@@ -127,7 +127,8 @@ def indexed_pages(out: Path) -> dict[str, str]:
 
 
 def plan(pages: dict[str, tuple[str, str]], previous: dict[str, int]) -> dict[str, dict[str, str]]:
-    """The pages of each shard (name -> digest), by shard name, from each page's digest and language.
+    """The pages of each shard (name -> digest), by shard name, from each page's search digest and
+    language.
 
     Pagefind merges one bundle per language, so a shard holds one language; and articles are
     apart from person, topic and place pages, so that adding an actor to an article, which
@@ -162,33 +163,62 @@ def _shard_count(pages: int, previous: int) -> int:
     return count
 
 
-def _with_languages(out: Path, folder: Path, pages: dict[str, str]) -> dict[str, tuple[str, str]]:
-    """Each page's digest and language (its `<html lang>`, read again only when the page changed)."""
+def _described(out: Path, folder: Path, pages: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """Each page's search digest and language, by name; a page is read again only when its bytes
+    changed (the record of the others is kept in RECORD_FILE, by the page's digest)."""
     try:
-        known = json.loads((folder / LANGUAGES_FILE).read_text("utf-8"))
+        known = json.loads((folder / RECORD_FILE).read_text("utf-8"))
     except (OSError, ValueError):
         known = {}
-    found: dict[str, tuple[str, str]] = {}
+    records: dict[str, list[str]] = {}
     for name, digest in pages.items():
         before = known.get(name) if isinstance(known, dict) else None
-        if isinstance(before, list) and len(before) == 2 and before[0] == digest:
-            found[name] = (digest, str(before[1]))
+        if isinstance(before, list) and len(before) == 3 and before[0] == digest:
+            records[name] = [str(part) for part in before]
         else:
-            found[name] = (digest, _language_of(out / name))
-    if found != {name: tuple(entry) for name, entry in known.items() if isinstance(entry, list)}:
+            try:
+                data = (out / name).read_bytes()
+            except OSError:
+                data = b""
+            records[name] = [digest, search_digest(data), _language_of(data)]
+    if records != known:
         folder.mkdir(parents=True, exist_ok=True)
-        _write_atomically(folder / LANGUAGES_FILE, json.dumps(found, separators=(",", ":")))
-    return found
+        _write_atomically(folder / RECORD_FILE, json.dumps(records, separators=(",", ":")))
+    return {name: (record[1], record[2]) for name, record in records.items()}
 
 
-def _language_of(page: Path) -> str:
-    try:
-        with page.open("rb") as file:
-            head = file.read(4096)
-    except OSError:
-        return "unknown"
-    match = re.search(rb"<html[^>]*?\slang=[\"']?([A-Za-z0-9-]+)", head)
+def _language_of(page: bytes) -> str:
+    match = re.search(rb"<html[^>]*?\slang=[\"']?([A-Za-z0-9-]+)", page[:4096])
     return match.group(1).decode().lower() if match else "unknown"
+
+
+_IGNORED = re.compile(rb"<([A-Za-z][A-Za-z0-9-]*)\b[^>]*\sdata-pagefind-ignore\b[^>]*>")
+_VOID = {b"area", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta", b"source", b"wbr"}
+
+
+def search_digest(page: bytes) -> str:
+    """A digest of a page as Pagefind reads it: its bytes less the elements marked
+    `data-pagefind-ignore`, such as an article's related articles or a person's timeline, which
+    change with other pages but are not indexed. A shard whose pages changed only there is not
+    made again. Markup it cannot follow (an ignored element never closed) keeps every byte."""
+    parts = []
+    position = 0
+    while (match := _IGNORED.search(page, position)) is not None:
+        parts.append(page[position : match.start()])
+        tag = match.group(1).lower()
+        position = match.end()
+        if tag in _VOID or match.group(0).endswith(b"/>"):
+            continue
+        same = re.compile(rb"<(/?)" + re.escape(tag) + rb"\b[^>]*>", re.IGNORECASE)
+        depth = 1
+        while depth:
+            found = same.search(page, position)
+            if found is None:
+                return content_hash(page)
+            depth += -1 if found.group(1) else 1
+            position = found.end()
+    parts.append(page[position:])
+    return content_hash(b"".join(parts))
 
 
 def _previous_counts(folder: Path) -> dict[str, int]:
@@ -318,7 +348,7 @@ def _write_list(folder: Path, shards: dict[str, dict[str, str]] | None) -> None:
     _write_atomically(folder / SHARDS_FILE, json.dumps({"counts": counts, "shards": listed}, indent=1) + "\n")
     if shards is not None:
         for path in folder.iterdir():
-            if path.name not in names and path.name not in (SHARDS_FILE, LANGUAGES_FILE):
+            if path.name not in names and path.name not in (SHARDS_FILE, RECORD_FILE):
                 _remove(path)
 
 

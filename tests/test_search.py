@@ -245,7 +245,7 @@ def test_a_save_stops_indexing_and_the_next_pass_indexes_the_new_pages(make_site
     assert update_search_index(config, stop) is None  # no warning: nothing went wrong
     assert entry.stat().st_mtime_ns == made  # the old index is kept whole...
     leftovers = {p.name for p in (project.root / "site/pagefind").iterdir() if p.name.startswith(".")}
-    assert leftovers <= {search.LANGUAGES_FILE}  # no half-made shard
+    assert leftovers <= {search.RECORD_FILE}  # no half-made shard
     assert update_search_index(config) is None  # ...and the next pass makes it from the new pages
     assert entry.stat().st_mtime_ns != made
 
@@ -317,3 +317,16 @@ def test_shards_follow_language_section_and_page_path_and_double_as_the_site_gro
             number = int(name.rsplit("-", 1)[1])
             split = set(grown[f"fr-articles-8-{number}"]) | set(grown[f"fr-articles-8-{number + 4}"])
             assert set(members) <= split
+
+
+def test_a_change_only_where_pagefind_does_not_read_leaves_the_digest_alone() -> None:
+    page = (
+        '<html lang="fr"><body data-pagefind-body><h1>Wang Yi</h1><p>Text.</p>'
+        '<section class="related" data-pagefind-ignore><section><a href="a/">{}</a></section>'
+        "<img src=x.png></section><p>After.</p></body></html>"
+    )
+    same = search.search_digest(page.format("One").encode())
+    assert search.search_digest(page.format("Another").encode()) == same  # related articles only
+    assert search.search_digest(page.format("One").replace("After", "Later").encode()) != same
+    unclosed = b"<body><div data-pagefind-ignore><p>Text</p></body>"
+    assert search.search_digest(unclosed) != search.search_digest(unclosed.replace(b"Text", b"More"))
