@@ -330,8 +330,11 @@ def briefgen_site(folder: Path, corpus: Path) -> Site:
         remove(stale)
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copytree(corpus, folder / "content")
-    # PDF digests are left out: Pelican and Hugo make none, so the page sets stay equivalent
-    command = (str(BRIEFGEN), "build", "--content", "content", "--out", "site", "-q", "--no-digests")
+    # PDF digests and the search index are left out: Pelican and Hugo make neither, so the page
+    # sets stay equivalent (outputs_cost.py measures the search index)
+    command = (
+        str(BRIEFGEN), "build", "--content", "content", "--out", "site", "-q", "--no-digests", "--no-search"
+    )  # fmt: skip
     return Site("briefgen", folder, command, folder / "site", (folder / ".briefgen",))
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import gc
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,7 +30,7 @@ from .index import SiteIndex, build_index
 from .links import LinkChecker, line_of, plain_attributes
 from .lock import project_lock
 from .mentions import STORE_KEY, Linker, site_linker, suggestions
-from .model import Article
+from .model import Article, Content
 from .pages import PageSpec, page_errors_source
 from .parallel import processes_for, run_chunks, worth_aside
 from .pipeline import plan, worker_count
@@ -65,6 +65,7 @@ class BuildResult:
     articles: int = 0  # read by this build; 0 when nothing had to be read again
     people: int = 0
     suggestions: tuple[Problem, ...] = ()  # from `check` only: people named in a body, not in actors
+    indexing: search.Indexing = field(default_factory=search.Indexing)  # after the pages, not in `seconds`
 
     def checked(self) -> str:
         """What `check` looked at, for its closing line."""
@@ -82,7 +83,7 @@ class BuildResult:
         return (
             f"built {self.pages:,} {noun} ({self.rendered:,} rendered, {len(self.changed):,} changed, "
             f"{len(self.removed):,} removed) in {self.seconds:.2f} s"
-        )
+        ) + (f"; {self.indexing.summary()}" if self.indexing.shards else "")
 
 
 def static_files(config: SiteConfig, skipped: list[Problem] | None = None) -> dict[str, Path]:
@@ -102,6 +103,32 @@ def static_files(config: SiteConfig, skipped: list[Problem] | None = None) -> di
             raise Problems(listing.errors)
         if skipped is not None:
             skipped.extend(listing.skipped)
+    return found
+
+
+def article_images(articles: Iterable[Article], content: Content) -> dict[str, Path]:
+    """Articles' `image:` files, by the output path beside each article's page.
+
+    Raises Problems naming each article whose picture is missing (checked here, not when parsing,
+    since an unchanged article's parse comes from the cache while its picture may have gone).
+    """
+    found: dict[str, Path] = {}
+    problems: list[ContentError] = []
+    for article in articles:
+        image = article.image
+        if image is None or image.remote:
+            continue
+        source = article.path.parent / image.src
+        if source.is_symlink() or not source.is_file():
+            problems.append(
+                ContentError(
+                    article.path, image.line, f"image: '{image.src}' is not a file beside the article"
+                )
+            )
+        else:
+            found[urls.image_url(article)] = source
+    if problems:
+        raise Problems(problems, warnings=content.warnings)
     return found
 
 
@@ -136,9 +163,11 @@ def build(
             return _build(config, write, progress, use_cache, digests)
         with project_lock(config.root, "build", waiting):
             result = _build(config, write, progress, use_cache, digests)
-            note = search.update(config.output_dir, search_index, keep_index_url=not config.directory_urls)
-    if note is not None:
-        result = replace(result, warnings=(*result.warnings, Problem(None, None, note)))
+            keep_url = not config.directory_urls
+            indexing = search.update(config.output_dir, search_index, keep_index_url=keep_url)
+    result = replace(result, indexing=indexing)
+    if indexing.warning is not None:
+        result = replace(result, warnings=(*result.warnings, Problem(None, None, indexing.warning)))
     return result
 
 
@@ -146,7 +175,8 @@ def update_search_index(config: SiteConfig, stop: threading.Event | None = None)
     """Make the search index again if pages changed since it was made (a build skipped it);
     setting `stop` ends the run and keeps the old index (see search.update)."""
     with project_lock(config.root, "build"):
-        return search.update(config.output_dir, True, keep_index_url=not config.directory_urls, stop=stop)
+        keep_url = not config.directory_urls
+        return search.update(config.output_dir, True, keep_index_url=keep_url, stop=stop).warning
 
 
 @contextmanager
@@ -420,7 +450,7 @@ def _full(
     try:
         index, specs = plan(config, content)
         skipped: list[Problem] = []
-        statics = static_files(config, skipped)
+        statics = static_files(config, skipped) | article_images(index.articles.values(), content)
         if skipped and config.strict:
             raise Problems([ContentError(p.path, p.line, f"{p.message} [strict]") for p in skipped])
         pdf_days = {urls.digest_url(day): day for day in index.days} if config.digest.enabled else {}

@@ -27,7 +27,7 @@ from .hashing import content_hash, file_hash
 from .model import fast_pickle
 from .parallel import Aside
 
-CACHE_FORMAT = 10  # raise whenever what the cache holds changes shape
+CACHE_FORMAT = 11  # raise whenever what the cache holds changes shape
 CACHE_DIR = ".briefgen"
 STATE_FILE = "build-state.pickle"
 PARSED_FILE = "parsed.pickle"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 import zoneinfo
 from collections.abc import Iterable, Iterator
@@ -21,9 +22,11 @@ from .files import FilePolicy, Listing, file_policy, read_regular, walk
 from .frontmatter import split
 from .hashing import content_hash
 from .model import (
+    IMAGE_TYPES,
     Article,
     Content,
     Event,
+    Image,
     Person,
     Role,
     Source,
@@ -50,11 +53,13 @@ ARTICLE_KEYS = (
     "places",
     "events",
     "source",
+    "image",
     "slug",
     "draft",
 )
 EVENT_KEYS = ("id", "date", "title", "actors", "topics", "places")
 SOURCE_KEYS = ("name", "url", "published")
+IMAGE_KEYS = ("src", "alt")
 PERSON_KEYS = ("name", "aliases", "lang", "roles", "country", "description", "links")
 ROLE_KEYS = ("title", "organisation", "from", "to")
 VOCABLE_KEYS = {
@@ -944,6 +949,7 @@ def parse_article(path: Path, text: str, config: SiteConfig, fields: Fields) -> 
                 url=url,
                 published=fields.date(mapping, "published", "source"),
             )
+    image = _image(meta, path, config, fields)
     draft = fields.flag(meta, "draft")
     summary = typeset(fields.text(meta, "summary") or "", lang)
     topics = tuple(fields.texts(meta, "topics"))
@@ -967,6 +973,7 @@ def parse_article(path: Path, text: str, config: SiteConfig, fields: Fields) -> 
         body_line=doc.body_line,
         body_start=doc.body_start,
         draft=draft,
+        image=image,
     )
     front = content_hash(doc.front)
     return ParsedArticle(
@@ -979,3 +986,39 @@ def parse_article(path: Path, text: str, config: SiteConfig, fields: Fields) -> 
         tuple(event_places),
         front=front,
     )
+
+
+def _image(meta: Map, path: Path, config: SiteConfig, fields: Fields) -> Image | None:
+    """`image: photo.jpg` (beside the article) or `image: {src: https://..., alt: "..."}`.
+
+    A local file must stay inside the content folder and be a picture type; whether it exists is
+    checked when the site is built (build.article_images), since a parse may come from the cache.
+    """
+    node = meta.get("image")
+    if node is None or (isinstance(node, Scalar) and node.is_null):
+        return None
+    if isinstance(node, Map):
+        fields.keys(node, IMAGE_KEYS, "image")
+        src = fields.text(node, "src", "image", required=True)
+        alt = fields.text(node, "alt", "image") or ""
+    else:
+        src, alt = fields.text(meta, "image"), ""
+    if not src:
+        return None
+    line = node.line
+    if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.IGNORECASE):
+        if not re.match(r"^https://\S+$", src):
+            fields.error(line, f"image: '{src}' must be an https:// address or a file beside the article")
+            return None
+        return Image(src, alt, line)
+    folder = Path(os.path.normpath(path.parent / src))
+    inside = Path(os.path.normpath(config.content_dir))
+    if src.startswith(("/", "\\")) or not folder.is_relative_to(inside):
+        fields.error(
+            line, f"image: '{src}' must be a file inside the content folder, relative to the article"
+        )
+        return None
+    if os.path.splitext(src)[1].lower() not in IMAGE_TYPES:
+        fields.error(line, f"image: '{src}' must be a picture: {', '.join(IMAGE_TYPES)}")
+        return None
+    return Image(src, alt, line)

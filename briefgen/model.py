@@ -122,6 +122,23 @@ class Source:
     published: dt.date | None = None
 
 
+IMAGE_TYPES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")  # an article's `image:` file
+
+
+@fast_pickle
+@dataclass(frozen=True, slots=True)
+class Image:
+    """An article's picture: a file beside the article (`src` relative to it) or an https address."""
+
+    src: str
+    alt: str = ""
+    line: int = 1  # of `image:` in the article
+
+    @property
+    def remote(self) -> bool:
+        return self.src.startswith("https://")
+
+
 @fast_pickle
 @dataclass(frozen=True, slots=True)
 class Zone:
@@ -190,6 +207,7 @@ class Article:
     body_start: int = 0  # where the body starts in the file's text
     draft: bool = False
     zone: Zone = Zone()
+    image: Image | None = None
 
     @property
     def time(self) -> dt.time | None:

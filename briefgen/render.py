@@ -232,6 +232,8 @@ def make_environment(
     @pass_context
     def permalink(context: Context, target: object) -> str:
         """A full address with a base_url (feeds, meta tags); else a link from the current page."""
+        if isinstance(target, str) and target.startswith("https://"):
+            return target  # already a full address (an article's picture on another site)
         if config.base_url:
             return urls.absolute(urls.url_of(target), config.base_url)
         return fragments.href(target, context["page_url"])
@@ -295,6 +297,7 @@ def make_environment(
         feed_url=urls.feed_url,
         calendar_url=urls.calendar_url,
         timeline_json_url=urls.timeline_json_url,
+        image_url=urls.image_url,
     )
     return env
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from urllib.parse import urlsplit
 
 from .index import Month, Taxon
@@ -31,6 +32,15 @@ def url_of(target: object) -> str:
         case str():
             return target
     raise TypeError(f"no URL for {type(target).__name__}")
+
+
+def image_url(article: Article) -> str:
+    """An article's picture: its https address, or the site-relative URL of the copy beside its page."""
+    if article.image is None:
+        return ""
+    if article.image.remote:
+        return article.image.src
+    return url_of(article) + "image" + os.path.splitext(article.image.src)[1].lower()
 
 
 def taxonomy_url(kind: str) -> str:

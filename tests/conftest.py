@@ -122,7 +122,7 @@ class Project:
 
 
 def search_index_summarized(files: dict[str, bytes]) -> dict[str, bytes]:
-    """The files, with Pagefind's index (pagefind/) replaced by the pages it indexed per language.
+    """The files, with Pagefind's index (pagefind/) replaced by the pages its shards indexed per language.
 
     Pagefind's index is not byte-reproducible (two runs on one site name its chunks differently),
     so snapshots compare what it indexed rather than its bytes.
@@ -130,9 +130,11 @@ def search_index_summarized(files: dict[str, bytes]) -> dict[str, bytes]:
     kept = {name: data for name, data in files.items() if not name.startswith("pagefind/")}
     if len(kept) == len(files):
         return files
-    entry = files.get("pagefind/pagefind-entry.json")
-    languages = json.loads(entry)["languages"] if entry else {}
-    counts = {code: found["page_count"] for code, found in languages.items()}
+    counts: dict[str, int] = {}
+    for name, data in files.items():
+        if name.startswith("pagefind/") and name.endswith("/pagefind-entry.json"):  # one per shard
+            for code, found in json.loads(data)["languages"].items():
+                counts[code] = counts.get(code, 0) + found["page_count"]
     kept["pagefind/ (pages indexed by language)"] = json.dumps(counts, sort_keys=True).encode()
     return kept
 

@@ -123,6 +123,29 @@ HINT = "use YYYY-MM-DD or an ISO datetime such as 2023-06-18T09:30:00+08:00"
             "4: duplicate key 'title' (first at line 2)",
             id="duplicate-key",
         ),
+        pytest.param(
+            front(*OK, "image: missing.jpg"),
+            "4: image: 'missing.jpg' is not a file beside the article",
+            id="image-missing",
+        ),
+        pytest.param(
+            front(*OK, "image: http://example.org/a.jpg"),
+            "4: image: 'http://example.org/a.jpg' must be an https:// address or a file beside the article",
+            id="image-http",
+        ),
+        pytest.param(
+            front(*OK, "image: ../../secret.jpg"),
+            "4: image: '../../secret.jpg' must be a file inside the content folder, relative to the article",
+            id="image-outside",
+        ),
+        pytest.param(
+            front(*OK, "image: notes.txt"),
+            "4: image: 'notes.txt' must be a picture: .jpg, .jpeg, .png, .gif, .webp, .avif",
+            id="image-not-a-picture",
+        ),
+        pytest.param(
+            front(*OK, "image: {alt: A harbour}"), "4: missing required field 'image.src'", id="image-no-src"
+        ),
     ],
 )
 def test_a_broken_article_is_reported_at_its_line(check, text: str, expected: str) -> None:

@@ -217,3 +217,80 @@ def test_long_accented_lines_are_folded_as_rfc_5545_says_and_read_back_whole(mak
     assert all(len(line) <= 75 for line in data.split(b"\r\n"))
     calendar = icalendar.Calendar.from_ical(data)
     assert title.strip() in [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")]
+
+
+def picture(colour: tuple[int, int, int]) -> bytes:
+    """A real JPEG picture, as an article would have beside it."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 63), colour).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+PICTURED = {
+    "content/2023-06-19-xi.md": TIMED["content/2023-06-19-xi.md"].replace(
+        "lang: en", 'lang: en\nimage: {src: great-hall.JPG, alt: "The Great Hall of the People"}'
+    ),
+    "content/great-hall.JPG": picture((150, 40, 30)),
+    "content/2023-06-18-remote.md": article(
+        "A picture from elsewhere", "2023-06-18", lang="en", image="https://images.example.net/beijing.jpg"
+    ),
+}
+
+
+def test_an_articles_picture_is_copied_shown_at_the_top_and_given_to_social_cards(make_site, cli):
+    project = built(make_site, cli, PICTURED)
+    assert (project.root / "site/articles/2023-06-19-xi/image.jpg").read_bytes() == PICTURED[
+        "content/great-hall.JPG"
+    ]
+    page = project.read("site/articles/2023-06-19-xi/index.html")
+    address = "https://brief.example.org/articles/2023-06-19-xi/image.jpg"
+    assert f'<meta property="og:image" content="{address}">' in page
+    assert '<meta property="og:image:alt" content="The Great Hall of the People">' in page
+    assert f'<meta name="twitter:image" content="{address}">' in page
+    assert '<meta name="twitter:card" content="summary_large_image">' in page
+    top = page.index('<figure class="article-image"><img src="../../articles/2023-06-19-xi/image.jpg"')
+    assert page.index("<h1>") < top < page.index('class="meta-panel"')  # under the title, above the rest
+    assert 'alt="The Great Hall of the People"' in page
+    remote = project.read("site/articles/2023-06-18-remote/index.html")
+    assert '<meta property="og:image" content="https://images.example.net/beijing.jpg">' in remote
+    assert '<img src="https://images.example.net/beijing.jpg" alt="">' in remote
+    plain = (
+        project.read("site/articles/2023-06-19-qin/index.html")
+        if (project.root / "site/articles/2023-06-19-qin/index.html").exists()
+        else project.read("site/people/qin-gang/index.html")
+    )
+    assert "og:image" not in plain and '<meta name="twitter:card" content="summary">' in plain
+
+
+def test_without_base_url_a_picture_file_gets_no_social_card_but_is_still_shown(make_site, cli):
+    project = built(make_site, cli, PICTURED, config="digest: {enabled: false}\n")
+    page = project.read("site/articles/2023-06-19-xi/index.html")
+    assert "og:image" not in page and '<meta name="twitter:card" content="summary">' in page
+    assert '<img src="../../articles/2023-06-19-xi/image.jpg"' in page
+
+
+def test_a_changed_picture_is_copied_again_and_a_removed_one_fails_the_build_at_its_line(make_site, cli):
+    project = built(make_site, cli, PICTURED)
+    copy = project.root / "site/articles/2023-06-19-xi/image.jpg"
+    project.write({"content/great-hall.JPG": picture((20, 90, 160))})
+    assert cli(project, "build", "-q").code == 0
+    assert copy.read_bytes() == picture((20, 90, 160))
+    before = project.snapshot()
+    (project.root / "content/great-hall.JPG").unlink()
+    result = cli(project, "build", "-q")
+    assert result.code == 1 and "Traceback" not in result.err
+    line = (
+        PICTURED["content/2023-06-19-xi.md"]
+        .splitlines()
+        .index('image: {src: great-hall.JPG, alt: "The Great Hall of the People"}')
+        + 1
+    )
+    assert (
+        f"content/2023-06-19-xi.md:{line}: image: 'great-hall.JPG' is not a file beside the article"
+        in result.err
+    )
+    assert project.snapshot() == before  # the previous site is untouched

@@ -14,7 +14,7 @@ from conftest import BASIC, article
 from briefgen.config import load_config
 from briefgen.fingerprint import LEFT_OUT, Fingerprints
 from briefgen.index import PersonFacts, SiteIndex, Taxon
-from briefgen.model import Article, Event, Person, Role, Source, Term, Vocable, Zone
+from briefgen.model import Article, Event, Image, Person, Role, Source, Term, Vocable, Zone
 from briefgen.pipeline import load
 
 RICH = {
@@ -32,12 +32,13 @@ RICH = {
         topics="[Trade]",
         places="[Paris]",
         source="{name: Wire, url: 'https://example.org/a', published: 2023-06-19}",
+        image="{src: port.png, alt: The port}",
         events='\n  - {id: trade-1, date: 2023-06-20T10:00:00+08:00, title: {en: "Signing", fr: "Signature"},'
         " actors: [Wang Yi], places: [Beijing], topics: [Diplomacy]}",
     ),
 }
 
-KINDS = (Article, Event, Person, Role, Source, Zone, Term, Vocable, Taxon, PersonFacts)
+KINDS = (Article, Event, Person, Role, Source, Image, Zone, Term, Vocable, Taxon, PersonFacts)
 
 
 def instances(value: object, seen: set[int] | None = None) -> Iterator[object]:

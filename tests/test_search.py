@@ -91,12 +91,24 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+LIST = "site/pagefind/shards.json"  # written last by an update of the index
+
+
 def build(make_site, cli) -> Project:  # type: ignore[no-untyped-def]
     project = make_site(SITE)
     result = cli(project, "build", "-q")
     assert result.code == 0, result.err
-    assert (project.root / "site/pagefind/pagefind-entry.json").is_file()
+    assert (project.root / LIST).is_file()
     return project
+
+
+def indexed(project: Project) -> int:
+    """Pages in the index, over all its shards and languages."""
+    total = 0
+    for shard in json.loads(project.read(LIST))["shards"]:
+        entry = json.loads(project.read(f"site/pagefind/{shard['path']}pagefind-entry.json"))
+        total += sum(language["page_count"] for language in entry["languages"].values())
+    return total
 
 
 def results(page: Page) -> list[str]:
@@ -105,14 +117,21 @@ def results(page: Page) -> list[str]:
     return [text.strip() for text in links.all_inner_texts()]
 
 
+@pytest.mark.parametrize("per_shard", [search.PAGES_PER_SHARD, 2], ids=["per language", "many shards"])
 def test_a_persons_name_finds_their_page_first_and_the_person_filter_narrows(
-    make_site, cli, static_server, page
+    make_site, cli, static_server, page, monkeypatch, per_shard
 ):
+    monkeypatch.setattr(search, "PAGES_PER_SHARD", per_shard)
     project = build(make_site, cli)
+    shards = len(json.loads(project.read(LIST))["shards"])
+    # English and French articles, and the person, topic and place pages; or more, of 2 pages at most
+    assert shards == 3 if per_shard > 2 else shards > 4
     base = static_server(project.root / "site")
     page.goto(base + "search/index.html?q=Wang%20Yi")
     found = results(page)
-    assert found[0] == "Wang Yi"  # his own page
+    # his own page first; in shards of two pages, each scored on its own statistics, the order
+    # of the first two is not meaningful (real shards hold hundreds of pages)
+    assert found[0] == "Wang Yi" if per_shard > 2 else "Wang Yi" in found[:2]
     assert "Wang Yi receives the Secretary" in found
     assert "Les négociations de Pékin" in found  # French pages are searched too, merged in
     assert "Trade figures for May" not in found
@@ -129,7 +148,11 @@ def test_a_persons_name_finds_their_page_first_and_the_person_filter_narrows(
     assert results(page) == ["Wang Yi receives the Secretary"]
 
 
-def test_french_pages_are_stemmed_in_french_and_the_header_box_searches(make_site, cli, static_server, page):
+@pytest.mark.parametrize("per_shard", [search.PAGES_PER_SHARD, 2], ids=["per language", "many shards"])
+def test_french_pages_are_stemmed_in_french_and_the_header_box_searches(
+    make_site, cli, static_server, page, monkeypatch, per_shard
+):
+    monkeypatch.setattr(search, "PAGES_PER_SHARD", per_shard)
     project = build(make_site, cli)
     base = static_server(project.root / "site")
     page.goto(base + "articles/2023-06-17-trade/index.html")
@@ -151,7 +174,7 @@ def test_search_works_from_the_preview_server(make_site, page):
     try:
         # the preview indexes in its background pass, after the pages (as it makes PDF digests)
         assert builder.wait_background(60)
-        assert (project.root / "site/pagefind/pagefind-entry.json").is_file()
+        assert (project.root / LIST).is_file()
         page.goto(preview.url + "search/index.html?q=exports")
         assert results(page) == ["Trade figures for May"]
     finally:
@@ -185,22 +208,17 @@ def test_a_build_that_skips_indexing_leaves_it_to_the_next_build(make_site, cli)
     """The preview builds pages without indexing, then indexes in its background pass."""
     project = build(make_site, cli)
     config = load_config(project.root)
-
-    def indexed() -> int:
-        entry = json.loads(project.read("site/pagefind/pagefind-entry.json"))
-        return sum(language["page_count"] for language in entry["languages"].values())
-
-    before = indexed()
+    before = indexed(project)
     project.write({"content/2023-06-20-new.md": article("New", "2023-06-20", lang="en")})
     result = run_build(config, digests=False, search_index=False)
     assert "articles/2023-06-20-new/index.html" in result.changed
-    assert indexed() == before
+    assert indexed(project) == before
     again = run_build(config)  # no page changes now, but the index is out of date
     assert again.changed == ()
-    assert indexed() == before + 1
-    made = (project.root / "site/pagefind/pagefind-entry.json").stat().st_mtime_ns
+    assert indexed(project) == before + 1
+    made = (project.root / LIST).stat().st_mtime_ns
     assert run_build(config).changed == ()  # and once made, it is left alone
-    assert (project.root / "site/pagefind/pagefind-entry.json").stat().st_mtime_ns == made
+    assert (project.root / LIST).stat().st_mtime_ns == made
 
 
 def test_build_no_search_skips_the_index_until_a_build_without_it(make_site, cli):
@@ -211,14 +229,14 @@ def test_build_no_search_skips_the_index_until_a_build_without_it(make_site, cli
     result = cli(project, "build", "-q")
     assert result.code == 0
     assert result.out == "" and result.err == ""
-    assert (project.root / "site/pagefind/pagefind-entry.json").is_file()
+    assert (project.root / LIST).is_file()
 
 
 def test_a_save_stops_indexing_and_the_next_pass_indexes_the_new_pages(make_site, cli):
     """In the preview a save sets the pass's stop event: Pagefind is ended, never waited for."""
     project = build(make_site, cli)
     config = load_config(project.root)
-    entry = project.root / "site/pagefind/pagefind-entry.json"
+    entry = project.root / LIST
     made = entry.stat().st_mtime_ns
     project.write({"content/2023-06-20-new.md": article("New", "2023-06-20", lang="en")})
     run_build(config, digests=False, search_index=False)
@@ -226,6 +244,89 @@ def test_a_save_stops_indexing_and_the_next_pass_indexes_the_new_pages(make_site
     stop.set()  # the save came before Pagefind could finish
     assert update_search_index(config, stop) is None  # no warning: nothing went wrong
     assert entry.stat().st_mtime_ns == made  # the old index is kept whole...
-    assert not any(p.name.startswith(".briefgen-pagefind") for p in (project.root / "site").iterdir())
+    leftovers = {p.name for p in (project.root / "site/pagefind").iterdir() if p.name.startswith(".")}
+    assert leftovers <= {search.RECORD_FILE}  # no half-made shard
     assert update_search_index(config) is None  # ...and the next pass makes it from the new pages
     assert entry.stat().st_mtime_ns != made
+
+
+def shard_files(project: Project) -> dict[str, dict[str, tuple[int, bytes]]]:
+    """Each shard's files, with their modification time and bytes."""
+    folder = project.root / "site/pagefind"
+    return {
+        shard["path"]: {
+            p.relative_to(folder).as_posix(): (p.stat().st_mtime_ns, p.read_bytes())
+            for p in sorted((folder / shard["path"]).rglob("*"))
+            if p.is_file()
+        }
+        for shard in json.loads(project.read(LIST))["shards"]
+    }
+
+
+def test_an_edit_makes_again_only_its_shard_and_search_finds_the_new_text(
+    make_site, cli, static_server, page, monkeypatch
+):
+    monkeypatch.setattr(search, "PAGES_PER_SHARD", 2)  # this small site in shards of at most 2 pages
+    project = build(make_site, cli)
+    before = shard_files(project)
+    assert len(before) > 3
+    trade = "content/2023-06-17-trade.md"
+    project.write({trade: SITE[trade].replace("no minister commented", "the zanzibar clause held")})
+    result = run_build(load_config(project.root))
+    assert result.changed == ("articles/2023-06-17-trade/index.html",)
+    after = shard_files(project)
+    assert after.keys() == before.keys()
+    remade = [shard for shard in before if after[shard] != before[shard]]
+    assert len(remade) == 1  # the shard of the edited page; every file of the three others untouched
+    made = result.indexing
+    entry = json.loads(project.read(f"site/pagefind/{remade[0]}pagefind-entry.json"))
+    in_shard = sum(language["page_count"] for language in entry["languages"].values())
+    assert made.shards == 1 and made.pages == in_shard < indexed(project)  # that shard's pages only
+    noun = "page" if made.pages == 1 else "pages"
+    said = (
+        f"; search index: 1 shard ({made.pages} {noun}) made again in {made.seconds:.2f} s, Pagefind peaking"
+    )
+    assert said in result.summary() and 1 < made.peak_mib < 400
+    base = static_server(project.root / "site")
+    page.goto(base + "search/index.html?q=zanzibar")
+    assert results(page) == ["Trade figures for May"]
+    page.goto(base + "search/index.html?q=commented")  # the word the edit took out
+    expect(page.locator(".pagefind-ui__message")).to_contain_text("No results")
+    expect(page.locator(".pagefind-ui__result-link")).to_have_count(0)
+
+
+def test_shards_follow_language_section_and_page_path_and_double_as_the_site_grows() -> None:
+    def site(articles: int, edited: str = "") -> dict[str, tuple[str, str]]:
+        pages = {f"articles/a{n}/index.html": (edited if n == 7 else str(n), "fr") for n in range(articles)}
+        return {**pages, "people/wang-yi/index.html": ("p", "en")}
+
+    four = search.plan(site(1200), {})
+    assert sorted({name.rsplit("-", 1)[0] for name in four}) == ["en-entries-1", "fr-articles-4"]  # <= 500
+    edited = search.plan(site(1200, edited="new"), {"fr-articles": 4, "en-entries": 1})
+    assert [sorted(s) for s in edited.values()] == [sorted(s) for s in four.values()]  # an edit moves nothing
+    # a few pages more or fewer keep the count; past 500 a shard, each shard splits in two
+    kept = {"en-entries-1", "fr-articles-4"}
+    assert {name.rsplit("-", 1)[0] for name in search.plan(site(1201), {"fr-articles": 4})} == kept
+    assert {name.rsplit("-", 1)[0] for name in search.plan(site(600), {"fr-articles": 4})} == kept
+    grown = search.plan(site(2100), {"fr-articles": 4, "en-entries": 1})
+    assert len([name for name in grown if name.startswith("fr-articles-8-")]) == 8
+    huge = search.plan(site(20_000), {})  # past MOST_SHARDS of 500 pages, shards grow instead
+    assert len([name for name in huge if name.startswith("fr-articles-")]) == search.MOST_SHARDS
+    for name, members in four.items():  # shard k of 4 becomes shards k and k+4 of 8
+        if name.startswith("fr-"):
+            number = int(name.rsplit("-", 1)[1])
+            split = set(grown[f"fr-articles-8-{number}"]) | set(grown[f"fr-articles-8-{number + 4}"])
+            assert set(members) <= split
+
+
+def test_a_change_only_where_pagefind_does_not_read_leaves_the_digest_alone() -> None:
+    page = (
+        '<html lang="fr"><body data-pagefind-body><h1>Wang Yi</h1><p>Text.</p>'
+        '<section class="related" data-pagefind-ignore><section><a href="a/">{}</a></section>'
+        "<img src=x.png></section><p>After.</p></body></html>"
+    )
+    same = search.search_digest(page.format("One").encode())
+    assert search.search_digest(page.format("Another").encode()) == same  # related articles only
+    assert search.search_digest(page.format("One").replace("After", "Later").encode()) != same
+    unclosed = b"<body><div data-pagefind-ignore><p>Text</p></body>"
+    assert search.search_digest(unclosed) != search.search_digest(unclosed.replace(b"Text", b"More"))

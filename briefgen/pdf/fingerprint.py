@@ -71,6 +71,10 @@ def digest_fingerprint(
         add("event-people", [index.people[pid].name for pid in event.actors])
     for name, path in sorted(theme_files(config).items()):
         add(name, path.read_bytes())
+    for article in digest.articles:  # the pictures shown at the top of articles
+        if article.image is not None and not article.image.remote:
+            picture = article.path.parent / article.image.src
+            add("image", article.image.src, picture.read_bytes() if picture.is_file() else b"missing")
     if assets is not None:
         add(assets)
         return h.hexdigest()

@@ -210,10 +210,21 @@ def environment(config: SiteConfig, index: SiteIndex) -> jinja2.Environment:
         index_anchor=index_anchor,
         version=__version__,
         footer=_footer_parts(Translator(config.language)),
+        picture=lambda article: _picture(config, article),
     )
     _environments.clear()
     _environments[key] = (config, index, env)
     return env
+
+
+def _picture(config: SiteConfig, article: Article) -> str:
+    """The address the PDF reads an article's picture from: its file, or (when digests may use
+    the network) its https address; "" for none."""
+    if article.image is None:
+        return ""
+    if article.image.remote:
+        return article.image.src if config.digest.allow_network else ""
+    return (article.path.parent / article.image.src).resolve().as_uri()
 
 
 def _mentions(config: SiteConfig, index: SiteIndex, digest: Digest, linker: PrintLinks) -> Linker:

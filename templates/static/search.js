@@ -1,5 +1,6 @@
-// The search page: loads Pagefind's interface from the index the build made, merges in the
-// index of every other language of the site, and runs the query of the header's search box.
+// The search page: reads the list of index shards the build made (pagefind/shards.json), loads
+// Pagefind's interface from a shard in the page's language, merges in every other shard, and runs
+// the query of the header's search box.
 (function () {
   "use strict";
   var box = document.getElementById("search");
@@ -12,32 +13,45 @@
     unavailable("search-needs-server"); // browsers refuse to fetch the index from disk
     return;
   }
-  var bundle = box.getAttribute("data-bundle");
+  var folder = box.getAttribute("data-bundle");
   var pageLang = box.getAttribute("data-lang").split("-")[0];
-  var others = box.getAttribute("data-languages").split(" ").filter(function (code) {
-    return code && code.split("-")[0] !== pageLang;
-  });
-  var style = document.createElement("link");
-  style.rel = "stylesheet";
-  style.href = bundle + "pagefind-ui.css";
-  document.head.appendChild(style);
-  var script = document.createElement("script");
-  script.onerror = function () { unavailable("search-unavailable"); };
-  script.onload = function () {
-    if (typeof PagefindUI === "undefined") { unavailable("search-unavailable"); return; }
-    var ui = new PagefindUI({
-      element: "#search",
-      bundlePath: bundle,
-      showImages: false,
-      showSubResults: true,
-      resetStyles: false,
-      openFilters: [],
-      translations: { placeholder: box.getAttribute("data-placeholder") },
-      mergeIndex: others.map(function (code) { return { bundlePath: bundle, language: code }; })
+  function start(shards) {
+    // a shard holds one language; Pagefind opens the page's own first, and merges the others
+    var primary = shards.filter(function (shard) {
+      return shard.languages.some(function (code) { return code.split("-")[0] === pageLang; });
+    })[0] || shards[0];
+    if (!primary) { unavailable("search-unavailable"); return; }
+    function path(shard) { return new URL(folder + shard.path, location.href).pathname; }
+    var bundle = path(primary);
+    var merged = shards.filter(function (shard) { return shard !== primary; }).map(function (shard) {
+      return { bundlePath: path(shard), language: shard.languages[0] };
     });
-    var query = new URLSearchParams(location.search).get("q");
-    if (query) ui.triggerSearch(query);
-  };
-  script.setAttribute("src", bundle + "pagefind-ui.js");
-  document.head.appendChild(script);
+    var style = document.createElement("link");
+    style.rel = "stylesheet";
+    style.href = bundle + "pagefind-ui.css";
+    document.head.appendChild(style);
+    var script = document.createElement("script");
+    script.onerror = function () { unavailable("search-unavailable"); };
+    script.onload = function () {
+      if (typeof PagefindUI === "undefined") { unavailable("search-unavailable"); return; }
+      var ui = new PagefindUI({
+        element: "#search",
+        bundlePath: bundle,
+        showImages: false,
+        showSubResults: true,
+        resetStyles: false,
+        openFilters: [],
+        translations: { placeholder: box.getAttribute("data-placeholder") },
+        mergeIndex: merged
+      });
+      var query = new URLSearchParams(location.search).get("q");
+      if (query) ui.triggerSearch(query);
+    };
+    script.setAttribute("src", bundle + "pagefind-ui.js");
+    document.head.appendChild(script);
+  }
+  fetch(folder + "shards.json", { cache: "no-cache" })
+    .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
+    .then(function (list) { start(list.shards || []); })
+    .catch(function () { unavailable("search-unavailable"); });
 })();
