@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .config import LANG_RE, SiteConfig, parse_bool, suggest
 from .errors import BuildError, ContentError, Problem, Problems
-from .files import FilePolicy, Listing, file_policy, read_regular, walk
+from .files import DiskFiles, FilePolicy, Files, Listing, project_files
 from .frontmatter import split
 from .hashing import content_hash
 from .model import (
@@ -71,12 +71,12 @@ DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATE_HINT = "use YYYY-MM-DD or an ISO datetime such as 2023-06-18T09:30:00+08:00"
 
 
-def read_text(path: Path, policy: FilePolicy) -> str:
-    """A regular file's text; a byte that is not UTF-8 is an error naming the file and its line."""
-    return decode(read_regular(path, policy), path)
+def read_text(path: Path, files: Files) -> str:
+    """A file's text; a byte that is not UTF-8 is an error naming the file and its line."""
+    return decode(files.read(path), path)
 
 
-def read_body(article: Article) -> str:
+def read_body(article: Article, files: Files | None = None) -> str:
     """The article's Markdown body, read again from its file.
 
     Bodies are not kept in memory between parsing and rendering: at 10,000 articles they would
@@ -85,12 +85,16 @@ def read_body(article: Article) -> str:
     """
     path = article.path
     try:
-        body = decode(read_regular(path, FilePolicy(())), path)[article.body_start :]
+        data = (files or _ANY_REGULAR_FILE).read(path)
+        body = decode(data, path)[article.body_start :]
     except (OSError, ContentError):
         body = None
     if body is None or content_hash(body) != article.body_digest:
         raise BuildError(f"{path}: the file changed while the site was being built; build again")
     return body
+
+
+_ANY_REGULAR_FILE = DiskFiles(FilePolicy(()))  # a body is read again from the file parsed already
 
 
 def decode(data: bytes, path: Path) -> str:
@@ -398,10 +402,10 @@ class ParsedArticle:
     front: str = ""  # digest of the front matter text alone
 
 
-def parse_file(path: Path, config: SiteConfig, policy: FilePolicy | None = None) -> ParsedArticle:
+def parse_file(path: Path, config: SiteConfig, files: Files | None = None) -> ParsedArticle:
     """Read and check one article file; every problem is kept in the result, nothing is raised."""
     try:
-        data = read_regular(path, policy or file_policy(config))
+        data = (files or project_files(config)).read(path)
     except ContentError as error:
         return ParsedArticle(None, problems=(error,))
     digest = content_hash(data)
@@ -472,14 +476,14 @@ def resolve_article(parsed: ParsedArticle, registries: Registries, report: Repor
 Parsed = dict[str, ParsedArticle]  # file path -> what parsing it gave, keyed with its digest
 
 
-def load_registries(config: SiteConfig, policy: FilePolicy, report: Report) -> Registries:
+def load_registries(config: SiteConfig, files: Files, report: Report) -> Registries:
     """The people, topics and places files: what names in articles resolve through."""
     content_dir = config.content_dir
     vocabulary = {
-        kind: _load_vocabulary(kind, content_dir / kind, config, policy, report) for kind in VOCABULARY_DIRS
+        kind: _load_vocabulary(kind, content_dir / kind, config, files, report) for kind in VOCABULARY_DIRS
     }
     return Registries(
-        Registry(_load_people(content_dir / PEOPLE_DIR, config, policy, report)),
+        Registry(_load_people(content_dir / PEOPLE_DIR, config, files, report)),
         Vocabulary("topics", vocabulary["topics"], config.language),
         Vocabulary("places", vocabulary["places"], config.language),
         config.timezone,
@@ -487,19 +491,24 @@ def load_registries(config: SiteConfig, policy: FilePolicy, report: Report) -> R
 
 
 def load_content(
-    config: SiteConfig, cache: Parsed | None = None, jobs: int = 1, trusted: frozenset[str] = frozenset()
+    config: SiteConfig,
+    cache: Parsed | None = None,
+    jobs: int = 1,
+    trusted: frozenset[str] = frozenset(),
+    files: Files | None = None,
 ) -> Content:
     """Read and validate every person and article; raise Problems listing everything wrong.
 
-    `cache` maps article paths to earlier parse results: a file whose bytes have the same digest
-    is not parsed again. It is updated in place. With `jobs` > 1, many files parse in parallel.
+    Files are read through `files` only (the project on disk by default). `cache` maps article
+    paths to earlier parse results: a file whose bytes have the same digest is not parsed again.
+    It is updated in place. With `jobs` > 1, many files parse in parallel.
     """
     content_dir = config.content_dir
-    if not content_dir.is_dir():
+    files = files or project_files(config)
+    if not files.is_dir(content_dir):
         raise Problems([ContentError(content_dir, None, "content folder not found")])
     report = Report()
-    policy = file_policy(config)
-    registries = load_registries(config, policy, report)
+    registries = load_registries(config, files, report)
     registry = registries.people
     people = list(registry.people.values())
     for key, holders in registry.shared():
@@ -515,10 +524,10 @@ def load_content(
         )
     articles: list[Article] = []
     seen: dict[str, Path] = {}
-    listing = _article_paths(content_dir, policy)
+    listing = _article_paths(content_dir, files)
     report.warnings.extend(listing.skipped)
     report.problems.extend(listing.errors)
-    for parsed in _parse_all(listing.files, config, cache, jobs, trusted):
+    for parsed in _parse_all(listing.files, config, cache, jobs, trusted, files):
         report.problems.extend(parsed.problems)
         article = resolve_article(parsed, registries, report)
         if article is None:
@@ -639,7 +648,12 @@ def _as_written(key: str, holders: list[Person]) -> str:
 
 
 def _parse_all(
-    paths: list[Path], config: SiteConfig, cache: Parsed | None, jobs: int, trusted: frozenset[str]
+    paths: list[Path],
+    config: SiteConfig,
+    cache: Parsed | None,
+    jobs: int,
+    trusted: frozenset[str],
+    files: Files,
 ) -> list[ParsedArticle]:
     """Parse the files the cache cannot answer for, in parallel when there are many.
 
@@ -647,14 +661,13 @@ def _parse_all(
     its path is `trusted` (known unchanged since the cache was written).
     """
     results: dict[Path, ParsedArticle] = {}
-    policy = file_policy(config)
     todo = []
     for path in paths:
         known = cache.get(str(path)) if cache is not None else None
         if known is not None and str(path) in trusted:
             results[path] = known
             continue
-        data = _read(path, policy) if known is not None else None
+        data = _read(path, files) if known is not None else None
         if known is not None and data is not None and known.digest == content_hash(data):
             results[path] = known
         else:
@@ -663,7 +676,7 @@ def _parse_all(
     chunks = [todo[start : start + step] for start in range(0, len(todo), step)]
     done: dict[int, list[ParsedArticle]] = dict(
         run_chunks(
-            lambda k: [parse_file(p, config, policy) for p in chunks[k]],
+            lambda k: [parse_file(p, config, files) for p in chunks[k]],
             len(chunks),
             processes_for("parse", jobs, len(todo)),
         )
@@ -679,9 +692,9 @@ def _parse_all(
     return [results[p] for p in paths]
 
 
-def _read(path: Path, policy: FilePolicy) -> bytes | None:
+def _read(path: Path, files: Files) -> bytes | None:
     try:
-        return read_regular(path, policy)
+        return files.read(path)
     except ContentError:
         return None
 
@@ -695,7 +708,7 @@ def _shown(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
-def _article_paths(content_dir: Path, policy: FilePolicy) -> Listing:
+def _article_paths(content_dir: Path, files: Files) -> Listing:
     """Every `*.md` under the content folder but people/, hidden files and folders, and `_*`."""
 
     def keep_dir(parts: tuple[str, ...]) -> bool:
@@ -705,22 +718,22 @@ def _article_paths(content_dir: Path, policy: FilePolicy) -> Listing:
     def keep_file(name: str) -> bool:
         return name.endswith(".md") and not name.startswith((".", "_"))
 
-    return walk(content_dir, policy, keep_dir, keep_file)
+    return files.listing(content_dir, keep_dir, keep_file)
 
 
 def _load_vocabulary(
-    kind: str, folder: Path, config: SiteConfig, policy: FilePolicy, report: Report
+    kind: str, folder: Path, config: SiteConfig, files: Files, report: Report
 ) -> list[Vocable]:
     """content/topics/*.yaml or content/places/*.yaml; the file name is the id."""
     problems = report.problems
-    listing = walk(folder, policy, lambda parts: False, _is_yaml)
+    listing = files.listing(folder, lambda parts: False, _is_yaml)
     report.warnings.extend(listing.skipped)
     problems.extend(listing.errors)
     entries = []
     for path in listing.files:
         fields = Fields(path)
         try:
-            entry = parse_vocable(kind, path, read_text(path, policy), fields, config.limits.yaml)
+            entry = parse_vocable(kind, path, read_text(path, files), fields, config.limits.yaml)
         except ContentError as error:
             problems.append(error)
             continue
@@ -781,21 +794,16 @@ def _is_yaml(name: str) -> bool:
     return name.endswith((".yaml", ".yml")) and not name.startswith(".")
 
 
-def _load_people(people_dir: Path, config: SiteConfig, policy: FilePolicy, report: Report) -> list[Person]:
+def _load_people(people_dir: Path, config: SiteConfig, files: Files, report: Report) -> list[Person]:
     problems = report.problems
-    listing = walk(
-        people_dir,
-        policy,
-        lambda parts: not parts[-1].startswith("."),
-        _is_yaml,
-    )
+    listing = files.listing(people_dir, lambda parts: not parts[-1].startswith("."), _is_yaml)
     report.warnings.extend(listing.skipped)
     problems.extend(listing.errors)
     people: dict[str, Person] = {}
     for path in listing.files:
         fields = Fields(path)
         try:
-            person = parse_person(path, read_text(path, policy), fields, config.language, config.limits.yaml)
+            person = parse_person(path, read_text(path, files), fields, config.language, config.limits.yaml)
         except ContentError as error:
             problems.append(error)
             continue

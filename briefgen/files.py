@@ -15,6 +15,7 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from .config import SiteConfig
 from .errors import ContentError, Problem
@@ -215,4 +216,98 @@ def _size(count: int) -> str:
     return f"{count / 1024:.1f} KB" if count >= 1024 else f"{count} bytes"
 
 
-__all__ = ["FilePolicy", "Listing", "file_policy", "read_regular", "walk"]
+class Files(Protocol):
+    """What the site pipeline reads, and all it reads: listings of folders and the bytes of files.
+
+    `DiskFiles` is the project on disk under a FilePolicy; `MemoryFiles` is a site held in a
+    mapping, so that loading, indexing, planning and rendering can be tested without a disk.
+    """
+
+    def is_dir(self, folder: Path) -> bool: ...
+
+    def listing(
+        self,
+        folder: Path,
+        keep_dir: Callable[[tuple[str, ...]], bool] = lambda parts: True,
+        keep_file: Callable[[str], bool] = lambda name: True,
+    ) -> Listing:
+        """The files under `folder` that the filters keep, sorted (see walk)."""
+        ...
+
+    def read(self, path: Path) -> bytes:
+        """The bytes of one file, or a ContentError saying why it is not read."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DiskFiles:
+    """The project on disk: regular files only, links only where the policy lets them lead."""
+
+    policy: FilePolicy
+
+    def is_dir(self, folder: Path) -> bool:
+        return folder.is_dir()
+
+    def listing(
+        self,
+        folder: Path,
+        keep_dir: Callable[[tuple[str, ...]], bool] = lambda parts: True,
+        keep_file: Callable[[str], bool] = lambda name: True,
+    ) -> Listing:
+        return walk(folder, self.policy, keep_dir, keep_file)
+
+    def read(self, path: Path) -> bytes:
+        return read_regular(path, self.policy)
+
+
+class MemoryFiles:
+    """A site held in memory: file path -> bytes (text is stored as UTF-8). For tests and tools."""
+
+    def __init__(self, files: dict[Path, bytes | str], max_bytes: int = 0) -> None:
+        self.files = {Path(k): v.encode() if isinstance(v, str) else v for k, v in files.items()}
+        self.max_bytes = max_bytes
+
+    def is_dir(self, folder: Path) -> bool:
+        return any(path.is_relative_to(folder) and path != folder for path in self.files)
+
+    def listing(
+        self,
+        folder: Path,
+        keep_dir: Callable[[tuple[str, ...]], bool] = lambda parts: True,
+        keep_file: Callable[[str], bool] = lambda name: True,
+    ) -> Listing:
+        found = []
+        for path in self.files:
+            if not path.is_relative_to(folder) or path == folder:
+                continue
+            parts = path.relative_to(folder).parts
+            folders = all(keep_dir(parts[:depth]) for depth in range(1, len(parts)))
+            if folders and keep_file(parts[-1]):
+                found.append((parts, path))
+        return Listing(files=[path for _, path in sorted(found)])
+
+    def read(self, path: Path) -> bytes:
+        data = self.files.get(Path(path))
+        if data is None:
+            raise ContentError(path, None, f"{BROKEN} (No such file or directory)")
+        if self.max_bytes and len(data) > self.max_bytes:
+            raise ContentError(path, 1, f"the file is over the limit of {_size(self.max_bytes)}")
+        return data
+
+
+def project_files(config: SiteConfig) -> DiskFiles:
+    """The files of the project that `config` describes, read under its file policy."""
+    return DiskFiles(file_policy(config))
+
+
+__all__ = [
+    "DiskFiles",
+    "FilePolicy",
+    "Files",
+    "Listing",
+    "MemoryFiles",
+    "file_policy",
+    "project_files",
+    "read_regular",
+    "walk",
+]

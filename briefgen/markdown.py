@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from . import __version__
 from .content import read_body
+from .files import Files
 from .hashing import content_hash
 from .markdown_triggers import add_triggers
 from .model import Article
@@ -117,8 +118,11 @@ class Bodies:
     given, is applied to each body rendered.
     """
 
-    def __init__(self, store: BodyLookup | None = None, finish: Finish | None = None) -> None:
+    def __init__(
+        self, store: BodyLookup | None = None, finish: Finish | None = None, files: Files | None = None
+    ) -> None:
         self.store = store
+        self.files = files  # where bodies are read from (None: the article files on disk)
         self.finish = finish
         self.salt = finish.salt if finish is not None else ""
         self.fresh: dict[str, str] = {}
@@ -132,7 +136,7 @@ class Bodies:
         """
         if self._last is not None and self._last[0] is article:
             return self._last[1]
-        found = self.html(read_body(article), article.lang)
+        found = self.html(read_body(article, self.files), article.lang)
         self._last = (article, found)
         return found
 

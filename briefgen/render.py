@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from pathlib import Path
 from typing import Any
 
 import jinja2
 from jinja2 import pass_context
+from jinja2.loaders import split_template_path
 from jinja2.runtime import Context
 from markupsafe import Markup
 
 from . import calendars, feeds, timelines, urls
 from .config import SiteConfig
-from .errors import BuildError
+from .errors import BuildError, ContentError
+from .files import BROKEN, Files, project_files
 from .i18n import Translator
 from .index import SiteIndex
 from .markdown import Bodies
@@ -23,7 +26,7 @@ from .network import Graph
 from .network import svg as network_svg
 from .pages import CALENDAR, TIMELINE_JSON, PageSpec
 from .slugs import other_scripts
-from .theme import template_dirs
+from .theme import shipped_templates, template_dirs
 
 
 class Fragments:
@@ -134,18 +137,48 @@ class _Environment(jinja2.Environment):
         return {**self.globals, **(d or {})}
 
 
+class FilesLoader(jinja2.BaseLoader):
+    """The templates of one folder (the site's templates/), read through Files like everything else."""
+
+    def __init__(self, files: Files, folder: Path) -> None:
+        self.files = files
+        self.folder = folder
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        path = self.folder.joinpath(*split_template_path(template))
+        try:
+            data = self.files.read(path)
+        except ContentError as error:
+            if error.message.startswith(BROKEN):  # not there: the next folder may have it
+                raise jinja2.TemplateNotFound(template) from None
+            raise
+        return data.decode("utf-8"), str(path), lambda: True
+
+
 def make_environment(
-    config: SiteConfig, index: SiteIndex, bodies: Bodies | None = None
+    config: SiteConfig, index: SiteIndex, bodies: Bodies | None = None, files: Files | None = None
 ) -> jinja2.Environment:
-    """The environment for one build; `bodies` renders article bodies (with a cache, if given)."""
+    """The environment for one build; `bodies` renders article bodies (with a cache, if given).
+
+    The site's own templates are read through `files` (the project on disk by default); the
+    shipped theme is part of briefgen and read from where it is installed.
+    """
+    files = files or project_files(config)
     if bodies is None:
         from .mentions import site_linker
 
-        bodies = Bodies(finish=site_linker(config, index))
+        bodies = Bodies(finish=site_linker(config, index), files=files)
+    shipped = shipped_templates()
+    loaders = [
+        jinja2.FileSystemLoader(folder) if folder == shipped else FilesLoader(files, folder)
+        for folder in template_dirs(config, files)
+    ]
     calendars.forget()  # each event's text is kept for one build only (it is on several calendars)
     timelines.forget()
     env = _Environment(
-        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(d) for d in template_dirs(config)]),
+        loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

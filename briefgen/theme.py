@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .config import SiteConfig
 from .errors import BuildError, ContentError, Problem
-from .files import file_policy, walk
+from .files import Files, file_policy, walk
 
 
 def shipped_templates() -> Path:
@@ -22,11 +22,11 @@ def shipped_templates() -> Path:
     raise BuildError("the default theme is missing: reinstall briefgen")  # pragma: no cover
 
 
-def template_dirs(config: SiteConfig) -> list[Path]:
+def template_dirs(config: SiteConfig, files: Files | None = None) -> list[Path]:
     """The site's templates/ first (overrides by name), then the shipped theme."""
     dirs = []
     own = config.templates_dir
-    if own.is_dir():
+    if files.is_dir(own) if files is not None else own.is_dir():
         dirs.append(own)
     shipped = shipped_templates()
     if not dirs or dirs[0].resolve() != shipped:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from ..config import SiteConfig
 from ..content import SIMILAR_TITLES, Report, _article_paths, load_registries, parse_file, resolve_article
 from ..errors import Problem
-from ..files import file_policy
+from ..files import project_files
 from ..model import Person
 from ..slugs import fold
 
@@ -85,8 +85,8 @@ def load_known(config: SiteConfig) -> Known:
     """The registry and the vocabulary of the content folder; articles that do not parse are
     skipped (importing is no place to report them: `briefgen check` does)."""
     report = Report()
-    policy = file_policy(config)
-    registries = load_registries(config, policy, report)
+    files = project_files(config)
+    registries = load_registries(config, files, report)
     people = list(registries.people.people.values())
     topics: dict[str, dict[str, int]] = {}
     places: dict[str, dict[str, int]] = {}
@@ -101,8 +101,8 @@ def load_known(config: SiteConfig) -> Known:
             table.setdefault(fold(label), {})[label] = 1
     events: list[KnownEvent] = []
     if config.content_dir.is_dir():
-        for path in _article_paths(config.content_dir, policy).files:
-            article = resolve_article(parse_file(path, config), registries, Report())
+        for path in _article_paths(config.content_dir, files).files:
+            article = resolve_article(parse_file(path, config, files), registries, Report())
             if article is None:
                 continue
             for term in article.topics:

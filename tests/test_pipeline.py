@@ -1,0 +1,83 @@
+"""The site pipeline without a disk: load -> index -> plan -> render over a site held in memory."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import article
+
+from briefgen import pipeline
+from briefgen.config import SiteConfig
+from briefgen.errors import Problems
+from briefgen.files import MemoryFiles
+
+ROOT = Path("/nowhere/briefing")  # never created: every file is in memory
+
+SITE = {
+    "content/people/qin-gang.yaml": "name: Qin Gang\naliases: [秦刚]\n",
+    "content/people/antony-blinken.yaml": "name: Antony Blinken\n",
+    "content/places/beijing.yaml": "name: Beijing\ntimezone: Asia/Shanghai\n",
+    "content/2023-06-18-talks.md": article(
+        "Blinken and Qin hold talks",
+        "2023-06-18T09:30:00+08:00",
+        "The two ministers spoke for *five hours*.",
+        actors="[Antony Blinken, Qin Gang]",
+        topics="[Diplomacy]",
+        places="[Beijing]",
+    ),
+}
+
+
+def memory_site(files: dict[str, str], **settings: object) -> tuple[SiteConfig, MemoryFiles]:
+    config = SiteConfig(root=ROOT, **settings)  # type: ignore[arg-type]
+    return config, MemoryFiles({ROOT / name: text for name, text in files.items()})
+
+
+def pages(config: SiteConfig, files: MemoryFiles) -> dict[str, str]:
+    content = pipeline.load(config, files=files)[0]
+    index = pipeline.index(config, content)
+    _, specs = pipeline.plan(config, content)
+    return {spec.output: html for spec, html in pipeline.render(config, index, specs, files)}
+
+
+def links(html: str) -> list[str]:
+    return re.findall(r'href="([^"]+)"', html)
+
+
+def test_an_article_page_links_its_people_and_a_person_page_lists_the_article():
+    site = pages(*memory_site(SITE))
+    talks = site["articles/2023-06-18-talks/index.html"]
+    assert "<em>five hours</em>" in talks
+    people = ["../../people/antony-blinken/index.html", "../../people/qin-gang/index.html"]
+    assert set(people) <= set(links(talks))
+    qin = site["people/qin-gang/index.html"]
+    assert "Blinken and Qin hold talks" in qin
+    assert "../../articles/2023-06-18-talks/index.html" in links(qin)
+    assert "Blinken and Qin hold talks" in site["places/beijing/index.html"]
+
+
+def test_the_site_own_templates_come_from_the_same_files():
+    files = {**SITE, "templates/person.html": "{{ person.name }}: {{ index.articles|length }} article(s)\n"}
+    site = pages(*memory_site(files))
+    assert site["people/qin-gang/index.html"] == "Qin Gang: 1 article(s)"
+
+
+def test_a_load_error_carries_the_file_and_line():
+    broken = {**SITE, "content/bad.md": article("Bad", "2023-06-18", actors="[Qin Gang]", speaker="Qin")}
+    config, files = memory_site(broken)
+    with pytest.raises(Problems) as raised:
+        pipeline.load(config, files=files)
+    [problem] = raised.value.problems
+    assert str(problem).startswith(f"{ROOT}/content/bad.md:5: unknown key 'speaker' (known: actors, ")
+
+
+def test_an_unknown_person_is_a_warning_with_its_line_and_still_gets_a_page():
+    files = {**SITE, "content/more.md": article("More", "2023-06-19", actors="[Wang Yi]")}
+    config, memory = memory_site(files)
+    content = pipeline.load(config, files=memory)[0]
+    assert [str(w) for w in content.warnings] == [
+        f"{ROOT}/content/more.md:4: actors[1]: unknown person 'Wang Yi'; add people/wang-yi.yaml to describe them"
+    ]
+    assert "More" in pages(config, memory)["people/wang-yi/index.html"]
