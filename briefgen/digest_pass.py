@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import DigestPlan, commit_digests, plan_digests
 from .config import SiteConfig
+from .engine.digests import DigestPlan, commit_digests, plan_digests
 from .errors import Problem, shown
 from .pipeline import worker_count
 

@@ -7,9 +7,10 @@ import time
 
 import pytest
 
-from briefgen.build import build, plan_digests
+from briefgen.build import build
 from briefgen.config import load_config
 from briefgen.digest_pass import Pass, make_digests, order
+from briefgen.engine.digests import plan_digests
 
 WITH_DIGESTS = {"briefgen.yaml": "digest:\n  enabled: true\njobs: 1\n"}
 CALL = "content/2023-06-14-call.md"
@@ -72,7 +73,7 @@ def test_a_digest_made_from_a_file_saved_since_is_not_put_in_place(make_site):
     assert plan is not None
     call = project.root / CALL
     call.write_text(call.read_text("utf-8").replace("appel", "long appel"), "utf-8")
-    from briefgen.build import commit_digests
+    from briefgen.engine.digests import commit_digests
 
     assert commit_digests(config, plan, {"digests/2023-06-14.pdf": b"%PDF-stale"}) == []
     assert commit_digests(config, plan, {"digests/2023-06-18.pdf": b"%PDF-fine"}) == [

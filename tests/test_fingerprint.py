@@ -12,7 +12,7 @@ import pytest
 from conftest import BASIC, article
 
 from briefgen.config import load_config
-from briefgen.fingerprint import LEFT_OUT, Fingerprints
+from briefgen.engine.fingerprint import LEFT_OUT, Fingerprints
 from briefgen.index import PersonFacts, SiteIndex, Taxon
 from briefgen.model import Article, Event, Image, Person, Role, Source, Term, Vocable, Zone
 from briefgen.pipeline import load

@@ -78,6 +78,7 @@ def test_an_unknown_person_is_a_warning_with_its_line_and_still_gets_a_page():
     config, memory = memory_site(files)
     content = pipeline.load(config, files=memory)[0]
     assert [str(w) for w in content.warnings] == [
-        f"{ROOT}/content/more.md:4: actors[1]: unknown person 'Wang Yi'; add people/wang-yi.yaml to describe them"
+        f"{ROOT}/content/more.md:4: actors[1]: unknown person 'Wang Yi'; "
+        "add people/wang-yi.yaml to describe them"
     ]
     assert "More" in pages(config, memory)["people/wang-yi/index.html"]

@@ -17,17 +17,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .config import MailConfig, SiteConfig
-from .content import ParsedArticle
-from .errors import BuildError, Problem
-from .faults import crash_point
-from .files import FilePolicy, walk
-from .hashing import content_hash, file_hash
-from .model import fast_pickle
-from .parallel import Aside
+from .. import __version__
+from ..config import MailConfig, SiteConfig
+from ..content import ParsedArticle
+from ..errors import BuildError, Problem
+from ..faults import crash_point
+from ..files import FilePolicy, walk
+from ..hashing import content_hash, file_hash
+from ..model import fast_pickle
+from ..parallel import Aside
 
-CACHE_FORMAT = 11  # raise whenever what the cache holds changes shape
+CACHE_FORMAT = 12  # raise whenever what the cache holds changes shape
 CACHE_DIR = ".briefgen"
 STATE_FILE = "build-state.pickle"
 PARSED_FILE = "parsed.pickle"
@@ -153,6 +153,8 @@ class Cache:
         try:
             with path.open("rb") as handle:
                 stamp, value = pickle.load(handle)
+        except (ModuleNotFoundError, AttributeError):  # written by a briefgen whose classes lived elsewhere
+            return None
         except Exception as error:  # any damage: the cache is only ever an optimisation
             self.warnings.append(f"ignoring the damaged build cache {path} ({type(error).__name__})")
             return None

@@ -20,10 +20,10 @@ from pathlib import PosixPath
 import jinja2
 from jinja2 import meta, nodes
 
-from .hashing import hasher, value_digest
-from .index import PersonFacts, SiteIndex
-from .model import Article, Event, Term
-from .pages import PageSpec
+from ..hashing import hasher, value_digest
+from ..index import PersonFacts, SiteIndex
+from ..model import Article, Event, Term
+from ..pages import PageSpec
 
 ITEM_TEMPLATES = (
     "_article_item.html",

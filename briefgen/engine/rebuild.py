@@ -1,0 +1,246 @@
+"""Engine: tells a build what to redo (nothing, some bodies, which files to parse, which pages and
+digests to render) and records what it did, for the next build to trust."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..config import SiteConfig
+from ..content import Parsed
+from ..errors import Problem
+from ..mentions import STORE_KEY, Linker
+from ..model import Article
+from ..pages import PageSpec
+from ..parallel import worth_aside
+from ..writer import MARKER, Writer, previous_generation, unchanged
+from .cache import CACHE_DIR, ArticleRecord, BodyStore, BuildState, Cache, PendingWrite, edited, settle
+from .digests import stale_digests
+from .scan import inputs_of
+from .splice import Quick, quick
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from ..index import SiteIndex
+    from .fingerprint import Fingerprints
+
+FLUSH_BODIES = 500  # rendered bodies kept before they go to the store: memory stays flat
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One page as rendering made it, for the build to write and the engine to record."""
+
+    index: int  # position in the page plan
+    digest: str
+    data: bytes | None  # the page, unless the file on disk already holds exactly these bytes
+    dead: tuple[str, ...]
+    body: tuple[str, bool] | None = None  # for article pages: body key, page holds it exactly once
+    fresh: tuple[tuple[str, str], ...] = field(default=())  # bodies rendered here, for the store
+
+
+class Engine:
+    """One build's view of the last: created before anything is read, `record()`ed once it is done.
+
+    Without a cache (`briefgen check`, `--no-cache`), it tells the build to do everything.
+    """
+
+    def __init__(self, config: SiteConfig, cached: bool) -> None:
+        self.config = config
+        self.out = config.output_dir
+        self.cache = Cache(config) if cached else None
+        self.scanned_ns = time.time_ns()
+        self.inputs = inputs_of(config)
+        self.state = self.cache.state() if self.cache is not None else None
+        self._parsed: Parsed | None = None
+        self._known: Parsed = {}
+        self._parse_write: PendingWrite | None = None
+        self._store: BodyStore | None = None
+        self._fresh: list[tuple[str, str]] = []
+        self._fingerprints: Fingerprints | None = None
+        self._late = False  # fingerprints taken as pages come back (a first build)
+        self._splice = True
+        self.records: dict[str, ArticleRecord] = {}
+        self.prints: dict[str, str] = {}
+        self.digest_prints: dict[str, str] = {}
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """What went wrong with the cache itself (damaged, not saved): never an error."""
+        notes = self.cache.warnings if self.cache is not None else []
+        return tuple(Problem(None, None, note) for note in notes)
+
+    # -- what to redo ------------------------------------------------------------------------------
+
+    def quick(self, render_pdfs: bool) -> Quick | None:
+        """The rebuild done here (nothing changed, or only bodies), or None: run the pipeline."""
+        if self.cache is None or self.state is None or (render_pdfs and self.state.digests_pending):
+            return None
+        done = quick(self.config, self.cache, self.state, self.inputs, self.scanned_ns)
+        if done is not None:
+            self.state = done.state
+        return done
+
+    def parses(self) -> tuple[Parsed | None, frozenset[str]]:
+        """The parse cache (updated in place by loading), and the files it answers for unread:
+        those with the size and time they had at the last build, then already older than the racy
+        window (see settle)."""
+        parsed = self.cache.parsed() if self.cache is not None else None
+        trusted: frozenset[str] = frozenset()
+        state = self.state
+        if state is not None and parsed:
+            unchanged_files = self.inputs.keys() - set(edited(state.inputs, self.inputs)) - state.parse_stale
+            trusted = frozenset(path for path in unchanged_files if not state.inputs[path][2])
+        self._parsed, self._known = parsed, dict(parsed) if parsed else {}
+        return parsed, trusted
+
+    def loaded(self, jobs: int) -> None:
+        """Content is loaded: the parse cache, if a file was parsed again, is written aside while
+        the index is built (a rebuild after a template edit has nothing new)."""
+        parsed = self._parsed
+        if self.cache is not None and parsed is not None and _parses_changed(self._known, parsed):
+            self._parse_write = self.cache.write_parsed(parsed, worth_aside(jobs, len(parsed)))
+
+    def body_store(self) -> BodyStore | None:
+        """Bodies rendered by earlier builds (None when there are none to ask)."""
+        if self.cache is None:
+            return None
+        self._store = self.cache.bodies()
+        return None if self._store.empty() else self._store
+
+    def to_render(
+        self,
+        env: jinja2.Environment,
+        index: SiteIndex,
+        salt: str,
+        specs: list[PageSpec],
+        writer: Writer | None,
+        existing: set[str],
+    ) -> list[int]:
+        """The positions in `specs` of the pages to render; the others are kept as they are.
+
+        A page is kept when its fingerprint is the one it was made with and its file is as
+        written. A page whose file is gone since the last build may be the target of a link on
+        any page, and links are checked only on pages rendered: then all are rendered.
+        """
+        from .fingerprint import Fingerprints  # Jinja loads only when pages are rendered
+
+        fingerprints = self._fingerprints = Fingerprints(env, index, salt)
+        # splicing a new body into its article's page is right only if no other page can show it
+        self._splice = all(fingerprints.reads(t).bodies != "any" for t in {spec.template for spec in specs})
+        previous = writer.previous if writer is not None else {}
+        state = self.state
+        if state is None or writer is None or not previous.keys() <= existing | {MARKER}:
+            self._late = writer is not None  # a first build takes fingerprints as pages come back
+            return list(range(len(specs)))
+        self.prints = {spec.output: fingerprints.page(spec) for spec in specs}
+        todo = []
+        for position, spec in enumerate(specs):
+            if self._still_valid(spec, state, writer):
+                writer.keep(spec.output)
+            else:
+                todo.append(position)
+        return todo
+
+    def _still_valid(self, spec: PageSpec, state: BuildState, writer: Writer) -> bool:
+        previous = writer.previous
+        if state.pages.get(spec.output) != self.prints[spec.output] or spec.output not in previous:
+            return False
+        if not unchanged(self.out, previous, spec.output, previous[spec.output][0]):
+            return False
+        article = spec.context.get("article")
+        if isinstance(article, Article) and spec.template == "article.html":
+            record = state.articles.get(str(article.path))
+            if record is None:
+                return False
+            self.records[str(article.path)] = replace(record, spliceable=record.spliceable and self._splice)
+        return True
+
+    def rendered(self, spec: PageSpec, result: Rendered) -> None:
+        """Note a page rendered: its fingerprint, the bodies made for it, its article's record."""
+        self._fresh.extend(result.fresh)
+        if self._store is not None and len(self._fresh) >= FLUSH_BODIES:
+            self._store.put_many(self._fresh)
+            self._fresh.clear()
+        if self._late and self._fingerprints is not None:
+            # here, not in helpers: the digest of each article and event is then made once
+            self.prints[spec.output] = self._fingerprints.page(spec)
+        if result.body is not None and self._parsed is not None:
+            article = spec.context["article"]
+            self.records[str(article.path)] = ArticleRecord(
+                front=self._parsed[str(article.path)].front,
+                body=result.body[0],
+                lang=article.lang,
+                output=spec.output,
+                spliceable=result.body[1] and self._splice,
+            )
+
+    def stale_digests(self, index: SiteIndex, writer: Writer, pdf_days: dict[str, dt.date]) -> list[str]:
+        """The digests to make again; the others are kept."""
+        made = self.state.digests if self.state is not None else {}
+        self.digest_prints, todo = stale_digests(
+            self.config, index, self.inputs, made, writer.out, writer.previous, pdf_days
+        )
+        for output in pdf_days.keys() - set(todo):
+            writer.keep(output)
+        return todo
+
+    def digests_kept(self, pdf_days: dict[str, dt.date]) -> None:
+        """No digest is rendered this time: those made before keep their fingerprints."""
+        made = self.state.digests if self.state is not None else {}
+        self.digest_prints = {output: made[output] for output in pdf_days if output in made}
+
+    def digest_failed(self, output: str) -> None:
+        """A digest not made (a limit reached): the next build tries again."""
+        self.digest_prints.pop(output, None)
+
+    # -- recording what was done -------------------------------------------------------------------
+
+    def generations(self) -> Path:
+        """Where the writer keeps the previous generation of the output (inside the cache folder)."""
+        return previous_generation(self.config.root / CACHE_DIR, self.out)
+
+    def before_commit(self) -> None:
+        """The output is about to change: if the build dies now, the next one starts afresh."""
+        if self.cache is not None:
+            self.cache.forget_state()
+
+    def abort(self) -> None:
+        if self._parse_write is not None:
+            self._parse_write.cancel()
+        self.close()
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def record(
+        self, *, files: int, warnings: tuple[Problem, ...], digests_pending: bool, linker: Linker
+    ) -> BuildState:
+        """What this build saw and made, saved for the next (with the bodies it rendered)."""
+        self.close()
+        state = BuildState(
+            inputs=settle(self.inputs, self.scanned_ns),
+            articles=self.records,
+            pages=self.prints,
+            digests=self.digest_prints,
+            digests_pending=digests_pending,
+            files=files,
+            warnings=warnings,
+        )
+        if self.cache is not None:
+            store = self.cache.bodies()
+            store.put_many([*self._fresh, (STORE_KEY, linker.to_text())])
+            store.close()
+            self.cache.save(state, self._parse_write)
+        return state
+
+
+def _parses_changed(before: Parsed, after: Parsed) -> bool:
+    """Whether loading the content parsed a file again, or dropped one, since the cache was read."""
+    return before.keys() != after.keys() or any(after[path] is not parse for path, parse in before.items())

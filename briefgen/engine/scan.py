@@ -1,0 +1,14 @@
+"""Every file a build reads, with its size and time: what the engine compares with the last build."""
+
+from __future__ import annotations
+
+from ..config import CONFIG_FILE, SiteConfig
+from ..files import file_policy
+from ..theme import template_dirs
+from .cache import Stats, scan
+
+
+def inputs_of(config: SiteConfig) -> Stats:
+    """Content, templates (the site's and the shipped theme), static, config."""
+    folders = [config.content_dir, *template_dirs(config), config.static_dir]
+    return scan(folders, [config.root / CONFIG_FILE], file_policy(config))
