@@ -392,3 +392,14 @@ def test_a_build_after_the_preview_renders_nothing(make_site, cli):
         _, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
     assert "(0 rendered, 0 changed, 0 removed)" in cli(project, "build").out
+
+
+def test_a_build_after_the_digest_command_keeps_its_pdf_and_renders_nothing(make_site, cli):
+    project = make_site({"briefgen.yaml": "digest: {enabled: true}\njobs: 1\n"})
+    assert cli(project, "build", "-q").code == 0
+    assert cli(project, "digest", "--date", "2023-06-18").code == 0
+    pdf = project.root / "site/digests/2023-06-18.pdf"
+    written = pdf.stat().st_mtime_ns
+    assert "(0 rendered, 0 changed, 0 removed)" in cli(project, "build").out
+    assert pdf.stat().st_mtime_ns == written  # the command's PDF is the build's: kept, not made again
+    assert "(0 rendered, 0 changed, 0 removed)" in cli(project, "build").out
