@@ -273,8 +273,9 @@ def _full(
     content = load_content(config, parsed, jobs=worker_count(config), trusted=trusted)
     _check_templates(config, content)
     engine.loaded(worker_count(config))
-    writer = Writer(config.output_dir, generations=engine.generations()) if write else None
+    writer: Writer | None = None
     try:
+        writer = Writer(config.output_dir, generations=engine.generations()) if write else None
         index, specs = plan(config, content)
         statics, notes = _static_files(config, index, content)
         pdf_days = {urls.digest_url(day): day for day in index.days} if config.digest.enabled else {}
