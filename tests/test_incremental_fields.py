@@ -36,6 +36,8 @@ ARTICLE = {
     "source.name": ["Reuters", "AFP"],
     "source.url": ["https://example.org/{n}", "https://example.com/a/{n}"],
     "source.published": ["2023-06-1{n}", "2023-06-0{n}"],
+    "image.src": ["https://example.org/{n}.jpg", "pic{n}.png"],
+    "image.alt": ['"A picture {n}"', '"Another picture {n}"'],
 }
 PERSON = {
     "name": ["{name}", "{name} Jr"],
@@ -89,8 +91,9 @@ def nested(keys: tuple[str, ...], prefix: str) -> set[str]:
 
 
 def test_every_key_a_content_file_takes_and_every_setting_has_an_edit():
-    article_keys = set(content.ARTICLE_KEYS) - {"events", "source"}
+    article_keys = set(content.ARTICLE_KEYS) - {"events", "source", "image"}
     article_keys |= nested(content.EVENT_KEYS, "events") | nested(content.SOURCE_KEYS, "source")
+    article_keys |= nested(content.IMAGE_KEYS, "image")
     assert set(ARTICLE) == article_keys
     assert set(PERSON) == (set(content.PERSON_KEYS) - {"roles"}) | nested(content.ROLE_KEYS, "roles")
     assert {kind: set(keys) for kind, keys in VOCABULARY.items()} == {
@@ -105,9 +108,20 @@ def article_text(n: int, values: dict[str, str]) -> str:
 
     event = ", ".join(f"{key}: {v('events.' + key)}" for key in content.EVENT_KEYS)
     source = ", ".join(f"{key}: {v('source.' + key)}" for key in content.SOURCE_KEYS)
+    image = ", ".join(f"{key}: {v('image.' + key)}" for key in content.IMAGE_KEYS)
     lines = [f"{key}: {v(key)}" for key in ARTICLE if "." not in key]
     return "\n".join(
-        ["---", *lines, f"events:\n  - {{{event}}}", f"source: {{{source}}}", "---", "", f"Body {n}.", ""]
+        [
+            "---",
+            *lines,
+            f"events:\n  - {{{event}}}",
+            f"source: {{{source}}}",
+            f"image: {{{image}}}",
+            "---",
+            "",
+            f"Body {n}.",
+            "",
+        ]
     )
 
 
@@ -141,6 +155,7 @@ class Site:
         found: dict[str, str | bytes] = {}
         for n, values in self.articles.items():
             found[f"content/a{n}.md"] = article_text(n, values)
+            found[f"content/pic{n}.png"] = b"\x89PNG\r\n\x1a\n" + bytes([n])  # copied beside the page
         for n, (pid, values) in enumerate(self.people.items()):
             found[f"content/people/{pid}.yaml"] = person_text(n, PEOPLE[pid], values)
         for n, ((kind, slug), values) in enumerate(self.terms.items()):
