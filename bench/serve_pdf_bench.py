@@ -28,8 +28,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def group(pgid: int) -> set[int]:
-    """Live processes of a process group, from /proc."""
+def group(sid: int) -> set[int]:
+    """Live processes of a session, from /proc: the server and all it started (its helpers lead
+    process groups of their own inside the session)."""
     found = set()
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -37,7 +38,7 @@ def group(pgid: int) -> set[int]:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if fields[0] != "Z" and int(fields[2]) == pgid:
+            if fields[0] != "Z" and int(fields[3]) == sid:
                 found.add(int(entry.name))
     return found
 
