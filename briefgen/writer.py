@@ -24,12 +24,14 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import functools
 import json
 import os
 import posixpath
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from .errors import BuildError
 from .faults import crash_point
@@ -310,7 +312,7 @@ def previous_generation(state_dir: Path, out: Path) -> Path:
 
 def exchange(a: Path, b: Path) -> bool:
     """Swap two folders in one atomic step; False where the system cannot (then nothing moved)."""
-    rename = getattr(_libc(), "renameat2", None)
+    rename = _renameat2()
     if rename is None:
         return False
     if rename(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
@@ -321,16 +323,13 @@ def exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(a), None, str(b))
 
 
-_libc_handle: list[ctypes.CDLL | None] = []
-
-
-def _libc() -> ctypes.CDLL | None:
-    if not _libc_handle:
-        try:
-            _libc_handle.append(ctypes.CDLL(None, use_errno=True))
-        except OSError:
-            _libc_handle.append(None)
-    return _libc_handle[0]
+@functools.cache
+def _renameat2() -> Any:
+    """The C library's renameat2 (glibc 2.28 and later), or None where there is none."""
+    try:
+        return getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    except OSError:
+        return None
 
 
 class Writer:
@@ -424,7 +423,7 @@ class Writer:
 
     def _exchangeable(self, other: Path) -> bool:
         """The previous generation can live at `other` and be exchanged with the site."""
-        if _libc() is None or getattr(_libc(), "renameat2", None) is None:
+        if _renameat2() is None:
             return False
         out, there = self.out.resolve(), other.resolve()
         if out in there.parents or there in out.parents or out == there:

@@ -43,6 +43,21 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
+def live_processes(parent: int | None = None, session: int | None = None) -> set[int]:
+    """Live (not zombie) processes from /proc: those whose parent, or whose session, is given."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            state, ppid, _, sid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:4]
+        except (OSError, ValueError):
+            continue
+        if state != "Z" and (int(ppid) == parent or int(sid) == session):
+            found.add(int(entry.name))
+    return found
+
+
 def write_files(root: Path, files: dict[str, str | bytes]) -> None:
     for name, text in files.items():
         path = root / name

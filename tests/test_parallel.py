@@ -7,9 +7,9 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from conftest import live_processes
 
 from briefgen.errors import BuildError
 from briefgen.parallel import (
@@ -190,17 +190,8 @@ def test_helpers_forked_from_another_thread_drop_the_handlers_too(raising_handle
 
 
 def children() -> set[int]:
-    """The processes whose parent is this one, from /proc."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == os.getpid() and fields[0] != "Z":
-                found.add(int(entry.name))
-    return found
+    """The processes whose parent is this one."""
+    return live_processes(parent=os.getpid())
 
 
 def test_stopping_isolated_work_ends_every_helper_even_with_a_raising_sigterm_handler(raising_handlers):

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import article
+from conftest import article, live_processes
 from test_serve_http import EventStream, fetch
 
 pytestmark = pytest.mark.slow
@@ -56,19 +56,9 @@ def url_of(process: subprocess.Popen[str]) -> str:
 
 
 def group(sid: int) -> set[int]:
-    """Every live process of the server's session, from /proc: the server and all it started
-    (its helpers lead process groups of their own, inside the session)."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z" and int(fields[3]) == sid:
-            found.add(int(entry.name))
-    return found
+    """Every live process of the server's session: the server and all it started (its helpers
+    lead process groups of their own, inside the session)."""
+    return live_processes(session=sid)
 
 
 def workers(process: subprocess.Popen[str]) -> set[int]:
