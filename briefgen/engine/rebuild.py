@@ -10,22 +10,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import SiteConfig
-from ..content import Parsed
 from ..errors import Problem
-from ..mentions import STORE_KEY, Linker
 from ..model import Article
-from ..pages import PageSpec
-from ..parallel import worth_aside
 from ..writer import MARKER, Writer, previous_generation, unchanged
 from .cache import CACHE_DIR, ArticleRecord, BodyStore, BuildState, Cache, PendingWrite, edited, settle
-from .digests import stale_digests
 from .scan import inputs_of
 from .splice import Quick, quick
 
 if TYPE_CHECKING:
     import jinja2
 
+    from ..content import Parsed
     from ..index import SiteIndex
+    from ..mentions import Linker
+    from ..pages import PageSpec
     from .fingerprint import Fingerprints
 
 FLUSH_BODIES = 500  # rendered bodies kept before they go to the store: memory stays flat
@@ -103,6 +101,8 @@ class Engine:
         the index is built (a rebuild after a template edit has nothing new)."""
         parsed = self._parsed
         if self.cache is not None and parsed is not None and _parses_changed(self._known, parsed):
+            from ..parallel import worth_aside
+
             self._parse_write = self.cache.write_parsed(parsed, worth_aside(jobs, len(parsed)))
 
     def body_store(self) -> BodyStore | None:
@@ -181,6 +181,8 @@ class Engine:
 
     def stale_digests(self, index: SiteIndex, writer: Writer, pdf_days: dict[str, dt.date]) -> list[str]:
         """The digests to make again; the others are kept."""
+        from .digests import stale_digests  # the model's digest fingerprints: only when PDFs are made
+
         made = self.state.digests if self.state is not None else {}
         self.digest_prints, todo = stale_digests(
             self.config, index, self.inputs, made, writer.out, writer.previous, pdf_days
@@ -234,6 +236,8 @@ class Engine:
             warnings=warnings,
         )
         if self.cache is not None:
+            from ..mentions import STORE_KEY
+
             store = self.cache.bodies()
             store.put_many([*self._fresh, (STORE_KEY, linker.to_text())])
             store.close()

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .. import urls
 from ..config import SiteConfig
 from ..errors import ContentError
 from ..files import project_files
 from ..frontmatter import split_raw
 from ..hashing import content_hash
-from ..links import LinkChecker
-from ..mentions import STORE_KEY, Linker
 from ..writer import Writer, WrittenFile, intact, previous_generation, read_manifest
 from .cache import BuildState, Cache, Stats, edited, settle
+
+if TYPE_CHECKING:
+    from ..mentions import Linker
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,10 @@ def splice_bodies(
     Anything unexpected (a changed front matter, a page edited by hand, a dead link in the new
     body) returns None, and the full build takes over and reports it properly.
     """
-    from ..markdown import body_key, markdown_to_html  # Python-Markdown loads only when needed
+    from .. import urls  # the site's model and Python-Markdown load only when a body is spliced
+    from ..links import LinkChecker
+    from ..markdown import body_key, markdown_to_html
+    from ..mentions import STORE_KEY
 
     out = config.output_dir
     store = cache.bodies()
@@ -135,6 +139,8 @@ def swap_in(
 
 def _stored_linker(text: str | None) -> Linker | None:
     """The mentions linker the last full build stored with the bodies (None if none or off)."""
+    from ..mentions import Linker
+
     if text is None:
         return None
     linker = Linker.from_text(text)
