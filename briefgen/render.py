@@ -98,10 +98,14 @@ class Fragments:
             ).format(href, label)
         return found
 
-    def item(self, template: str, subject: object, flag: object, link_day: bool = True) -> str:
+    def item(
+        self, template: str, subject: object, flag: object, link_day: bool = True, keep: bool = True
+    ) -> str:
         """A list item, rendered once for pages of every depth: its links start with urls.ROOT.
 
         `link_day` is false on a day's own page, where a link to the day would lead back to it.
+        Without `keep`, the item is one that a single page shows (an article's own events, a
+        day's events on the day's page): it is rendered, not kept for other pages.
         """
         key = (template, id(subject), flag, link_day)
         found = self.items.get(key)
@@ -109,6 +113,8 @@ class Fragments:
             html = self.env.get_template(template).render(
                 item=subject, flag=flag, link_day=link_day, page_url=urls.ANY_PAGE
             )
+            if not keep:
+                return html
             found = self.items[key] = (subject, html)
         return found[1]
 
@@ -128,10 +134,16 @@ class Fragments:
         return Markup(home.replace(urls.ROOT, prefix))
 
     def items_on(
-        self, page_url: str, template: str, subjects: Iterable[object], flag: object, link_day: bool = True
+        self,
+        page_url: str,
+        template: str,
+        subjects: Iterable[object],
+        flag: object,
+        link_day: bool = True,
+        keep: bool = True,
     ) -> Markup:
         """List items for the page at `page_url`, joined, with links that climb from that page."""
-        html = "".join([self.item(template, subject, flag, link_day) for subject in subjects])
+        html = "".join([self.item(template, subject, flag, link_day, keep) for subject in subjects])
         return Markup(html.replace(urls.ROOT, self.prefix(page_url)))
 
 
@@ -249,7 +261,10 @@ def make_environment(
             return Markup('<p class="empty">{}</p>').format(t("no_events"))
         page_url = context["page_url"]
         flag: object = "compact" if compact else show_article
-        items = fragments.items_on(page_url, "_event_item.html", events, flag, link_day)
+        # an article's own events (without their sources) and a day's (without their day) appear
+        # on that one page only: not worth keeping for others
+        keep = compact or (show_article and link_day)
+        items = fragments.items_on(page_url, "_event_item.html", events, flag, link_day, keep)
         return Markup(f'<ol class="timeline">\n{items}</ol>')
 
     @pass_context
