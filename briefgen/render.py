@@ -118,21 +118,6 @@ class Fragments:
             found = self.items[key] = (subject, html)
         return found[1]
 
-    def frame(self, page_url: str, template: str, frame_lang: str) -> Markup:
-        """A part of every page's frame (its header, its footer), rendered once per language and
-        for pages of every depth, like list items (the 404 page, served at any depth, apart)."""
-        if page_url == urls.NOT_FOUND:
-            return Markup(self.env.get_template(template).render(frame_lang=frame_lang, page_url=page_url))
-        key = ("frame", template, str(frame_lang))
-        found = self.cache.get(key)
-        if found is None:
-            found = self.cache[key] = Markup(
-                self.env.get_template(template).render(frame_lang=frame_lang, page_url=urls.ANY_PAGE)
-            )
-        prefix = urls.root_prefix(page_url)
-        home = str.replace(found, urls.ROOT + "./", prefix or "./")  # as urls.relative links home
-        return Markup(home.replace(urls.ROOT, prefix))
-
     def items_on(
         self,
         page_url: str,
@@ -268,10 +253,6 @@ def make_environment(
         return Markup(f'<ol class="timeline">\n{items}</ol>')
 
     @pass_context
-    def frame(context: Context, template: str, frame_lang: str) -> Markup:
-        return fragments.frame(context["page_url"], template, frame_lang)
-
-    @pass_context
     def digest_link(context: Context, day: dt.date) -> Markup:
         """A link to the day's PDF digest, or nothing when there is none."""
         if not config.digest.enabled or day not in index.days:
@@ -356,7 +337,6 @@ def make_environment(
         article_list=article_list,
         timeline=timeline,
         feed_entries=feed_entries,
-        frame=frame,
         day_link=day_link,
         digest_link=digest_link,
         lang_attr=lang_attr,

@@ -30,8 +30,6 @@ ITEM_TEMPLATES = (
     "_article_line.html",
     "_event_item.html",
     "_feed_entry.xml",
-    "_site_header.html",
-    "_site_footer.html",
 )  # used through globals on any page
 CONTENT_GLOBALS = frozenset({"index", "term"})  # globals through which a template reaches any content
 LEFT_OUT = {(Article, "body_digest")}  # shown only through body(), which templates_read tracks
