@@ -28,6 +28,8 @@ from .pages import CALENDAR, TIMELINE_JSON, PageSpec
 from .slugs import other_scripts
 from .theme import shipped_templates, template_dirs
 
+ROOT_BYTES = urls.ROOT.encode()
+
 
 class Fragments:
     """Links and list items that recur on thousands of pages, rendered once and cached.
@@ -44,8 +46,9 @@ class Fragments:
         self.index = index
         self.cache: dict[tuple[object, ...], Markup] = {}
         # list items by (template, id of the subject, flag, link_day); the subject is kept alongside
-        # so that its id cannot be reused by another object during the build
-        self.items: dict[tuple[str, int, object, bool], tuple[object, str]] = {}
+        # so that its id cannot be reused by another object during the build. Held as UTF-8: most
+        # hold a character beyond Latin-1 (a dash, a quote, a name), which doubles them as text
+        self.items: dict[tuple[str, int, object, bool], tuple[object, bytes]] = {}
 
     def href(self, target: object, page_url: str, directory_urls: bool | None = None) -> str:
         folders = self.config.directory_urls if directory_urls is None else directory_urls
@@ -100,7 +103,7 @@ class Fragments:
 
     def item(
         self, template: str, subject: object, flag: object, link_day: bool = True, keep: bool = True
-    ) -> str:
+    ) -> bytes:
         """A list item, rendered once for pages of every depth: its links start with urls.ROOT.
 
         `link_day` is false on a day's own page, where a link to the day would lead back to it.
@@ -110,8 +113,10 @@ class Fragments:
         key = (template, id(subject), flag, link_day)
         found = self.items.get(key)
         if found is None:
-            html = self.env.get_template(template).render(
-                item=subject, flag=flag, link_day=link_day, page_url=urls.ANY_PAGE
+            html = (
+                self.env.get_template(template)
+                .render(item=subject, flag=flag, link_day=link_day, page_url=urls.ANY_PAGE)
+                .encode()
             )
             if not keep:
                 return html
@@ -128,8 +133,8 @@ class Fragments:
         keep: bool = True,
     ) -> Markup:
         """List items for the page at `page_url`, joined, with links that climb from that page."""
-        html = "".join([self.item(template, subject, flag, link_day, keep) for subject in subjects])
-        return Markup(html.replace(urls.ROOT, self.prefix(page_url)))
+        html = b"".join([self.item(template, subject, flag, link_day, keep) for subject in subjects])
+        return Markup(html.replace(ROOT_BYTES, self.prefix(page_url).encode()).decode())
 
 
 def _joined(separator: str, parts: Iterable[Markup]) -> Markup:
