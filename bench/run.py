@@ -665,6 +665,9 @@ def rebuild_changes(project: Path) -> list[Change]:
     text = article.read_text(encoding="utf-8")
     template = project / "templates" / "person.html"
     template_text = template.read_bytes()
+    person = sorted((project / "content" / "people").glob("*.yaml"))[0]
+    person_text = person.read_bytes()
+    described = person_text.rstrip(b"\n") + b'\ndescription: "Added by the benchmark."\n'
     body_edit = text + "\nA sentence appended by the benchmark to edit this body.\n"
     return [
         Change("nothing changed"),
@@ -675,6 +678,7 @@ def rebuild_changes(project: Path) -> list[Change]:
             text.encode(),
             with_actor_added(text, project / "content").encode(),
         ),
+        Change("one person's file edited (a description added)", person, person_text, described),
         Change("template of all person pages edited", template, template_text, with_comment(template_text)),
     ]
 
