@@ -12,10 +12,9 @@ LINK_RE = re.compile(r"""\s(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGN
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
-# Links as briefgen writes them, and nh3 too: one space, the name, `="`. Two patterns that each
-# start with a literal run faster than one that starts with a class or an alternation.
-_PLAIN_HREF = re.compile(r' href="([^"]*)"')
-_PLAIN_SRC = re.compile(r' src="([^"]*)"')
+# Links as briefgen writes them, and nh3 too: one space, the name, `="`. One pass finds both: a
+# match cannot overlap another (a value holds no `"`), so it finds what two passes would.
+_PLAIN = re.compile(r' (?:href|src)="([^"]*)"')
 _UNUSUAL = (
     *("href='", "src='", "href =", "src =", "href= ", "src= ", "HREF", "SRC", "Href", "Src"),
     *(space + name for space in "\t\n\r\f\v" for name in ("href", "src")),
@@ -31,24 +30,30 @@ def plain_attributes(template_sources: Iterable[str]) -> bool:
     return not any(form in source for source in template_sources for form in _UNUSUAL)
 
 
-def internal_links(html: str, plain: bool = False) -> set[str]:
-    """The site-internal targets on a page (external, mail and data links are left out).
+def raw_links(html: str, plain: bool = False) -> set[str]:
+    """Every href and src value on a page, as written.
 
     With `plain`, the page is known to write links only as `href="..."` (see plain_attributes).
     """
     if not plain and any(form in html for form in _UNUSUAL):
-        raw_links = {double or single for double, single in LINK_RE.findall(html)}
-    else:  # the common case, and much faster: attributes written as briefgen writes them
-        raw_links = set(_PLAIN_HREF.findall(html))
-        raw_links.update(_PLAIN_SRC.findall(html))
-    found = set()
-    for raw in raw_links:
-        if not raw or raw[0] == "#" or raw.startswith("//") or _SCHEME.match(raw):
-            continue
-        path = raw.split("#", 1)[0].split("?", 1)[0]
-        if path:
-            found.add(unquote(unescape(path)) if ("&" in path or "%" in path) else path)
-    return found
+        return {double or single for double, single in LINK_RE.findall(html)}
+    return set(_PLAIN.findall(html))  # the common case, and much faster
+
+
+def site_path(raw: str) -> str | None:
+    """The site-internal path a link names (its fragment and query dropped, escapes undone), or
+    None for an external, mail, data or same-page link."""
+    if not raw or raw[0] == "#" or raw.startswith("//") or _SCHEME.match(raw):
+        return None
+    path = raw.split("#", 1)[0].split("?", 1)[0]
+    if not path:
+        return None
+    return unquote(unescape(path)) if ("&" in path or "%" in path) else path
+
+
+def internal_links(html: str, plain: bool = False) -> set[str]:
+    """The site-internal targets on a page (external, mail and data links are left out)."""
+    return {path for path in map(site_path, raw_links(html, plain)) if path}
 
 
 def line_of(link: str, source: str) -> int | None:
@@ -86,13 +91,16 @@ class LinkChecker:
 
     Most links climb to the site root first (`../../people/x/`); once a link has climbed as many
     levels as its page is deep, where it leads no longer depends on the page, so the answer is
-    shared by every page at that depth.
+    shared by every page at that depth. Links found good that way (and links out of the site) are
+    kept per depth as written, so that on the next page only the links not seen yet are looked at.
     """
 
     def __init__(self, existing: set[str], *, plain: bool = False, root: str = "/") -> None:
         self.existing = existing
         self.plain = plain
         self.root = root
+        self.targets: dict[str, str | None] = {}  # links as written, to what they name in the site
+        self.settled: dict[int, set[str]] = {}  # by page depth: links as written, good on any page
         self.rooted: dict[str, bool] = {}  # links that have climbed to the root, without the climb
         self.local: dict[tuple[str, str], bool] = {}  # other links, by page folder
 
@@ -101,20 +109,30 @@ class LinkChecker:
         depth = folder.count("/") + 1 if folder else 0
         prefix = "../" * depth
         climb = len(prefix)
-        dead = []
-        for link in internal_links(html, self.plain):
-            if link.startswith(prefix):  # it climbs to the root (any link does from the home page)
+        settled = self.settled.setdefault(depth, set())
+        dead = set()
+        for raw in raw_links(html, self.plain) - settled:
+            link = self.targets.get(raw, "")
+            if link == "":
+                link = self.targets[raw] = site_path(raw)
+            if link is None:
+                settled.add(raw)
+            elif link.startswith(prefix):  # it climbs to the root (any link does from the home page)
                 rest = link[climb:]
                 ok = self.rooted.get(rest)
                 if ok is None:
                     ok = self.rooted[rest] = self._leads_somewhere(link, page_output)
+                if ok:
+                    settled.add(raw)
+                else:
+                    dead.add(link)
             else:
                 key = (folder, link)
                 ok = self.local.get(key)
                 if ok is None:
                     ok = self.local[key] = self._leads_somewhere(link, page_output)
-            if not ok:
-                dead.append(link)
+                if not ok:
+                    dead.add(link)
         return sorted(dead)
 
     def _leads_somewhere(self, link: str, page_output: str) -> bool:

@@ -182,12 +182,22 @@ def _write_manifest(out: Path, files: dict[str, WrittenFile], name: str = MARKER
         raise
 
 
-def stage(path: Path, data: bytes) -> None:
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+
+def stage(path: str, data: bytes) -> tuple[int, int]:
+    """Write a new file (its folder exists); its mtime in ns and size, as a move will keep them."""
+    descriptor = os.open(path, _NEW_FILE, 0o666)
     try:
-        path.write_bytes(data)
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        written = os.write(descriptor, data)
+        if written < len(data):  # a short write: go on with what is left
+            view = memoryview(data)
+            while written < len(data):
+                written += os.write(descriptor, view[written:])
+        info = os.fstat(descriptor)
+    finally:
+        os.close(descriptor)
+    return info.st_mtime_ns, info.st_size
 
 
 def _merge(source: Path, target: Path, point: str = "swap") -> None:
@@ -261,11 +271,29 @@ def _unlink_and_prune(root: Path, relative: str) -> None:
 
 
 def _link_all(source: Path, target: Path, files: dict[str, WrittenFile]) -> None:
-    """`target` as a second tree of `source`'s listed files, all hard links; its manifest last."""
+    """`target` (empty but for its manifest) as a second tree of `source`'s listed files, all hard
+    links; its manifest last. Each folder is made once, and each file linked with one call."""
     (target / MARKER).unlink(missing_ok=True)
+    made = {""}
     for relative in files:
-        _link(source / relative, target / relative)
+        folder = posixpath.dirname(relative)
+        try:
+            if folder not in made:
+                _make_folder(target, folder, made)
+            os.link(f"{source}/{relative}", f"{target}/{relative}", follow_symlinks=False)
+        except OSError:  # something in the way, or missing from the live site: the careful way
+            _link(source / relative, target / relative)
     _write_manifest(target, files)
+
+
+def _make_folder(root: Path, folder: str, made: set[str]) -> None:
+    """Make `folder` under `root`, and the folders above it that `made` does not list yet."""
+    parent = posixpath.dirname(folder)
+    if parent not in made:
+        _make_folder(root, parent, made)
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(f"{root}/{folder}")
+    made.add(folder)
 
 
 def read_manifest(out: Path, name: str = MARKER) -> dict[str, WrittenFile]:
@@ -364,6 +392,7 @@ class Writer:
         if self.staging.exists():
             shutil.rmtree(self.staging)  # left by a build that was killed
         self.staging.mkdir(parents=True)
+        self._staged_folders = {""}  # folders made under the staging folder, relative to it
 
     def _claim(self, relative: str) -> None:
         if relative in self.added:
@@ -382,12 +411,15 @@ class Writer:
         """Stage `data`, whose digest is `new_digest`, for `relative`."""
         self._claim(safe_relative(relative))
         try:
-            stage(self.staging / relative, data)
+            folder = posixpath.dirname(relative)
+            if folder not in self._staged_folders:  # most pages have a folder of their own
+                _make_folder(self.staging, folder, self._staged_folders)
+            written = stage(f"{self.staging}/{relative}", data)
         except OSError as error:
             raise BuildError(
                 f"cannot write {relative} ({error.strerror}); nothing was changed in {self.out}"
             ) from None
-        self.files[relative] = (new_digest, 0, 0)
+        self.files[relative] = (new_digest, *written)  # a move keeps the time and size
         self.changed.append(relative)
         crash_point("stage")
 
@@ -398,9 +430,6 @@ class Writer:
 
     def commit(self) -> list[str]:
         """Move staged files into place and drop files this build no longer makes."""
-        for relative in self.changed:  # a move keeps the time and size, so the manifest is known now
-            info = (self.staging / relative).stat()
-            self.files[relative] = (self.files[relative][0], info.st_mtime_ns, info.st_size)
         if self.generations is not None and self._exchangeable(self.generations):
             return self._commit_by_exchange(self.generations)
         fresh_folder = self.created_out and not self.previous  # nothing there but what we staged
