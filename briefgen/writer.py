@@ -28,8 +28,11 @@ import functools
 import json
 import os
 import posixpath
+import re
 import shutil
 import tempfile
+from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -171,11 +174,23 @@ def recover(out: Path) -> bool:
     return True
 
 
-def _write_manifest(out: Path, files: dict[str, WrittenFile], name: str = MARKER) -> None:
-    manifest = {"generator": "briefgen", "files": dict(sorted(files.items()))}
+def _write_manifest(
+    out: Path,
+    files: dict[str, WrittenFile],
+    name: str = MARKER,
+    *,
+    generation: str = "",
+    previous: Claim | None = None,
+) -> None:
+    """Write a manifest, under a new generation id (or `generation`), with what it says of the
+    previous generation (see `Claim`) ahead of the files, where a short read finds both."""
+    manifest: dict[str, object] = {"generator": "briefgen", "generation": generation or _new_id()}
+    if previous is not None:
+        manifest["previous"] = {"generation": previous.generation, "differs": sorted(previous.differs)}
+    manifest["files"] = dict(sorted(files.items()))
     tmp = out / (name + ".tmp")
     try:
-        tmp.write_text(json.dumps(manifest, separators=(",", ":")), "utf-8")
+        tmp.write_text(json.dumps(manifest, separators=(",", ":"), check_circular=False), "utf-8")
         os.replace(tmp, out / name)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -221,14 +236,15 @@ def _merge(source: Path, target: Path, point: str = "swap") -> None:
             os.replace(entry.path, destination)
 
 
-def _open_generation(folder: Path) -> dict[str, WrittenFile]:
-    """Make `folder` ready to become the next site; what it holds, by its manifest.
+def _open_generation(folder: Path, *, trusted: bool = False) -> dict[str, WrittenFile]:
+    """Make `folder` ready to become the next site; what it holds, by its manifest (not read if
+    the caller knows it already: `trusted`).
 
     Its manifest is removed first: a process killed while the folder is being brought up to date
     leaves it without one, and the next build then starts the folder afresh.
     """
-    known = read_manifest(folder)
-    if not known and folder.exists():
+    known = {} if trusted else read_manifest(folder)
+    if not known and not trusted and folder.exists():
         shutil.rmtree(folder)  # half made, or the old site was empty: begin again
     folder.mkdir(parents=True, exist_ok=True)
     (folder / MARKER).unlink(missing_ok=True)
@@ -270,9 +286,9 @@ def _unlink_and_prune(root: Path, relative: str) -> None:
         parent = parent.parent
 
 
-def _link_all(source: Path, target: Path, files: dict[str, WrittenFile]) -> None:
+def _link_all(source: Path, target: Path, files: dict[str, WrittenFile], generation: str) -> None:
     """`target` (empty but for its manifest) as a second tree of `source`'s listed files, all hard
-    links; its manifest last. Each folder is made once, and each file linked with one call."""
+    links; its manifest last, with id `generation`. Each folder is made once, each file linked once."""
     (target / MARKER).unlink(missing_ok=True)
     made = {""}
     for relative in files:
@@ -283,7 +299,7 @@ def _link_all(source: Path, target: Path, files: dict[str, WrittenFile]) -> None
             os.link(f"{source}/{relative}", f"{target}/{relative}", follow_symlinks=False)
         except OSError:  # something in the way, or missing from the live site: the careful way
             _link(source / relative, target / relative)
-    _write_manifest(target, files)
+    _write_manifest(target, files, generation=generation)
 
 
 def _make_folder(root: Path, folder: str, made: set[str]) -> None:
@@ -299,11 +315,63 @@ def _make_folder(root: Path, folder: str, made: set[str]) -> None:
 def read_manifest(out: Path, name: str = MARKER) -> dict[str, WrittenFile]:
     """What the last build wrote into `out` (empty if it cannot be read)."""
     try:
-        data = json.loads((out / name).read_text("utf-8"))
-        files = data["files"]
-        return {str(k): (str(v[0]), int(v[1]), int(v[2])) for k, v in files.items()}
+        files = json.loads((out / name).read_bytes())["files"]
+        entries = files.values()
+        # checked as a whole, and made tuples in one sweep: this runs on every edit
+        if (
+            set(map(type, entries)) - {list}
+            or set(map(len, entries)) - {3}
+            or set(map(type, chain.from_iterable(entries))) - {str, int}
+        ):
+            return {}
+        return dict(zip(files, map(tuple, entries), strict=True))
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
         return {}
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What a site's manifest says of the previous generation kept beside it: the generation id of
+    the manifest that folder holds, and the files where the two trees differ. Everywhere else the
+    previous generation holds the very files of the site (hard links), so a commit can bring it
+    up to date without reading its manifest."""
+
+    generation: str
+    differs: frozenset[str]
+
+
+def _new_id() -> str:
+    return os.urandom(16).hex()
+
+
+_GENERATION = re.compile(rb'^\{"generator":"briefgen","generation":"([0-9a-f]{32})"')
+_FILES_KEY = b',"files":'  # never inside a JSON string, where a quote is written \"
+
+
+def _generation_of(folder: Path) -> str | None:
+    """The generation id of the manifest in `folder`, from its first bytes (None if none)."""
+    try:
+        with open(folder / MARKER, "rb") as file:
+            found = _GENERATION.match(file.read(80))
+    except OSError:
+        return None
+    return found[1].decode() if found else None
+
+
+def _head_of(folder: Path) -> tuple[str | None, Claim | None]:
+    """The generation id of the manifest in `folder` and its claim on the previous generation,
+    read without the list of files."""
+    try:
+        data = (folder / MARKER).read_bytes()
+        head = json.loads(data[: data.index(_FILES_KEY)] + b"}")
+        generation = head["generation"]
+        previous = head.get("previous")
+        claim = None
+        if previous is not None:
+            claim = Claim(str(previous["generation"]), frozenset(map(str, previous["differs"])))
+        return str(generation), claim
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None, None
 
 
 def unchanged(out: Path, previous: dict[str, WrittenFile], relative: str, new_digest: str) -> bool:
@@ -393,6 +461,7 @@ class Writer:
             shutil.rmtree(self.staging)  # left by a build that was killed
         self.staging.mkdir(parents=True)
         self._staged_folders = {""}  # folders made under the staging folder, relative to it
+        self._second_tree = _new_id()  # the generation id of a second tree made whole (a new site)
 
     def _claim(self, relative: str) -> None:
         if relative in self.added:
@@ -493,21 +562,40 @@ class Writer:
             return []
         _remove_unlisted(other, self.previous)  # files someone added to the old site
         if not self.previous:  # the site was new: make the second tree once, by hard links
-            _link_all(self.out, other, self.files)
+            _link_all(self.out, other, self.files, self._second_tree)
         return sorted(self.previous.keys() - self.files.keys())
 
     def _bring_up_to_date(self, other: Path) -> None:
-        """Make `other` hold exactly the site this build makes (it is not live: no reader sees it)."""
-        known = _open_generation(other)
+        """Make `other` hold exactly the site this build makes (it is not live: no reader sees it).
+
+        Where the live site's manifest has a claim on `other` and `other` is still that generation,
+        only the files the claim names are looked at; otherwise `other`'s manifest is read whole.
+        """
+        live, claim = _head_of(self.out) if self.previous else (None, None)
+        trusted = claim is not None and claim.generation == _generation_of(other)
+        known = _open_generation(other, trusted=trusted)
         changed = set(self.changed)
-        for relative, entry in self.files.items():  # what this build kept, as the live site has it
-            if relative not in changed and known.get(relative) != entry:
+        if claim is not None and trusted:  # elsewhere `other` holds the live site's own files
+            for relative in claim.differs & self.files.keys() - changed:
                 _link(self.out / relative, other / relative)
-        for relative in known.keys() - self.files.keys():
+            gone = (self.previous.keys() | claim.differs) - self.files.keys()
+        else:
+            for relative, entry in self.files.items():  # what this build kept, as the live site has it
+                if relative not in changed and known.get(relative) != entry:
+                    _link(self.out / relative, other / relative)
+            gone = known.keys() - self.files.keys()
+        for relative in gone:
             _unlink_and_prune(other, relative)
         crash_point("generation")
         _merge(self.staging, other, "generation")  # what this build changed
-        _write_manifest(other, self.files)
+        # after the exchange, `other` holds the live site as it is now: where it will differ
+        if not self.previous and not self.partial:  # a new site: the second tree is made whole
+            claim = Claim(self._second_tree, frozenset())
+        elif live is not None:
+            claim = Claim(live, frozenset(changed | (self.previous.keys() - self.files.keys())))
+        else:
+            claim = None
+        _write_manifest(other, self.files, previous=claim)
         with contextlib.suppress(OSError):
             os.chmod(other, os.stat(self.out).st_mode & 0o7777)
 

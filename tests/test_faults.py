@@ -125,6 +125,44 @@ def test_the_previous_generation_shares_every_unchanged_file(make_site):
     assert page in different and len(different) <= 3
 
 
+def test_the_previous_generation_is_the_site_before_edit_after_edit(make_site, tmp_path):
+    """A commit brings the previous generation up to date by what the live manifest says differs
+    between the two trees (without reading that folder's manifest); after every kind of edit, and
+    after a build killed with the second tree half brought up to date, it holds the site as it was
+    before the build, and the site is what a cold build makes."""
+    project = make_site()
+    site = project.root / "site"
+
+    def build(crash_at: str = "") -> None:
+        result = briefgen(project, "build", "-q", "--no-search", crash_at=crash_at)
+        assert result.returncode == (-signal.SIGKILL if crash_at else 0), result.stderr
+
+    def generation() -> dict[str, bytes]:
+        (folder,) = (project.root / ".briefgen/previous-site").iterdir()
+        return pages(Project(folder.parent), folder.name)
+
+    talks = project.root / "content/2023-06-18-talks.md"
+    edits = [
+        lambda: talks.write_text(talks.read_text("utf-8").replace("five", "six"), "utf-8"),  # a body
+        lambda: talks.write_text(talks.read_text("utf-8").replace("Long talks", "Talks"), "utf-8"),
+        lambda: project.write({"content/2023-06-20-new.md": article("New", "2023-06-20", "Fresh.")}),
+        lambda: (project.root / "content/2023-06-14-call.md").unlink(),
+        lambda: talks.write_text(talks.read_text("utf-8").replace("six", "seven"), "utf-8"),
+        lambda: (project.root / "content/2023-06-20-new.md").unlink(),
+    ]
+    build()
+    for number, change in enumerate(edits):
+        before = pages(project)
+        change()
+        if number == 3:  # killed with the second tree half brought up to date: its claim is void
+            build(crash_at="generation")
+            assert pages(project) == before
+        build()
+        assert generation() == before
+        assert pages(project) == clean_build(project, tmp_path / str(number), search=False)
+        assert json.loads((site / writer.MARKER).read_bytes())["previous"]["differs"]
+
+
 def test_a_digest_made_by_hand_stays_through_later_builds(make_site):
     """`briefgen digest` writes into the site outside a build; the swaps that follow keep it."""
     project = make_site()
