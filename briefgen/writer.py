@@ -10,7 +10,8 @@ of the same files, hard links where the bytes are the same. A commit brings that
 new site: the files this build changed move in, files it kept are linked from the live site where
 the old generation differs, files it dropped go. Then one `renameat2(RENAME_EXCHANGE)` swaps the
 two folders: a reader, or a build killed at any instant, sees the old site or the new one, never
-a mix. The cost is in proportion to what changed (the first build links every file once).
+a mix. The site's manifest says which generation that folder holds and where the two differ
+(`Claim`), so the cost is in proportion to what changed (the first build links every file once).
 
 Where the exchange is not available (another system, the output on another file system than
 the project), the swap moves files one by one and is journaled: before the first move, the
@@ -30,6 +31,7 @@ import os
 import posixpath
 import re
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass
 from itertools import chain
@@ -215,25 +217,30 @@ def stage(path: str, data: bytes) -> tuple[int, int]:
     return info.st_mtime_ns, info.st_size
 
 
-def _merge(source: Path, target: Path, point: str = "swap") -> None:
+def _merge(source: str | Path, target: str | Path, point: str = "swap") -> None:
     """Move everything under `source` to the same place under `target`.
 
     A folder missing from `target` moves in whole; a link in `target` is replaced, never followed,
     so nothing is ever written outside the output folder.
     """
-    for entry in os.scandir(source):
-        destination = target / entry.name
-        if not destination.exists() and not destination.is_symlink():
+    with os.scandir(source) as found:
+        entries = list(found)  # moved out while going through them
+    for entry in entries:
+        destination = f"{target}/{entry.name}"
+        try:
+            there = os.lstat(destination).st_mode
+        except FileNotFoundError:
             os.replace(entry.path, destination)
             crash_point(point)
-        elif entry.is_dir() and destination.is_dir() and not destination.is_symlink():
-            _merge(Path(entry.path), destination, point)
-        else:
-            if destination.is_dir() and not destination.is_symlink():
-                shutil.rmtree(destination)
-            elif destination.is_symlink() and entry.is_dir():
-                destination.unlink()
-            os.replace(entry.path, destination)
+            continue
+        if entry.is_dir() and stat.S_ISDIR(there):
+            _merge(entry.path, destination, point)
+            continue
+        if stat.S_ISDIR(there):
+            shutil.rmtree(destination)
+        elif stat.S_ISLNK(there) and entry.is_dir():
+            os.unlink(destination)
+        os.replace(entry.path, destination)
 
 
 def _open_generation(folder: Path, *, trusted: bool = False) -> dict[str, WrittenFile]:
@@ -609,25 +616,35 @@ class Writer:
 
 
 def _remove_unlisted(out_dir: Path, files: dict[str, WrittenFile]) -> list[str]:
-    """Delete files under the output folder that `files` does not list (and emptied folders)."""
-    removed = []
-    emptied: set[str] = set()  # folders removed: walking bottom-up, children come first
-    out = str(out_dir)
-    for dirpath, dirnames, filenames in os.walk(out, topdown=False):
-        relative_dir = os.path.relpath(dirpath, out)
-        if relative_dir.split(os.sep)[0] in (STAGING, *UNMANAGED):
-            continue
-        prefix = "" if relative_dir == "." else relative_dir.replace(os.sep, "/") + "/"
-        kept = 0
-        for name in filenames:
-            relative = prefix + name
-            if relative in files or relative in (MARKER, JOURNAL, *UNMANAGED):
-                kept += 1
-                continue
-            os.unlink(os.path.join(dirpath, name))
-            removed.append(relative)
-        left = [name for name in dirnames if os.path.join(dirpath, name) not in emptied]
-        if not kept and not left and dirpath != out and not os.path.islink(dirpath):
-            os.rmdir(dirpath)
-            emptied.add(dirpath)
+    """Delete files under the output folder that `files` does not list (and emptied folders).
+
+    A link to a folder is left, and never followed; so are the staging folder and the search index.
+    """
+    removed: list[str] = []
+
+    def clear(folder: str, prefix: str) -> bool:
+        """Remove what is not listed under `folder`; True if nothing is left in it."""
+        try:
+            with os.scandir(folder) as found:
+                entries = list(found)
+        except OSError:
+            return False
+        left = 0
+        for entry in entries:
+            relative = prefix + entry.name
+            if entry.is_dir():
+                if entry.is_symlink() or (not prefix and entry.name in (STAGING, *UNMANAGED)):
+                    left += 1
+                elif clear(entry.path, relative + "/"):
+                    os.rmdir(entry.path)
+                else:
+                    left += 1
+            elif relative in files or (not prefix and entry.name in (MARKER, JOURNAL, *UNMANAGED)):
+                left += 1
+            else:
+                os.unlink(entry.path)
+                removed.append(relative)
+        return not left
+
+    clear(str(out_dir), "")
     return sorted(removed)
