@@ -211,9 +211,9 @@ def stage(path: str, data: bytes) -> tuple[int, int]:
             view = memoryview(data)
             while written < len(data):
                 written += os.write(descriptor, view[written:])
-        info = os.fstat(descriptor)
     finally:
         os.close(descriptor)
+    info = os.stat(path)  # once closed: a network file system may set the time only then
     return info.st_mtime_ns, info.st_size
 
 
