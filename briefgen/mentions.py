@@ -25,7 +25,7 @@ from .model import Article, Person
 MODES = ("off", "first", "all")
 SKIPPED = frozenset({"a", "code", "pre", "kbd", "h1", "h2", "h3", "h4", "h5", "h6"})
 TAG = re.compile(r"""<(/?)([A-Za-z][A-Za-z0-9]*)[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""")
-NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_ASCII_BYTES = bytes(range(128))
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 # ASCII: letters and digits lowercase, everything else a space
 _ASCII = str.maketrans({chr(c): (chr(c).lower() if chr(c).isalnum() else " ") for c in range(128)})
@@ -56,9 +56,21 @@ def fold(text: str) -> str:
     Position n of the result is character n of `text`; words are the runs between spaces, so
     `d’Antony&nbsp;Blinken’s` folds to `d antony nbsp blinken s`.
     """
-    if not text.isascii():  # accented letters first: translate is fastest on ASCII text
-        text = NON_ASCII.sub(lambda m: _FOLD[ord(m.group())], text)
+    if not text.isascii():
+        others = set(_other_characters(text))
+        if len(others) > 32:  # many scripts: one pass, character by character
+            return text.translate(_FOLD)
+        # Each such character replaced everywhere at once, then translate takes its fast ASCII
+        # path. A character folds to one that folds to itself, so the order of replacing is free.
+        for char in others:
+            text = text.replace(char, _FOLD[ord(char)])
     return text.translate(_ASCII)
+
+
+def _other_characters(text: str) -> str:
+    """The characters of `text` outside ASCII (in bytes, deleting ASCII is one C loop)."""
+    encoded = text.encode("utf-8", "surrogatepass")
+    return encoded.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")
 
 
 def spellings(key: str) -> list[str]:
@@ -108,8 +120,11 @@ class Names:
             self._automaton = ahocorasick.Automaton()
             for key, pid in self.people.items():
                 for form in spellings(key):
+                    # a match ending at `last` of the padded text is html[last - back : last - ahead]:
+                    # the padded text has one more character in front, a form spaces around it
                     padded = form.startswith(" ")
-                    self._automaton.add_word(form, (len(form), pid, padded))
+                    back, ahead = (len(form) - 1, 1) if padded else (len(form), 0)
+                    self._automaton.add_word(form, (back, ahead, pid))
             self._automaton.make_automaton()
         return self._automaton
 
@@ -120,20 +135,21 @@ class Names:
         """
         if not self.people:
             return []
-        hits: list[tuple[int, int, str]] = []
-        for last, (length, pid, padded) in self.automaton.iter(f" {fold(html)} "):
-            # in `html`, the name ends before the last character matched, less the space added in front
-            end = last - 1 if padded else last
-            start = last + 1 - length + (1 if padded else 0) - 1
-            hits.append((start, end, pid))
+        # (start, -end, person): sorted, by start and the longest first
+        hits = [
+            (last - back, ahead - last, pid)
+            for last, (back, ahead, pid) in self.automaton.iter(f" {fold(html)} ")
+        ]
         if not hits:
             return []
+        hits.sort()
         spans = _text_spans(html)
         starts = [start for start, _ in spans]
         mentions: list[Mention] = []
         seen: set[str] = set()
         last_end = 0
-        for start, end, pid in sorted(hits, key=lambda hit: (hit[0], -hit[1])):
+        for start, minus_end, pid in hits:
+            end = -minus_end
             if start < last_end:
                 continue
             if first and pid in seen:

@@ -203,3 +203,28 @@ def test_in_the_pdf_every_mention_of_a_name_is_kept_from_hyphenation(make_site):
     css = (REPO / "templates" / "digest" / "digest.css").read_text(encoding="utf-8")
     rule = next(line for line in css.splitlines() if "hyphens: none" in line)
     assert ".mention" in rule
+
+
+def test_folding_a_text_folds_each_of_its_characters_in_place():
+    # fold() replaces each distinct character everywhere at once, or translates character by
+    # character when a text has many: both must give each character's own fold, at its place.
+    every = [chr(code) for code in range(0x30000) if not 0xD800 <= code < 0xE000]  # the assigned planes
+    one_by_one = {char: fold(char) for char in every}
+    assert all(len(folded) == 1 for folded in one_by_one.values())
+    assert all(fold(folded) == folded for folded in one_by_one.values())  # a fold folds to itself
+    for size in (5, 40):  # few distinct characters, then many
+        for start in range(0, len(every), size * 7):
+            text = "".join(every[start : start + size]) + " Ab, " + "".join(every[start : start + size])
+            assert fold(text) == "".join(one_by_one[char] for char in text), text
+
+
+def test_names_match_whatever_the_script_and_the_number_of_distinct_letters():
+    names = Names([("Éloïse Palmer", "ep"), ("Ζωή Παππά", "zp")])
+    greek = "αβγδεζηθικλμνξοπρστυφχψω" * 2
+    for filler in ("", greek, greek.upper() + "ÀÉÎÕÜ" + "абвгдежзийклмнопрстуф"):
+        html = f"<p>{filler} ÉLOÏSE PALMER et Ζωή Παππά, {filler} eloise palmer.</p>"
+        assert [(m.person, m.text) for m in names.find(html)] == [
+            ("ep", "ÉLOÏSE PALMER"),
+            ("zp", "Ζωή Παππά"),
+            ("ep", "eloise palmer"),
+        ], filler
