@@ -8,18 +8,20 @@ a future Python-Markdown changes, is simply run as stock runs it.
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as etree
 from collections.abc import Callable
 from typing import Any
 
 import markdown as md
 from markdown import blockprocessors, inlinepatterns
 from markdown import util as md_util
+from markdown.extensions.attr_list import AttrListTreeprocessor
 from markdown.extensions.fenced_code import FencedBlockPreprocessor
 from markdown.extensions.footnotes import FootnoteBlockProcessor
 from markdown.extensions.tables import TableProcessor
 from markdown.extensions.toc import TocTreeprocessor
 from markdown.preprocessors import HtmlBlockPreprocessor, NormalizeWhitespace, Preprocessor
-from markdown.treeprocessors import InlineProcessor
+from markdown.treeprocessors import InlineProcessor, Treeprocessor, UnescapeTreeprocessor
 
 # Regular expressions of inline patterns, and the text without one of which they cannot match: a
 # pattern whose expression is not named here is always tried.
@@ -44,11 +46,29 @@ _INLINE_FLAGS = re.DOTALL | re.UNICODE
 BLOCK_TRIGGERS: dict[type[blockprocessors.BlockProcessor], tuple[str, ...]] = {
     TableProcessor: ("|",),
     blockprocessors.HashHeaderProcessor: ("#",),
-    blockprocessors.SetextHeaderProcessor: ("=", "-"),
-    blockprocessors.HRProcessor: ("-", "*", "_"),
     blockprocessors.BlockQuoteProcessor: (">",),
     FootnoteBlockProcessor: ("[^",),
     blockprocessors.ReferenceProcessor: ("]:",),
+}
+
+
+def _setext_may_match(block: str) -> bool:
+    # Its expression is matched at the start, and `.` stops at a line end: the second line must
+    # begin with `=` or `-`.
+    end = block.find("\n")
+    return end >= 0 and block[end + 1 : end + 2] in ("=", "-")
+
+
+def _hr_may_match(block: str) -> bool:
+    # Its expression is searched for at each line start: three spaces at most, then `-`, `_` or `*`.
+    lines = block.split("\n") if "\n" in block else (block,)
+    return any(line[:4].lstrip(" ")[:1] in ("-", "_", "*") for line in lines)
+
+
+# Block processors (by class), and a quicker test of the block their own test needs to say yes.
+BLOCK_SHAPES: dict[type[blockprocessors.BlockProcessor], Callable[[str], bool]] = {
+    blockprocessors.SetextHeaderProcessor: _setext_may_match,
+    blockprocessors.HRProcessor: _hr_may_match,
 }
 
 
@@ -70,10 +90,42 @@ PRE_IDLE: dict[type[Preprocessor], Callable[[Any, str], bool]] = {
 }
 
 
+def _holds(root: Any, needle: str, attributes: bool) -> bool:
+    """Whether a text or tail in the tree at `root` (or with `attributes`, an attribute's value)
+    contains `needle`."""
+    for element in root.iter():
+        text, tail = element.text, element.tail
+        if (text and needle in text) or (tail and needle in tail):
+            return True
+        if attributes and element.attrib:
+            for value in element.attrib.values():
+                if value and needle in value:
+                    return True
+    return False
+
+
+def _attr_list_idle(_processor: Any, root: Any) -> bool:
+    # Each of its expressions needs a `{` in a text or a tail, and only a match changes the tree.
+    return not _holds(root, "{", attributes=False)
+
+
+def _unescape_idle(_processor: Any, root: Any) -> bool:
+    # Its expression needs the placeholder's STX in a text, a tail or an attribute value.
+    return not _holds(root, md_util.STX, attributes=True)
+
+
+# Treeprocessors (by class), and when one would leave the tree it is given as it is.
+TREE_IDLE: dict[type[Treeprocessor], Callable[[Any, Any], bool]] = {
+    AttrListTreeprocessor: _attr_list_idle,
+    UnescapeTreeprocessor: _unescape_idle,
+}
+
+
 def add_triggers(converter: md.Markdown) -> md.Markdown:
     """Makes a built converter skip the work that cannot change its output; returns it."""
     _trigger_preprocessors(converter)
     _trigger_blocks(converter)
+    _trigger_treeprocessors(converter)
     if _is(converter.treeprocessors, "inline", InlineProcessor):
         converter.treeprocessors.register(_TriggeredInlineProcessor(converter), "inline", 20)
     return converter
@@ -129,8 +181,14 @@ class _NormalizeWhitespace(Preprocessor):
         return text.split("\n")
 
 
+def _has_heading(toc: TocTreeprocessor, doc: Any) -> bool:
+    """Whether the tree holds an element the toc treeprocessor takes for a heading."""
+    return any(isinstance(element.tag, str) and toc.header_rgx.match(element.tag) for element in doc.iter())
+
+
 class _TocMarkerSwitch(Preprocessor):
-    """Lets the toc extension look for its marker only in documents that contain it.
+    """Lets the toc extension look for its marker only in documents that contain it, and walk the
+    tree for headings only when it holds one.
 
     The search walks the whole tree of every document; the marker is hardly ever used. The marker
     is the toc treeprocessor's own, read for each document. A paragraph that is the marker is text
@@ -142,13 +200,31 @@ class _TocMarkerSwitch(Preprocessor):
         super().__init__(converter)
         self.toc = toc
         self.present = True
-        replace_marker = toc.replace_marker
+        replace_marker, run = toc.replace_marker, toc.run
+        self.empty: tuple[tuple[object, ...], str] | None = None
 
         def replace_if_present(root: Any, elem: Any) -> None:
             if self.present:
                 replace_marker(root, elem)
 
+        def run_if_headed(doc: Any) -> None:
+            if self.present or _has_heading(toc, doc):
+                run(doc)
+                return
+            # Without a heading nor the marker, the tree is left as it is and the table is empty:
+            # stock's own run on an empty document makes it, again whenever what it uses changes.
+            uses = (
+                converter.serializer, tuple(converter.postprocessors), tuple(converter.treeprocessors),
+                toc.toc_class, toc.title, toc.title_class,
+            )  # fmt: skip
+            if self.empty is None or self.empty[0] != uses:
+                run(etree.Element("div"))
+                self.empty = (uses, converter.toc)  # type: ignore[attr-defined]
+            converter.toc_tokens = []  # type: ignore[attr-defined]
+            converter.toc = self.empty[1]  # type: ignore[attr-defined]
+
         toc.replace_marker = replace_if_present  # type: ignore[method-assign]
+        toc.run = run_if_headed  # type: ignore[method-assign]
 
     def run(self, lines: list[str]) -> list[str]:
         marker = self.toc.marker
@@ -157,12 +233,33 @@ class _TocMarkerSwitch(Preprocessor):
         return lines
 
 
+def _trigger_treeprocessors(converter: md.Markdown) -> None:
+    for processor in converter.treeprocessors:
+        idle = TREE_IDLE.get(type(processor))
+        if idle is None:
+            continue
+        run = processor.run
+
+        def triggered(root: Any, run: Any = run, idle: Any = idle, processor: Any = processor) -> Any:
+            return None if idle(processor, root) else run(root)
+
+        processor.run = triggered  # type: ignore[method-assign]
+
+
 def _trigger_blocks(converter: md.Markdown) -> None:
     for processor in converter.parser.blockprocessors:
+        test = processor.test
+        shape = BLOCK_SHAPES.get(type(processor))
+        if shape is not None:
+
+            def shaped(parent: object, block: str, test: Any = test, shape: Any = shape) -> bool:
+                return bool(test(parent, block)) if shape(block) else False
+
+            processor.test = shaped  # type: ignore[method-assign]
+            continue
         needs = BLOCK_TRIGGERS.get(type(processor))
         if needs is None:
             continue
-        test = processor.test
 
         def triggered(parent: object, block: str, test: Any = test, needs: tuple[str, ...] = needs) -> bool:
             for needle in needs:

@@ -52,6 +52,9 @@ BLOCKS = [
     "```python\nx = 1\n```", "\tindented by a tab", "line\r\nwith CRLF", "  \n \n",
     "&#169 2024 Acme", "# Heading &#169 2024", "    indented &#169 &copy code", "```\n&#x41 &amp fenced\n```",
     "<div>&#x41 raw &copy;</div>", "<p>&#169</p>", "> quoted &#169; &#x41", "[TO\x02C]", "[T\x03OC]",
+    "   ---", "    ---", "text\n  * * *", "text\n   _ _ _\nmore", "a\n=", "Title\n  ===", "x\n-y",
+    "- a\n- b\n---", "**bold** -- dash", "long-term -- and -- more", "\\{: .x}", "a {b} c",
+    "Para {: title=\"a\\_b\" }", "[x](a\\_b \"t\\_t\")", "# H {: data-toc-label=\"L\\*\" }",
 ]  # fmt: skip
 TAIL = "\n\n[r1]: https://example.org/ref\n\n[^1]: A note with *emphasis* and `code`.\n"
 
@@ -79,6 +82,27 @@ def test_fast_inline_pass_renders_like_stock_python_markdown(seed: int) -> None:
         fast.reset()
         stock.reset()
         assert fast.convert(source) == stock.convert(source), source
+        assert (fast.toc, fast.toc_tokens) == (stock.toc, stock.toc_tokens), source  # type: ignore[attr-defined]
+
+
+def test_the_table_of_contents_follows_its_settings_from_one_document_to_the_next() -> None:
+    def convert_then_retitle(converter: md.Markdown) -> None:
+        converter.convert("A first document, without a heading.")
+        toc: Any = converter.treeprocessors["toc"]
+        toc.title, toc.toc_class = "Contents", "summary"
+        converter.reset()
+
+    stock, fast = render_both("No heading here either.", convert_then_retitle, extensions=["toc"])
+    assert fast == stock
+    converters = [md.Markdown(extensions=["toc"]), add_triggers(md.Markdown(extensions=["toc"]))]
+    for source in ("Plain.", "# Heading", "Plain again.", "[TOC]\n\nno heading"):
+        tocs = []
+        for converter in converters:
+            converter.reset()
+            html = converter.convert(source)
+            tocs.append((html, converter.toc, converter.toc_tokens))  # type: ignore[attr-defined]
+        assert tocs[0] == tocs[1], source
+        assert '<div class="toc">' in tocs[1][1]
 
 
 def test_fast_inline_pass_renders_the_sample_content_like_stock() -> None:
