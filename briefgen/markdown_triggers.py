@@ -246,7 +246,34 @@ def _trigger_treeprocessors(converter: md.Markdown) -> None:
         processor.run = triggered  # type: ignore[method-assign]
 
 
+class _KeptOrderRegistry(md_util.Registry[Any]):
+    """A registry that keeps its items in order from one change to the next.
+
+    The parser goes through the block processors' registry for every block, and stock sorts it
+    and lists its items anew each time. Changes go through `register` and `deregister` and make a
+    new list: a walk under way goes on over the items it began with, as with stock.
+    """
+
+    _in_order: list[Any] | None = None
+
+    def register(self, item: Any, name: str, priority: float) -> None:
+        self._in_order = None
+        super().register(item, name, priority)
+
+    def deregister(self, name: str, strict: bool = True) -> None:
+        self._in_order = None
+        super().deregister(name, strict)
+
+    def __iter__(self) -> Any:
+        if self._in_order is None:
+            self._in_order = list(super().__iter__())
+        return iter(self._in_order)
+
+
 def _trigger_blocks(converter: md.Markdown) -> None:
+    registry = converter.parser.blockprocessors
+    if type(registry) is md_util.Registry:
+        registry.__class__ = _KeptOrderRegistry
     for processor in converter.parser.blockprocessors:
         test = processor.test
         shape = BLOCK_SHAPES.get(type(processor))

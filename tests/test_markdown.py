@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import markdown as md
 import pytest
+from markdown.blockprocessors import BlockProcessor
 from markdown.extensions.toc import TocExtension
 from markdown.inlinepatterns import SimpleTagInlineProcessor
 
@@ -181,3 +183,39 @@ def test_fenced_code_looks_for_codehilite_on_its_first_document_as_stock_does() 
         "```python\nx = 1\n```", convert_then_add_codehilite, extensions=["fenced_code"]
     )
     assert fast == stock
+
+
+class Aside(BlockProcessor):
+    """`!! text` becomes an aside; `!! stop` takes this processor out of the parser."""
+
+    def test(self, parent: Any, block: str) -> bool:
+        return block.startswith("!! ")
+
+    def run(self, parent: Any, blocks: list[str]) -> None:
+        block = blocks.pop(0)
+        if block == "!! stop":
+            self.parser.blockprocessors.deregister("aside")
+        else:
+            ElementTree.SubElement(parent, "aside").text = block[3:]
+
+
+class Switch(BlockProcessor):
+    """A block `SWITCH` adds (or replaces) the aside processor, in the middle of a document."""
+
+    def test(self, parent: Any, block: str) -> bool:
+        return block == "SWITCH"
+
+    def run(self, parent: Any, blocks: list[str]) -> None:
+        blocks.pop(0)
+        self.parser.blockprocessors.register(Aside(self.parser), "aside", 95)
+
+
+def test_block_processors_added_or_removed_while_a_document_is_parsed_apply_from_the_next_block() -> None:
+    def add_switch(converter: md.Markdown) -> None:
+        converter.parser.blockprocessors.register(Switch(converter.parser), "switch", 96)
+
+    source = "!! before\n\nSWITCH\n\n!! after\n\nSWITCH\n\n!! again\n\n!! stop\n\n!! gone\n\n- !! in a list"
+    stock, fast = render_both(source, add_switch)
+    assert fast == stock
+    assert "<p>!! before</p>" in fast and "<aside>after</aside>" in fast and "<aside>again</aside>" in fast
+    assert "<p>!! gone</p>" in fast
