@@ -327,6 +327,7 @@ class _TriggeredInlineProcessor(InlineProcessor):
         self._patterns: list[inlinepatterns.Pattern] = []
         self._expressions: list[object] = []
         self._triggers: list[tuple[str, ...] | None] = []
+        self._keys: bytes | None = None
 
     def run(self, tree: Any, ancestors: list[str] | None = None) -> Any:
         registry: md_util.Registry[Any] = self.inlinePatterns  # the stubs name the wrong class
@@ -336,12 +337,17 @@ class _TriggeredInlineProcessor(InlineProcessor):
         if patterns != self._patterns or expressions != self._expressions:
             self._triggers = [_inline_needs(pattern) for pattern in patterns]
             self._patterns, self._expressions = patterns, expressions
+            self._keys = _key_characters(self._triggers)
         return super().run(tree, ancestors)
 
     # Overrides InlineProcessor.__handleInline (name-mangled), the loop over the patterns.
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
         if isinstance(data, md_util.AtomicString):
             return data
+        if patternIndex == 0 and self._keys is not None:
+            encoded = data.encode("utf-8", "surrogatepass")
+            if len(encoded.translate(None, self._keys)) == len(encoded):
+                return data  # no trigger at all: every pattern would be skipped
         patterns, triggers = self._patterns, self._triggers
         apply = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]
         start, count = 0, len(triggers)
@@ -358,3 +364,18 @@ class _TriggeredInlineProcessor(InlineProcessor):
             if not matched:
                 patternIndex += 1
         return data
+
+
+def _key_characters(triggers: list[tuple[str, ...] | None]) -> bytes | None:
+    """One ASCII character of each trigger, the last (`\\n` of a line break's `  \\n`, `[` of
+    `![`): text without any of them holds no trigger. None if a pattern has no trigger or one
+    that is not ASCII."""
+    keys = set()
+    for needs in triggers:
+        if needs is None:
+            return None
+        for needle in needs:
+            if not needle.isascii():
+                return None
+            keys.add(needle[-1])
+    return "".join(sorted(keys)).encode("ascii")
