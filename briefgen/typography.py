@@ -103,11 +103,14 @@ def _curl(text: str, quote: str, previous: str, opening: str, closing: str, apos
     return "".join(out)
 
 
-_SPACE = "[ \t\n\u00a0\u202f]"
-_INSIDE_OPEN = re.compile(f"\u00ab{_SPACE}*")
-_INSIDE_CLOSE = re.compile(f"{_SPACE}*\u00bb")
+_SPACES = " \t\n\u00a0\u202f"
+_INSIDE_OPEN = re.compile(f"\u00ab[{_SPACES}]*")
 _SPACE_BEFORE = re.compile(r"[ \t\n\u00a0]+([;!?])")
 _SPACE_BEFORE_COLON = re.compile(r"[ \t\n\u202f]+:")
+# Whether the two above match, from the mark back: a search skips from one mark to the next, where
+# theirs, beginning with a space, tries a match at every space.
+_SPACED_MARK = re.compile(r"[;!?](?<=[ \t\n\u00a0].)")
+_SPACED_COLON = re.compile(r":(?<=[ \t\n\u202f]:)")
 
 
 def is_french(lang: str) -> bool:
@@ -119,11 +122,12 @@ def french_spacing(text: str) -> str:
     was typed, so `10:30` and addresses stay as they are). Used for the site and the PDF digest."""
     if "\u00ab" in text:
         text = _INSIDE_OPEN.sub("\u00ab" + NBSP, text)
-    if "\u00bb" in text:
-        text = _INSIDE_CLOSE.sub(NBSP + "\u00bb", text)
-    if ";" in text or "!" in text or "?" in text:
+    if "\u00bb" in text:  # the spaces before each », if any, become one no-break space
+        parts = text.split("\u00bb")
+        text = (NBSP + "\u00bb").join([part.rstrip(_SPACES) for part in parts[:-1]] + parts[-1:])
+    if (";" in text or "!" in text or "?" in text) and _SPACED_MARK.search(text):
         text = _SPACE_BEFORE.sub(NNBSP + r"\1", text)
-    if ":" in text:
+    if ":" in text and _SPACED_COLON.search(text):
         text = _SPACE_BEFORE_COLON.sub(NBSP + ":", text)
     return text
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
 from briefgen.links import LinkChecker, internal_links
@@ -92,3 +95,38 @@ def test_a_shared_list_item_links_home_correctly_from_the_site_root(directory_ur
     link = urls.relative(urls.HOME, urls.ANY_PAGE, directory_urls)
     assert link.replace(urls.ROOT, urls.root_prefix(urls.HOME)) == home
     assert link.replace(urls.ROOT, urls.root_prefix("people/x/")) == "../../" + home
+
+
+def test_french_spacing_is_its_four_rules_wherever_the_spaces_and_marks_fall() -> None:
+    # The rules as first written, one expression each, applied in order.
+    space = "[ \t\n\u00a0\u202f]"
+    rules = [
+        (re.compile(f"\u00ab{space}*"), "\u00ab\u00a0"),
+        (re.compile(f"{space}*\u00bb"), "\u00a0\u00bb"),
+        (re.compile(r"[ \t\n\u00a0]+([;!?])"), "\u202f\\1"),
+        (re.compile(r"[ \t\n\u202f]+:"), "\u00a0:"),
+    ]
+    rng = random.Random(7)
+    alphabet = [
+        "a",
+        "é",
+        " ",
+        "  ",
+        "\t",
+        "\n",
+        "\u00a0",
+        "\u202f",
+        "\u00ab",
+        "\u00bb",
+        ";",
+        "!",
+        "?",
+        ":",
+        "10:30",
+    ]
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        expected = text
+        for expression, replacement in rules:
+            expected = expression.sub(replacement, expected)
+        assert french_spacing(text) == expected, repr(text)
