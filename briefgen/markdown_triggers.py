@@ -60,9 +60,13 @@ def _setext_may_match(block: str) -> bool:
 
 
 def _hr_may_match(block: str) -> bool:
-    # Its expression is searched for at each line start: three spaces at most, then `-`, `_` or `*`.
-    lines = block.split("\n") if "\n" in block else (block,)
-    return any(line[:4].lstrip(" ")[:1] in ("-", "_", "*") for line in lines)
+    # Its expression is searched for at each line start: a line of three spaces at most, then
+    # nothing but one of `-`, `_` or `*`, and spaces.
+    for line in block.split("\n") if "\n" in block else (block,):
+        mark = line[:4].lstrip(" ")[:1]
+        if mark in ("-", "_", "*") and not line.strip(mark + " "):
+            return True
+    return False
 
 
 # Block processors (by class), and a quicker test of the block their own test needs to say yes.
