@@ -4,7 +4,8 @@
     .venv/bin/python bench/markdown_cost.py [--articles 300]
 
 Generates a corpus with bench/corpus.py into a temporary folder and renders each
-body several ways, printing milliseconds of CPU per article (best of three passes).
+body several ways, printing milliseconds of CPU per article (best of three passes). The last
+row adds what a build does next to each body: link the mentions of the corpus's people.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import markdown
+import yaml
 
 from briefgen.frontmatter import split
 from briefgen.markdown import EXTENSIONS, markdown_to_html, new_converter
+from briefgen.mentions import Linker, Names
 
 GEN_CORPUS = Path(__file__).resolve().parent / "corpus.py"
 
@@ -71,6 +74,19 @@ def markdown_it_rows() -> list[tuple[str, Callable[[str, str], object]]]:
     ]
 
 
+def linked(folder: Path) -> Callable[[str, str], object]:
+    """briefgen's pipeline, then mentions linked as article pages link them (`first`)."""
+    named = []
+    for path in sorted((folder / "people").glob("*.yaml")):
+        person = yaml.safe_load(path.read_text("utf-8"))
+        named.extend((name, path.stem) for name in (person["name"], *person.get("aliases", ())))
+    names = Names(named)
+    linker = Linker(
+        names, "first", {pid: f"../../people/{pid}/" for pid in sorted(set(names.people.values()))}
+    )
+    return lambda body, lang: linker(markdown_to_html(body, lang))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=300)
@@ -82,12 +98,14 @@ def main() -> None:
             document = split(path.read_text("utf-8"), path)
             lang = document.meta.get("lang")
             bodies.append((document.body, getattr(lang, "text", "en")))
+        with_mentions = linked(Path(folder))
     rows = [
         ("Python-Markdown, no extension", plain([])),
         ("Python-Markdown, briefgen's extensions", plain(EXTENSIONS)),
         ("Python-Markdown, briefgen's extensions + smarty", plain([*EXTENSIONS, "smarty"])),
         ("the same extensions, with briefgen's triggers", converting(new_converter())),
         ("briefgen: triggers + own typography + nh3", markdown_to_html),
+        ("briefgen, then linked mentions", with_mentions),
     ]
     rows.extend(markdown_it_rows())
     print(f"{len(bodies)} articles, CPU ms per article (best of 3)")
