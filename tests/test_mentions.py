@@ -228,3 +228,26 @@ def test_names_match_whatever_the_script_and_the_number_of_distinct_letters():
             ("zp", "Ζωή Παππά"),
             ("ep", "eloise palmer"),
         ], filler
+
+
+def test_the_longest_name_wins_where_names_overlap_and_first_skips_what_a_later_mention_covers():
+    names = Names(
+        [
+            ("Antony Blinken", "ab"),
+            ("Blinken", "ab"),
+            ("Xi", "xi"),
+            ("Xi Jinping", "xj"),
+            ("Jinping Road", "jr"),
+        ]
+    )
+    html = "<p>Xi Jinping Road, Antony Blinken; later <em>Antony Blinken</em> and Blinken.</p>"
+    every = [(m.person, m.text) for m in names.find(html)]
+    assert every == [
+        ("xj", "Xi Jinping"),
+        ("ab", "Antony Blinken"),
+        ("ab", "Antony Blinken"),
+        ("ab", "Blinken"),
+    ]
+    assert [(m.person, m.text) for m in names.find(html, first=True)] == every[:2]
+    positions = [(m.start, m.end) for m in names.find(html)]
+    assert [html[start:end] for start, end in positions] == [text for _, text in every]
