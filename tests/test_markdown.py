@@ -55,7 +55,9 @@ BLOCKS = [
     "&#169 2024 Acme", "# Heading &#169 2024", "    indented &#169 &copy code", "```\n&#x41 &amp fenced\n```",
     "<div>&#x41 raw &copy;</div>", "<p>&#169</p>", "> quoted &#169; &#x41", "[TO\x02C]", "[T\x03OC]",
     "   ---", "    ---", "text\n  * * *", "text\n   _ _ _\nmore", "a\n=", "Title\n  ===", "x\n-y",
-    "- a\n- b\n---", "-*-", "- * -", "  -  -  -  ", "***  ", "_ _ _ x", "text\n   -   -   -", "**bold** -- dash", "long-term -- and -- more", "\\{: .x}", "a {b} c",
+    "- a\n- b\n---",
+    "-*-", "- * -", "  -  -  -  ", "***  ", "_ _ _ x", "text\n   -   -   -",
+    "**bold** -- dash", "long-term -- and -- more", "\\{: .x}", "a {b} c",
     "Para {: title=\"a\\_b\" }", "[x](a\\_b \"t\\_t\")", "# H {: data-toc-label=\"L\\*\" }",
 ]  # fmt: skip
 TAIL = "\n\n[r1]: https://example.org/ref\n\n[^1]: A note with *emphasis* and `code`.\n"
