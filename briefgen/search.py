@@ -295,16 +295,32 @@ def _make_shard(
     return None, peak_kib
 
 
+def _high_water_kib(pid: int) -> int:
+    """The largest resident set of a running process since it started its program (VmHWM), in
+    KiB; 0 where /proc does not say. wait4's figure cannot serve: on Linux, starting a program
+    records the resident set of the process it replaced, here a copy of the build itself."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def _run(command: list[str], stop: threading.Event | None) -> tuple[str | None, int]:
     """Run Pagefind; a warning if it failed, "" if `stop` ended it, None if it succeeded; with its
-    peak resident set in KiB (from wait4, which reaps it)."""
+    peak resident set in KiB (read from /proc while it runs, every 20 ms)."""
+    peak = 0
     try:
         with subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         ) as running:
             deadline = time.monotonic() + 600
             while True:
-                pid, status, usage = os.wait4(running.pid, os.WNOHANG)
+                peak = max(peak, _high_water_kib(running.pid))
+                pid, status = os.waitpid(running.pid, os.WNOHANG)
                 if pid:
                     running.returncode = os.waitstatus_to_exitcode(status)
                     break
@@ -321,8 +337,8 @@ def _run(command: list[str], stop: threading.Event | None) -> tuple[str | None, 
     if running.returncode != 0:
         lines = output.strip().splitlines()
         reason = lines[-1] if lines else f"exit status {running.returncode}"
-        return f"search: Pagefind failed ({reason}); the search index was not updated", usage.ru_maxrss
-    return None, usage.ru_maxrss
+        return f"search: Pagefind failed ({reason}); the search index was not updated", peak
+    return None, peak
 
 
 def _write_list(folder: Path, shards: dict[str, dict[str, str]] | None) -> None:
