@@ -62,7 +62,11 @@ class _Made:
         self.index = index
         self.host = urls.host(config.base_url) or "briefgen"
         self.events: dict[int, tuple[Event, str, str]] = {}  # id -> (event, VEVENT, zone or "")
-        self.values: dict[tuple[object, ...], str] = {}
+        self.texts: dict[str, str] = {}  # as icalendar encodes them
+        self.times: dict[tuple[dt.date, object], str] = {}
+        from icalendar import vDate, vDatetime, vText, vUri  # loaded only when a calendar is made
+
+        self.vtext, self.vdate, self.vdatetime, self.vuri = vText, vDate, vDatetime, vUri
 
     def vevent(self, event: Event) -> tuple[str, str]:
         """The event's VEVENT, and the zone it needs a VTIMEZONE for ("" for none)."""
@@ -98,30 +102,26 @@ class _Made:
         if places:
             lines.append(f"LOCATION:{self.text(', '.join(places))}")
         if config.base_url and article is not None:
-            from icalendar import vUri
-
-            lines.append(f"URL:{_ical(vUri, urls.absolute(urls.url_of(article), config.base_url))}")
+            address = urls.absolute(urls.url_of(article), config.base_url)
+            lines.append(f"URL:{_ical(self.vuri, address)}")
         lines.append("END:VEVENT")
-        return "".join(fold(line) + "\r\n" for line in lines)
+        return "\r\n".join(map(fold, lines)) + "\r\n"
 
     def text(self, value: str) -> str:
         """A TEXT value as icalendar escapes it."""
-        found = self.values.get((value,))
+        found = self.texts.get(value)
         if found is None:
-            from icalendar import vText
-
-            found = self.values[(value,)] = _ical(vText, value)
+            found = self.texts[value] = _ical(self.vtext, value)
         return found
 
     def time(self, value: dt.date | dt.datetime) -> str:
         """A DATE, or a DATE-TIME (with a Z in UTC), as icalendar writes it."""
         # keyed by the zone too: equal instants in two zones are written differently
         key = (value, value.tzinfo if isinstance(value, dt.datetime) else "date")
-        found = self.values.get(key)
+        found = self.times.get(key)
         if found is None:
-            from icalendar import vDate, vDatetime
-
-            found = self.values[key] = _ical(vDatetime if isinstance(value, dt.datetime) else vDate, value)
+            kind = self.vdatetime if isinstance(value, dt.datetime) else self.vdate
+            found = self.times[key] = _ical(kind, value)
         return found
 
 
@@ -171,6 +171,8 @@ def _params(start: dt.date | dt.datetime) -> str:
 def fold(line: str, limit: int = 75) -> str:
     """A content line folded as RFC 5545 (3.1) says: at most `limit` octets per line, never
     inside a UTF-8 sequence, continuation lines starting with a space."""
+    if len(line) <= limit and line.isascii():  # one octet a character: short enough as it is
+        return line
     data = line.encode("utf-8")
     if len(data) <= limit:
         return line
