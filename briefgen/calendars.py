@@ -40,13 +40,10 @@ def render_calendar(context: Mapping[str, Any], config: SiteConfig, index: SiteI
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", f"{config.title} — {name}" if name else config.title)
     calendar.add("x-wr-timezone", config.timezone)
-    host = urls.host(config.base_url) or "briefgen"
-    starts = [_start(event, config.tz) for event in events]
-    parts = [
-        _vevent(event, start, *_facts(event, config, index), host)
-        for event, start in zip(events, starts, strict=True)
-    ]
-    zones = sorted({_zone(start) for start in starts} - {"", "UTC"})
+    made = _made_in(config, index)
+    vevents = [made.vevent(event) for event in events]
+    parts = [text for text, _ in vevents]
+    zones = sorted({zone for _, zone in vevents} - {""})
     if zones:
         first = min(e.day for e in events).year  # VTIMEZONEs cover whole years around the events
         last = max(e.day for e in events).year
@@ -56,9 +53,93 @@ def render_calendar(context: Mapping[str, Any], config: SiteConfig, index: SiteI
     return head[: -len(_END)] + "".join(parts) + _END
 
 
+class _Made:
+    """What one build has made: each event's VEVENT, found by the event itself (the same object is
+    on several calendars), and each value icalendar has encoded (days and names recur)."""
+
+    def __init__(self, config: SiteConfig, index: SiteIndex) -> None:
+        self.config = config
+        self.index = index
+        self.host = urls.host(config.base_url) or "briefgen"
+        self.events: dict[int, tuple[Event, str, str]] = {}  # id -> (event, VEVENT, zone or "")
+        self.texts: dict[str, str] = {}  # as icalendar encodes them
+        self.times: dict[tuple[dt.date, object], str] = {}
+        from icalendar import vDate, vDatetime, vText, vUri  # loaded only when a calendar is made
+
+        self.vtext, self.vdate, self.vdatetime, self.vuri = vText, vDate, vDatetime, vUri
+
+    def vevent(self, event: Event) -> tuple[str, str]:
+        """The event's VEVENT, and the zone it needs a VTIMEZONE for ("" for none)."""
+        found = self.events.get(id(event))
+        if found is None:
+            start = _start(event, self.config.tz)
+            zone = _zone(start)
+            zone = "" if zone == "UTC" else zone
+            found = self.events[id(event)] = (event, self._vevent(event, start), zone)
+        return found[1], found[2]
+
+    def _vevent(self, event: Event, start: dt.date | dt.datetime) -> str:
+        """One VEVENT. icalendar encodes each value; the lines are joined and folded here, because
+        icalendar's own serializer costs a millisecond per event and a site has tens of thousands."""
+        index, config = self.index, self.config
+        article = index.articles.get(event.article)
+        # DTSTAMP says when this description was made: the reporting article's date, not the clock
+        stamp = moment(article if article is not None else event, config.tz).astimezone(dt.UTC)
+        people = [index.people[pid].name for pid in event.actors if pid in index.people]
+        places = [index.term("places", place).name for place in event.places]
+        lines = [
+            "BEGIN:VEVENT",
+            f"SUMMARY:{self.text(event.title)}",
+            f"DTSTART{_params(start)}:{self.time(start)}",
+        ]
+        if not isinstance(start, dt.datetime):  # an all-day event ends the next day
+            lines.append(f"DTEND;VALUE=DATE:{self.time(start + dt.timedelta(days=1))}")
+        lines.append(f"DTSTAMP:{self.time(stamp)}")
+        lines.append(f"UID:{self.text(event_uid(event, self.host))}")
+        description = [line for line in (", ".join(people), article.title if article else "") if line]
+        if description:
+            lines.append(f"DESCRIPTION:{self.text(chr(10).join(description))}")
+        if places:
+            lines.append(f"LOCATION:{self.text(', '.join(places))}")
+        if config.base_url and article is not None:
+            address = urls.absolute(urls.url_of(article), config.base_url)
+            lines.append(f"URL:{_ical(self.vuri, address)}")
+        lines.append("END:VEVENT")
+        return "\r\n".join(map(fold, lines)) + "\r\n"
+
+    def text(self, value: str) -> str:
+        """A TEXT value as icalendar escapes it."""
+        found = self.texts.get(value)
+        if found is None:
+            found = self.texts[value] = _ical(self.vtext, value)
+        return found
+
+    def time(self, value: dt.date | dt.datetime) -> str:
+        """A DATE, or a DATE-TIME (with a Z in UTC), as icalendar writes it."""
+        # keyed by the zone too: equal instants in two zones are written differently
+        key = (value, value.tzinfo if isinstance(value, dt.datetime) else "date")
+        found = self.times.get(key)
+        if found is None:
+            kind = self.vdatetime if isinstance(value, dt.datetime) else self.vdate
+            found = self.times[key] = _ical(kind, value)
+        return found
+
+
+_made: _Made | None = None
+
+
+def _made_in(config: SiteConfig, index: SiteIndex) -> _Made:
+    """The events made so far in the build of `index` (a new build starts afresh)."""
+    global _made
+    if _made is None or _made.config is not config or _made.index is not index:
+        _made = _Made(config, index)
+    return _made
+
+
 def forget() -> None:
     """Drop the events kept from the last build (a new build starts)."""
-    _vevent.cache_clear()
+    global _made
+    _made = None
 
 
 def _start(event: Event, tz: dt.tzinfo) -> dt.date | dt.datetime:
@@ -76,54 +157,7 @@ def _zone(start: dt.date | dt.datetime) -> str:
     return tz.key if isinstance(tz, zoneinfo.ZoneInfo) else ""
 
 
-def _facts(event: Event, config: SiteConfig, index: SiteIndex) -> tuple[Any, ...]:
-    """What a VEVENT shows besides the event, as hashable values (the cache key of _vevent)."""
-    article = index.articles.get(event.article)
-    stamp = moment(article if article is not None else event, config.tz).astimezone(dt.UTC)
-    people = tuple(index.people[pid].name for pid in event.actors if pid in index.people)
-    places = tuple(index.term("places", place).name for place in event.places)
-    title = article.title if article is not None else ""
-    address = urls.absolute(urls.url_of(article), config.base_url) if config.base_url and article else ""
-    return stamp, people, places, title, address
-
-
-@functools.lru_cache(maxsize=65536)
-def _vevent(
-    event: Event,
-    start: dt.date | dt.datetime,
-    stamp: dt.datetime,
-    people: tuple[str, ...],
-    places: tuple[str, ...],
-    title: str,
-    address: str,
-    host: str,
-) -> str:
-    """One VEVENT. icalendar encodes each value; the lines are joined and folded here, because
-    icalendar's own serializer costs a millisecond per event and a site has tens of thousands."""
-    from icalendar import vDDDTypes, vText, vUri
-
-    lines = [
-        "BEGIN:VEVENT",
-        f"SUMMARY:{_text(vText, event.title)}",
-        f"DTSTART{_params(start)}:{_text(vDDDTypes, start)}",
-    ]
-    if not isinstance(start, dt.datetime):  # an all-day event ends the next day
-        lines.append(f"DTEND;VALUE=DATE:{_text(vDDDTypes, start + dt.timedelta(days=1))}")
-    # DTSTAMP says when this description was made: the reporting article's date, not the clock
-    lines.append(f"DTSTAMP:{_text(vDDDTypes, stamp)}")
-    lines.append(f"UID:{_text(vText, event_uid(event, host))}")
-    description = [line for line in (", ".join(people), title) if line]
-    if description:
-        lines.append(f"DESCRIPTION:{_text(vText, chr(10).join(description))}")
-    if places:
-        lines.append(f"LOCATION:{_text(vText, ', '.join(places))}")
-    if address:
-        lines.append(f"URL:{_text(vUri, address)}")
-    lines.append("END:VEVENT")
-    return "".join(fold(line) + "\r\n" for line in lines)
-
-
-def _text(kind: Any, value: object) -> str:
+def _ical(kind: Any, value: object) -> str:
     return str(kind(value).to_ical().decode("utf-8"))
 
 
@@ -137,6 +171,8 @@ def _params(start: dt.date | dt.datetime) -> str:
 def fold(line: str, limit: int = 75) -> str:
     """A content line folded as RFC 5545 (3.1) says: at most `limit` octets per line, never
     inside a UTF-8 sequence, continuation lines starting with a space."""
+    if len(line) <= limit and line.isascii():  # one octet a character: short enough as it is
+        return line
     data = line.encode("utf-8")
     if len(data) <= limit:
         return line

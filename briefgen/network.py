@@ -8,13 +8,14 @@ node is a link to the person's page, and no label overlaps another label or node
 
 from __future__ import annotations
 
+import html
 import math
 import unicodedata
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import combinations
-from xml.sax.saxutils import escape, quoteattr
 
 from .index import SiteIndex
 
@@ -217,18 +218,24 @@ def force_layout(graph: Graph, iterations: int = 50) -> dict[str, complex]:
         for i, p in enumerate(pos):
             grid.setdefault((math.floor(p.real / cell), math.floor(p.imag / cell)), []).append(i)
         move = [0j] * len(pos)
+        xs = [p.real for p in pos]
+        ys = [p.imag for p in pos]
         for (gx, gy), members in grid.items():
-            near = [j for dx in (-1, 0, 1) for dy in (-1, 0, 1) for j in grid.get((gx + dx, gy + dy), ())]
+            around = [(gx + ox, gy + oy) for ox in (-1, 0, 1) for oy in (-1, 0, 1)]
+            near = [grid[c] for c in around if c in grid]
             for i in members:
-                p = pos[i]
-                for j in near:
-                    if j > i:  # each pair once
-                        d = p - pos[j]
-                        q = d.real * d.real + d.imag * d.imag
+                p, x, y = pos[i], xs[i], ys[i]
+                pushed = move[i]  # each sum made in the same order as ever: the same bytes
+                for others in near:  # each in ascending order: those after i make each pair once
+                    for j in others[bisect_right(others, i) :]:
+                        dx = x - xs[j]
+                        dy = y - ys[j]
+                        q = dx * dx + dy * dy
                         if q < cell2:
-                            push = d * (k2 / (q or 0.01))
-                            move[i] += push
+                            push = (p - pos[j]) * (k2 / (q or 0.01))
+                            pushed += push
                             move[j] -= push
+                move[i] = pushed
         for a, b, w in links:
             d = pos[a] - pos[b]
             pull = d * (abs(d) / k) * (0.5 + 0.5 * w)
@@ -360,6 +367,21 @@ def layout(graph: Graph) -> Layout:
 # --- Drawing ---------------------------------------------------------------------------------------
 
 
+def _text(value: str) -> str:
+    return html.escape(value, quote=False)
+
+
+def _attr(value: str) -> str:
+    """A quoted attribute value, as xml.sax.saxutils.quoteattr writes it: that module imports
+    urllib.request (and with it http.client and email), which every command paid for at start."""
+    text = _text(value).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    if '"' not in text:
+        return f'"{text}"'
+    if "'" not in text:
+        return f"'{text}'"
+    return '"' + text.replace('"', "&quot;") + '"'
+
+
 def svg(graph: Graph, href: Callable[[str], str], title: str, count: Callable[[int, str], str]) -> str:
     """The drawing: edges (thicker for more shared articles and events), then linked nodes.
 
@@ -370,7 +392,7 @@ def svg(graph: Graph, href: Callable[[str], str], title: str, count: Callable[[i
     w, h = drawn.width, drawn.height
     lines = [
         f'<svg class="network" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" '
-        f'height="{h}" role="img" aria-label={quoteattr(title)} font-size="{FONT_SIZE:g}" '
+        f'height="{h}" role="img" aria-label={_attr(title)} font-size="{FONT_SIZE:g}" '
         f'font-family="system-ui, Noto Sans, DejaVu Sans, sans-serif">',
         '<g class="edges">',
     ]
@@ -381,7 +403,7 @@ def svg(graph: Graph, href: Callable[[str], str], title: str, count: Callable[[i
         spoke = ' class="spoke"' if graph.centre in (e.a, e.b) else ""
         lines.append(
             f'<line{spoke} x1="{a.x:.1f}" y1="{a.y:.1f}" x2="{b.x:.1f}" y2="{b.y:.1f}" '
-            f'stroke-width="{width}"><title>{escape(tip)}</title></line>'
+            f'stroke-width="{width}"><title>{_text(tip)}</title></line>'
         )
     lines.append("</g>")
     lines.append('<g class="nodes">')
@@ -395,10 +417,10 @@ def svg(graph: Graph, href: Callable[[str], str], title: str, count: Callable[[i
             tx, ty = p.x, p.y + p.r + 1 + FONT_SIZE * 0.625
         tip = f"{p.node.name} · {count(p.node.articles, 'articles')}"
         lines.append(
-            f'<a class="{css}" href={quoteattr(href(p.node.id))}><title>{escape(tip)}</title>'
+            f'<a class="{css}" href={_attr(href(p.node.id))}><title>{_text(tip)}</title>'
             f'<circle cx="{p.x:.1f}" cy="{p.y:.1f}" r="{p.r:.1f}"/>'
             f'<text x="{tx:.1f}" y="{ty:.1f}" text-anchor="{p.anchor}" '
-            f'dominant-baseline="central">{escape(p.node.name)}</text></a>'
+            f'dominant-baseline="central">{_text(p.node.name)}</text></a>'
         )
     lines.append("</g>")
     lines.append("</svg>")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import json
 from collections.abc import Mapping
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import escape
 
 from . import urls
 from .calendars import event_uid
@@ -17,6 +15,8 @@ from .feeds import moment
 from .index import SiteIndex
 from .model import Event
 
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))  # made once: dumps() makes one a call
+
 
 def _link(url: str, base_url: str) -> str:
     """Full addresses when base_url is set; otherwise paths from the site root, to be resolved by
@@ -24,43 +24,64 @@ def _link(url: str, base_url: str) -> str:
     return urls.absolute(url, base_url) if base_url else url
 
 
-def _slide(event: Event, config: SiteConfig, index: SiteIndex) -> str:
-    """One event's slide, as JSON text on one line."""
-    people = tuple((urls.url_of(index.people[pid]), index.people[pid].name) for pid in event.actors
-                   if pid in index.people)  # fmt: skip
-    article = index.articles.get(event.article)
-    reported = (urls.url_of(article), article.title) if article is not None else None
-    group = index.term("places", event.places[0]).name if event.places else ""
-    local = moment(event, config.tz) if event.moment is not None else None  # as said where it happens
-    return _slide_text(event, people, reported, group, local, config.base_url)
+class _Made:
+    """The slides one build has made, found by the event itself (the same object is on several
+    timelines), and the links they show (a person is on many slides)."""
+
+    def __init__(self, config: SiteConfig, index: SiteIndex) -> None:
+        self.config = config
+        self.index = index
+        self.slides: dict[int, tuple[Event, str]] = {}  # id -> (event, its slide)
+        self.links: dict[str, str] = {}  # person id -> link
+
+    def slide(self, event: Event) -> str:
+        found = self.slides.get(id(event))
+        if found is None:
+            found = self.slides[id(event)] = (event, self._slide(event))
+        return found[1]
+
+    def _slide(self, event: Event) -> str:
+        """One event's slide, as JSON text on one line."""
+        index, config = self.index, self.config
+        start: dict[str, Any] = {"year": event.day.year, "month": event.day.month, "day": event.day.day}
+        if event.moment is not None:
+            local = moment(event, config.tz)  # as said where it happens
+            start.update(hour=local.hour, minute=local.minute)
+        parts = []
+        names = [self.person(pid) for pid in event.actors if pid in index.people]
+        if names:
+            parts.append(f"<p>{', '.join(names)}</p>")
+        article = index.articles.get(event.article)
+        if article is not None:
+            href = _link(urls.url_of(article), config.base_url)
+            parts.append(f'<p><a href="{escape(href)}">{escape(article.title)}</a></p>')
+        slide: dict[str, Any] = {
+            "start_date": start,
+            "text": {"headline": str(escape(event.title)), "text": "".join(parts)},
+            "unique_id": event_uid(event, "t").split("@")[0],
+        }
+        if event.places:
+            slide["group"] = index.term("places", event.places[0]).name
+        return _JSON.encode(slide)
+
+    def person(self, pid: str) -> str:
+        found = self.links.get(pid)
+        if found is None:
+            person = self.index.people[pid]
+            href = _link(urls.url_of(person), self.config.base_url)
+            found = self.links[pid] = f'<a href="{escape(href)}">{escape(person.name)}</a>'
+        return found
 
 
-@functools.lru_cache(maxsize=65536)
-def _slide_text(
-    event: Event,
-    people: tuple[tuple[str, str], ...],
-    reported: tuple[str, str] | None,
-    group: str,
-    local: dt.datetime | None,
-    base_url: str,
-) -> str:
-    start: dict[str, Any] = {"year": event.day.year, "month": event.day.month, "day": event.day.day}
-    if local is not None:
-        start.update(hour=local.hour, minute=local.minute)
-    parts = []
-    if people:
-        names = [Markup('<a href="{}">{}</a>').format(_link(url, base_url), name) for url, name in people]
-        parts.append(Markup("<p>{}</p>").format(Markup(", ").join(names)))
-    if reported is not None:
-        parts.append(Markup('<p><a href="{}">{}</a></p>').format(_link(reported[0], base_url), reported[1]))
-    slide: dict[str, Any] = {
-        "start_date": start,
-        "text": {"headline": str(escape(event.title)), "text": "".join(parts)},
-        "unique_id": event_uid(event, "t").split("@")[0],
-    }
-    if group:
-        slide["group"] = group
-    return json.dumps(slide, ensure_ascii=False, separators=(", ", ": "))
+_made: _Made | None = None
+
+
+def _made_in(config: SiteConfig, index: SiteIndex) -> _Made:
+    """The slides made so far in the build of `index` (a new build starts afresh)."""
+    global _made
+    if _made is None or _made.config is not config or _made.index is not index:
+        _made = _Made(config, index)
+    return _made
 
 
 def render_timeline_json(context: Mapping[str, Any], config: SiteConfig, index: SiteIndex) -> str:
@@ -76,12 +97,14 @@ def render_timeline_json(context: Mapping[str, Any], config: SiteConfig, index: 
             "text": str(escape(config.description)) if not name else "",
         }
     }
-    slides = ",\n  ".join(_slide(event, config, index) for event in events)
-    head = json.dumps(title, ensure_ascii=False, separators=(", ", ": "))
+    made = _made_in(config, index)
+    slides = ",\n  ".join([made.slide(event) for event in events])
+    head = _JSON.encode(title)
     listed = f"[\n  {slides}\n ]" if events else "[]"
     return f'{{\n "title": {head},\n "events": {listed}\n}}\n'
 
 
 def forget() -> None:
     """Drop the slides kept from the last build (a new build starts)."""
-    _slide_text.cache_clear()
+    global _made
+    _made = None
