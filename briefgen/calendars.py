@@ -18,6 +18,7 @@ from .feeds import moment
 from .hashing import uid_hash
 from .index import SiteIndex
 from .model import Event
+from .perbuild import PerBuild
 
 _END = "END:VCALENDAR\r\n"
 
@@ -40,7 +41,7 @@ def render_calendar(context: Mapping[str, Any], config: SiteConfig, index: SiteI
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", f"{config.title} — {name}" if name else config.title)
     calendar.add("x-wr-timezone", config.timezone)
-    made = _made_in(config, index)
+    made = _made.of(config, index)
     vevents = [made.vevent(event) for event in events]
     parts = [text for text, _ in vevents]
     zones = sorted({zone for _, zone in vevents} - {""})
@@ -125,21 +126,12 @@ class _Made:
         return found
 
 
-_made: _Made | None = None
-
-
-def _made_in(config: SiteConfig, index: SiteIndex) -> _Made:
-    """The events made so far in the build of `index` (a new build starts afresh)."""
-    global _made
-    if _made is None or _made.config is not config or _made.index is not index:
-        _made = _Made(config, index)
-    return _made
+_made = PerBuild(_Made)  # the events made so far in the build of one index
 
 
 def forget() -> None:
     """Drop the events kept from the last build (a new build starts)."""
-    global _made
-    _made = None
+    _made.forget()
 
 
 def _start(event: Event, tz: dt.tzinfo) -> dt.date | dt.datetime:

@@ -14,6 +14,7 @@ from .config import SiteConfig
 from .feeds import moment
 from .index import SiteIndex
 from .model import Event
+from .perbuild import PerBuild
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))  # made once: dumps() makes one a call
 
@@ -73,15 +74,7 @@ class _Made:
         return found
 
 
-_made: _Made | None = None
-
-
-def _made_in(config: SiteConfig, index: SiteIndex) -> _Made:
-    """The slides made so far in the build of `index` (a new build starts afresh)."""
-    global _made
-    if _made is None or _made.config is not config or _made.index is not index:
-        _made = _Made(config, index)
-    return _made
+_made = PerBuild(_Made)  # the slides made so far in the build of one index
 
 
 def render_timeline_json(context: Mapping[str, Any], config: SiteConfig, index: SiteIndex) -> str:
@@ -97,7 +90,7 @@ def render_timeline_json(context: Mapping[str, Any], config: SiteConfig, index: 
             "text": str(escape(config.description)) if not name else "",
         }
     }
-    made = _made_in(config, index)
+    made = _made.of(config, index)
     slides = ",\n  ".join([made.slide(event) for event in events])
     head = _JSON.encode(title)
     listed = f"[\n  {slides}\n ]" if events else "[]"
@@ -106,5 +99,4 @@ def render_timeline_json(context: Mapping[str, Any], config: SiteConfig, index: 
 
 def forget() -> None:
     """Drop the slides kept from the last build (a new build starts)."""
-    global _made
-    _made = None
+    _made.forget()
