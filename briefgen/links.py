@@ -51,11 +51,6 @@ def site_path(raw: str) -> str | None:
     return unquote(unescape(path)) if ("&" in path or "%" in path) else path
 
 
-def internal_links(html: str, plain: bool = False) -> set[str]:
-    """The site-internal targets on a page (external, mail and data links are left out)."""
-    return {path for path in map(site_path, raw_links(html, plain)) if path}
-
-
 def line_of(link: str, source: str) -> int | None:
     """The 1-based line of `source` (Markdown as written) where `link` first appears, if it does.
 
