@@ -33,10 +33,10 @@ from .model import (
     Term,
     Vocable,
     Zone,
-    fast_pickle,
     pick_with_lang,
 )
 from .parallel import processes_for, run_chunks
+from .pickling import fast_pickle
 from .slugs import fold, slugify
 from .typography import typeset
 from .yamlnodes import DEFAULT_LIMITS, Map, Node, Scalar, Seq, YamlLimits, kind_of, parse_yaml

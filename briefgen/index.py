@@ -13,8 +13,9 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
-from .model import Article, Content, Event, Person, Term, Vocable, fast_pickle
+from .model import Article, Content, Event, Person, Term, Vocable
 from .parallel import Aside, worth_aside
+from .pickling import fast_pickle
 
 TAXONOMIES = ("topics", "places")
 RELATED_WINDOW = 12  # neighbours in time looked at per shared person/topic when ranking related

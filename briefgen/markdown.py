@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import markdown as md
 import nh3
@@ -18,13 +18,13 @@ from markdown.extensions.toc import TocExtension
 from markupsafe import Markup
 
 from . import __version__
-from .content import read_body
-from .files import Files
 from .hashing import content_hash
 from .markdown_triggers import add_triggers
-from .model import Article
-from .slugs import slugify
 from .typography import smarten
+
+if TYPE_CHECKING:  # the model, and reading it, load only when a whole build needs them
+    from .files import Files
+    from .model import Article
 
 EXTENSIONS = ["tables", "footnotes", "toc", "sane_lists", "attr_list", "fenced_code"]
 
@@ -57,13 +57,19 @@ def new_converter(*, fast: bool = True) -> md.Markdown:
     extensions: list[md.Extension] = [
         TableExtension(),
         FootnoteExtension(BACKLINK_TITLE="↩"),
-        TocExtension(permalink=False, slugify=lambda value, _sep: slugify(value)),
+        TocExtension(permalink=False, slugify=_heading_id),
         SaneListExtension(),
         AttrListExtension(),
         FencedCodeExtension(),
     ]
     converter = md.Markdown(extensions=extensions)
     return add_triggers(converter) if fast else converter
+
+
+def _heading_id(title: str, _separator: str) -> str:
+    from .slugs import slugify  # python-slugify loads for the first heading, not at every start
+
+    return slugify(title)
 
 
 def _converter() -> md.Markdown:
@@ -144,6 +150,8 @@ class Bodies:
 
         The last answer is kept: a page asks for its body, then the build for its key.
         """
+        from .content import read_body
+
         if self._last is not None and self._last[0] is article:
             return self._last[1]
         found = self.html(read_body(article, self.files), article.lang)

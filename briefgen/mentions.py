@@ -12,15 +12,18 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import ahocorasick
 
 from . import urls
-from .config import SiteConfig
 from .errors import Problem
 from .hashing import content_hash
-from .index import SiteIndex
-from .model import Article, Person
+
+if TYPE_CHECKING:  # a body splice uses the Linker only: the model does not load for it
+    from .config import SiteConfig
+    from .index import SiteIndex
+    from .model import Article, Person
 
 MODES = ("off", "first", "all")
 SKIPPED = frozenset({"a", "code", "pre", "kbd", "h1", "h2", "h3", "h4", "h5", "h6"})

@@ -3,28 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 from .errors import Problem
-
-T = TypeVar("T")
-
-
-def fast_pickle(cls: type[T]) -> type[T]:
-    """Pickle a slotted dataclass as its class and a tuple of its fields.
-
-    The default for slotted dataclasses calls `fields()` for every object, which made saving and
-    loading the build cache, and sending parsed articles between processes, several times slower.
-    """
-    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
-
-    def __reduce__(self: object) -> tuple[type[T], tuple[object, ...]]:
-        return (cls, tuple(getattr(self, name) for name in names))
-
-    cls.__reduce__ = __reduce__  # type: ignore[method-assign]
-    return cls
+from .pickling import fast_pickle
 
 
 @fast_pickle

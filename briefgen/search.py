@@ -17,7 +17,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import threading
 import time
 from dataclasses import dataclass
@@ -312,6 +311,8 @@ def _high_water_kib(pid: int) -> int:
 def _run(command: list[str], stop: threading.Event | None) -> tuple[str | None, int]:
     """Run Pagefind; a warning if it failed, "" if `stop` ended it, None if it succeeded; with its
     peak resident set in KiB (read from /proc while it runs, every 20 ms)."""
+    import subprocess  # here: a build with nothing to index starts without it
+
     peak = 0
     try:
         with subprocess.Popen(

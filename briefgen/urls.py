@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .index import Month, Taxon
-from .model import Article, Person
+if TYPE_CHECKING:
+    from .model import Article
 
 HOME = ""
 TIMELINE = "timeline/"
@@ -18,20 +20,32 @@ NOT_FOUND = "404.html"
 
 def url_of(target: object) -> str:
     """Site-relative URL of a page object: `people/qin-gang/`; a plain str is taken as a URL."""
-    match target:
-        case Article(slug=slug):
-            return f"articles/{slug}/"
-        case Person(id=pid):
-            return f"people/{pid}/"
-        case Taxon(kind=kind, slug=slug):
-            return f"{kind}/{slug}/"
-        case Month(year=year, month=month):
-            return f"archive/{year:04d}-{month:02d}/"
-        case dt.date():
-            return f"days/{target.isoformat()}/"
-        case str():
-            return target
-    raise TypeError(f"no URL for {type(target).__name__}")
+    make = _URL_MAKERS.get(type(target)) or _url_maker(type(target))
+    return make(target)
+
+
+_URL_MAKERS: dict[type, Callable[[Any], str]] = {}  # by the type of the page object, filled as met
+
+
+def _url_maker(kind: type) -> Callable[[Any], str]:
+    """How URLs of objects of `kind` are made. The model loads here, on first use, not with this
+    module: a rebuild that only splices article bodies needs none of it."""
+    from .index import Month, Taxon
+    from .model import Article, Person
+
+    makers: tuple[tuple[type, Callable[[Any], str]], ...] = (
+        (Article, lambda article: f"articles/{article.slug}/"),
+        (Person, lambda person: f"people/{person.id}/"),
+        (Taxon, lambda taxon: f"{taxon.kind}/{taxon.slug}/"),
+        (Month, lambda month: f"archive/{month.year:04d}-{month.month:02d}/"),
+        (dt.date, lambda day: f"days/{day.isoformat()}/"),
+        (str, lambda url: url),
+    )
+    for cls, make in makers:
+        if issubclass(kind, cls):
+            _URL_MAKERS[kind] = make
+            return make
+    raise TypeError(f"no URL for {kind.__name__}")
 
 
 def image_url(article: Article) -> str:

@@ -8,18 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-
-import yaml
+from typing import TYPE_CHECKING, cast
 
 from .errors import ContentError
-from .model import fast_pickle
+from .pickling import fast_pickle
 
-# Only the node tree is used, never YAML's own types, so the base resolver (no implicit tags) is
-# enough, and cheaper. The C composer is several times faster; fall back where libyaml is absent.
-try:
-    from yaml import CBaseLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import BaseLoader as _Loader  # type: ignore[assignment]
+if TYPE_CHECKING:
+    import yaml
 
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 MAX_DEPTH = 100  # lists in lists: far beyond any front matter, well within Python's recursion limit
@@ -89,8 +84,14 @@ def parse_yaml(
     text: str, path: Path, first_line: int = 1, limits: YamlLimits = DEFAULT_LIMITS
 ) -> Node | None:
     """Parse one YAML document into nodes; `first_line` is the file line where `text` starts."""
+    import yaml  # here, not at the top: a rebuild that parses nothing starts without PyYAML
+
+    # Only the node tree is used, never YAML's own types, so the base resolver (no implicit tags)
+    # is enough, and cheaper. The C composer is several times faster; PyYAML built without
+    # libyaml has only the Python one.
+    loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = yaml.compose(text, Loader=loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         opened = error.context_mark
@@ -123,8 +124,8 @@ def _check_size(root: yaml.Node, path: Path, offset: int, limits: YamlLimits) ->
         if len(open_nodes) > MAX_DEPTH:
             raise ContentError(path, line, f"YAML nested more than {MAX_DEPTH} levels deep")
         total = 1
-        if not isinstance(node, yaml.ScalarNode):
-            children = node.value if isinstance(node, yaml.SequenceNode) else [v for _, v in node.value]
+        if type(node).__name__ != "ScalarNode":
+            children = node.value if type(node).__name__ == "SequenceNode" else [v for _, v in node.value]
             _check_items(len(children), limits.items, path, line)
             open_nodes.add(id(node))
             for child in children:
@@ -158,15 +159,16 @@ def _convert(node: yaml.Node, path: Path, offset: int, seen: tuple[int, ...], it
     line = offset + node.start_mark.line + 1
     if id(node) in seen:
         raise ContentError(path, line, "recursive YAML aliases are not allowed")
-    if isinstance(node, yaml.ScalarNode):
-        return Scalar(str(node.value), line, node.style not in (None, ""))
+    kind = type(node).__name__  # by name: PyYAML is imported only by parse_yaml
+    if kind == "ScalarNode":
+        return Scalar(str(node.value), line, cast("yaml.ScalarNode", node).style not in (None, ""))
     if len(seen) > MAX_DEPTH:
         raise ContentError(path, line, f"YAML nested more than {MAX_DEPTH} levels deep")
     _check_items(len(node.value), items, path, line)
     inner = (*seen, id(node))
-    if isinstance(node, yaml.SequenceNode):
+    if kind == "SequenceNode":
         return Seq(tuple(_convert(item, path, offset, inner, items) for item in node.value), line)
-    if isinstance(node, yaml.MappingNode):
+    if kind == "MappingNode":
         entries: list[tuple[Scalar, Node]] = []
         keys: dict[str, int] = {}
         for key_node, value_node in node.value:

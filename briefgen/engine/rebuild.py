@@ -11,9 +11,18 @@ from typing import TYPE_CHECKING
 
 from ..config import SiteConfig
 from ..errors import Problem
-from ..model import Article
 from ..writer import MARKER, Writer, previous_generation, unchanged
-from .cache import CACHE_DIR, ArticleRecord, BodyStore, BuildState, Cache, PendingWrite, edited, settle
+from .cache import (
+    CACHE_DIR,
+    ArticleRecord,
+    ArticleRecords,
+    BodyStore,
+    BuildState,
+    Cache,
+    PendingWrite,
+    edited,
+    settle,
+)
 from .scan import inputs_of
 from .splice import Quick, quick
 
@@ -152,6 +161,8 @@ class Engine:
             return False
         if not unchanged(self.out, previous, spec.output, previous[spec.output][0]):
             return False
+        from ..model import Article
+
         article = spec.context.get("article")
         if isinstance(article, Article) and spec.template == "article.html":
             record = state.articles.get(str(article.path))
@@ -228,7 +239,7 @@ class Engine:
         self.close()
         state = BuildState(
             inputs=settle(self.inputs, self.scanned_ns),
-            articles=self.records,
+            articles=ArticleRecords.of(self.records),
             pages=self.prints,
             digests=self.digest_prints,
             digests_pending=digests_pending,
