@@ -244,7 +244,7 @@ def test_adding_an_actor_adds_the_article_to_their_page(make_site, cli):
 def test_a_damaged_cache_is_discarded_with_a_warning_and_the_site_is_right(make_site, cli, tmp_path):
     project = make_site()
     cli(project, "build")
-    for name in ("build-state.pickle", "parsed.pickle"):
+    for name in ("build-state.marshal", "parsed.pickle"):
         (project.root / ".briefgen" / name).write_bytes(b"\x80\x04garbage")
     path = project.root / "content/2023-06-18-talks.md"
     path.write_text(path.read_text("utf-8").replace("five hours", "six hours"), "utf-8")
@@ -293,7 +293,7 @@ def test_worker_processes_build_the_same_site_as_one_process(make_site, cli, tmp
     parse_cache = (cache / "parsed.pickle").read_bytes()
     assert sorted(p.name for p in cache.iterdir()) == [
         "bodies.sqlite",
-        "build-state.pickle",
+        "build-state.marshal",
         "lock",
         "parsed.pickle",
         "previous-site",  # the site's previous generation, for the atomic swap
@@ -403,3 +403,26 @@ def test_a_build_after_the_digest_command_keeps_its_pdf_and_renders_nothing(make
     assert "(0 rendered, 0 changed, 0 removed)" in cli(project, "build").out
     assert pdf.stat().st_mtime_ns == written  # the command's PDF is the build's: kept, not made again
     assert "(0 rendered, 0 changed, 0 removed)" in cli(project, "build").out
+
+
+def test_rebuilds_that_read_nothing_again_repeat_the_last_builds_warnings(make_site, cli):
+    """A no-op rebuild and a body-only edit take their warnings from the saved state: same text,
+    same file and line as the build that found them."""
+    project = make_site()
+    path = project.root / "content/2023-06-18-talks.md"
+    path.write_text(path.read_text("utf-8").replace("qin gang]", "qin gang, Wang Yi]"), "utf-8")
+    first = cli(project, "build")
+    assert first.code == 0
+    warnings = warnings_in(first.err)
+    assert any(line.startswith("content/2023-06-18-talks.md:6:") and "Wang Yi" in line for line in warnings)
+    again = cli(project, "build")
+    assert "(0 rendered" in again.out and warnings_in(again.err) == warnings
+    path.write_text(path.read_text("utf-8").replace("five hours", "six hours"), "utf-8")
+    spliced = cli(project, "build")
+    assert "(1 rendered" in spliced.out, spliced.out
+    assert warnings_in(spliced.err) == warnings
+    assert "<em>six hours</em>" in project.read("site/articles/2023-06-18-talks/index.html")
+
+
+def warnings_in(err: str) -> list[str]:
+    return [line for line in err.splitlines() if "warning:" in line]

@@ -8,24 +8,24 @@ faster, never different.
 from __future__ import annotations
 
 import contextlib
+import marshal
 import operator
 import os
 import pickle
 import sqlite3
 import stat
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..config import MailConfig, SiteConfig
-from ..errors import BuildError, Problem
+from ..errors import BuildError, ConfigError, ContentError, Problem
 from ..faults import crash_point
 from ..files import FilePolicy, walk
 from ..hashing import content_hash, file_hash
-from ..model import fast_pickle
 
 if TYPE_CHECKING:
     from ..content import ParsedArticle
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 CACHE_FORMAT = 13  # raise whenever what the cache holds changes shape
 CACHE_DIR = ".briefgen"
-STATE_FILE = "build-state.pickle"
+STATE_FILE = "build-state.marshal"
 PARSED_FILE = "parsed.pickle"
 BODIES_FILE = "bodies.sqlite"
 
@@ -41,7 +41,6 @@ Stats = dict[str, tuple[int, int, str]]  # path -> (mtime in ns, size, digest if
 RACY_NS = 3_000_000_000  # a file changed this close to a scan may change again with the same stat
 
 
-@fast_pickle
 @dataclass(frozen=True, slots=True)
 class ArticleRecord:
     """What the last build knew about one article file, for rebuilding after a body-only edit."""
@@ -53,12 +52,49 @@ class ArticleRecord:
     spliceable: bool  # the page holds the rendered body exactly once, and nothing else depends on it
 
 
+_record_values = operator.attrgetter(*(f.name for f in fields(ArticleRecord)))
+Row = tuple[str, str, str, str, bool]  # an ArticleRecord's fields, in order
+
+
+class ArticleRecords(Mapping[str, ArticleRecord]):
+    """Article records by path, kept as rows of plain values until one is asked for.
+
+    Every rebuild loads and saves the records of every article, and a body edit reads one or two:
+    making ten thousand objects at each load took longer than reading the file.
+    """
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: dict[str, Row] | None = None) -> None:
+        self.rows: dict[str, Row] = rows if rows is not None else {}
+
+    @classmethod
+    def of(cls, records: Mapping[str, ArticleRecord]) -> ArticleRecords:
+        return cls({path: _record_values(record) for path, record in records.items()})
+
+    def updated(self, records: Mapping[str, ArticleRecord]) -> ArticleRecords:
+        """These records, with `records` replacing or adding theirs."""
+        return ArticleRecords(self.rows | {path: _record_values(record) for path, record in records.items()})
+
+    def __getitem__(self, path: str) -> ArticleRecord:
+        return ArticleRecord(*self.rows[path])
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
 @dataclass(frozen=True, slots=True)
 class BuildState:
     """The last successful build: what it read, what it made, and what it warned about."""
 
     inputs: Stats = field(default_factory=dict)  # settled: see settle()
-    articles: dict[str, ArticleRecord] = field(default_factory=dict)
+    articles: ArticleRecords = field(default_factory=ArticleRecords)
     pages: dict[str, str] = field(default_factory=dict)  # output path -> page fingerprint
     digests: dict[str, str] = field(default_factory=dict)  # PDF output path -> its fingerprint
     digests_pending: bool = False  # the last build skipped PDF digests (the preview's first pass)
@@ -67,23 +103,42 @@ class BuildState:
     # articles whose parse-cache entry is older than their bytes (a body splice does not parse)
     parse_stale: frozenset[str] = frozenset()
 
-    def __reduce__(self) -> tuple[Callable[..., BuildState], tuple[object, ...]]:
-        """Pickled with each article's record as a plain tuple: every rebuild loads and saves the
-        state, and ten thousand records as objects took three times as long either way."""
+    def values(self) -> tuple[object, ...]:
+        """The state as plain values (strings, numbers, tuples, dicts), which `marshal` writes and
+        reads several times faster than pickle writes and reads objects: every rebuild does both."""
+        warnings = tuple(
+            (type(w).__name__, None if w.path is None else str(w.path), w.line, w.message)
+            for w in self.warnings
+        )
         values = [getattr(self, name) for name in _STATE_FIELDS]
-        values[_ARTICLES] = {path: _record_values(record) for path, record in self.articles.items()}
-        return (_restored_state, tuple(values))
+        values[_STATE_FIELDS.index("articles")] = self.articles.rows
+        values[_STATE_FIELDS.index("warnings")] = warnings
+        return tuple(values)
+
+    @classmethod
+    def from_values(cls, values: tuple[Any, ...]) -> BuildState:
+        """The state `values()` gave; TypeError, KeyError or ValueError if these are not such values."""
+        if len(values) != len(_STATE_FIELDS):
+            raise ValueError("not a build state")
+        arguments = list(values)
+        arguments[_STATE_FIELDS.index("articles")] = ArticleRecords(values[_STATE_FIELDS.index("articles")])
+        arguments[_STATE_FIELDS.index("warnings")] = tuple(
+            _PROBLEMS[kind](path, line, message)
+            for kind, path, line, message in values[_STATE_FIELDS.index("warnings")]
+        )
+        return cls(*arguments)
 
 
 _STATE_FIELDS = tuple(f.name for f in fields(BuildState))
-_ARTICLES = _STATE_FIELDS.index("articles")
-_record_values = operator.attrgetter(*(f.name for f in fields(ArticleRecord)))
+_PROBLEMS = {kind.__name__: kind for kind in (Problem, ConfigError, ContentError)}  # warnings a build keeps
 
 
-def _restored_state(*values: Any) -> BuildState:
-    arguments = list(values)
-    arguments[_ARTICLES] = {path: ArticleRecord(*record) for path, record in values[_ARTICLES].items()}
-    return BuildState(*arguments)
+def _pickled(value: object) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _marshalled(value: Any) -> bytes:
+    return marshal.dumps(value)
 
 
 def settings_stamp(config: SiteConfig) -> str:
@@ -167,13 +222,12 @@ class Cache:
         self.stamp = settings_stamp(config)
         self.warnings: list[str] = []
 
-    def _load(self, name: str) -> Any:
+    def _load(self, name: str, loads: Callable[[bytes], Any] = pickle.loads) -> Any:
         path = self.folder / name
         if not path.is_file():
             return None
         try:
-            with path.open("rb") as handle:
-                stamp, value = pickle.load(handle)
+            stamp, value = loads(path.read_bytes())
         except (ModuleNotFoundError, AttributeError):  # written by a briefgen whose classes lived elsewhere
             return None
         except Exception as error:  # any damage: the cache is only ever an optimisation
@@ -181,19 +235,19 @@ class Cache:
             return None
         return value if stamp == self.stamp else None
 
-    def _save(self, name: str, value: object) -> None:
-        os.replace(self._write(name, value), self.folder / name)
+    def _save(self, name: str, value: object, dumps: Callable[[object], bytes] = _pickled) -> None:
+        os.replace(self._write(name, value, dumps), self.folder / name)
 
     def _tmp(self, name: str) -> Path:
         return self.folder / f".{name}.tmp"
 
-    def _write(self, name: str, value: object) -> Path:
+    def _write(self, name: str, value: object, dumps: Callable[[object], bytes] = _pickled) -> Path:
         """Write `value` next to the cache file `name`; the caller puts it in place."""
         self.folder.mkdir(exist_ok=True)
         tmp = self._tmp(name)
         try:
             with tmp.open("wb") as handle:
-                pickle.dump((self.stamp, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                handle.write(dumps((self.stamp, value)))
                 crash_point(f"cache:{name}")  # the tests' "killed while writing the cache"
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -201,8 +255,16 @@ class Cache:
         return tmp
 
     def state(self) -> BuildState | None:
-        value = self._load(STATE_FILE)
-        return value if isinstance(value, BuildState) else None
+        values = self._load(STATE_FILE, marshal.loads)
+        if values is None:
+            return None
+        try:
+            return BuildState.from_values(values)
+        except (TypeError, KeyError, ValueError) as error:
+            self.warnings.append(
+                f"ignoring the damaged build cache {self.folder / STATE_FILE} ({type(error).__name__})"
+            )
+            return None
 
     def parsed(self) -> dict[str, ParsedArticle]:
         value = self._load(PARSED_FILE)
@@ -217,7 +279,7 @@ class Cache:
         try:
             if parsed is not None:
                 parsed.commit()
-            self._save(STATE_FILE, state)
+            self._save(STATE_FILE, state.values(), _marshalled)
         except (OSError, BuildError) as error:
             if parsed is not None:
                 parsed.cancel()

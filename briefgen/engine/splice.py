@@ -12,7 +12,7 @@ from ..files import project_files
 from ..frontmatter import split_raw
 from ..hashing import content_hash
 from ..writer import Writer, WrittenFile, intact, previous_generation, read_manifest
-from .cache import BuildState, Cache, Stats, edited, settle
+from .cache import ArticleRecord, BuildState, Cache, Stats, edited, settle
 
 if TYPE_CHECKING:
     from ..mentions import Linker
@@ -73,7 +73,7 @@ def splice_bodies(
         store.close()
         return None
     pages: dict[str, bytes] = {}
-    records = dict(state.articles)
+    records: dict[str, ArticleRecord] = {}  # the edited articles'
     fresh: list[tuple[str, str]] = []
     files = project_files(config)
     checker = LinkChecker(  # new bodies come out of the sanitizer
@@ -112,7 +112,7 @@ def splice_bodies(
     state = replace(
         state,
         inputs=settle(inputs, scanned_ns),
-        articles=records,
+        articles=state.articles.updated(records),
         digests_pending=pending,
         parse_stale=state.parse_stale | frozenset(changed),
     )
