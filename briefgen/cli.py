@@ -20,6 +20,7 @@ from .commands.report import (
     print_error,
     print_note,
     print_problem,
+    print_problems,
 )
 from .config import SiteConfig, load_config
 from .errors import BriefgenError, Problem, Problems
@@ -208,8 +209,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         waiting=print_note,
         search_index=not args.no_search,
     )
-    for warning in result.warnings:
-        print_problem(warning, "warning")
+    print_problems(result.warnings, "warning")
     if not args.quiet:
         print(result.summary())
     return EXIT_OK
@@ -218,10 +218,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     config = _config(args)
     result = build(config, write=False)
-    for warning in result.warnings:
-        print_problem(warning, "warning")
-    for suggestion in result.suggestions:
-        print_problem(suggestion, "suggestion")
+    print_problems(result.warnings, "warning")
+    print_problems(result.suggestions, "suggestion")
     print(f"{result.checked()}: no errors", file=sys.stderr)
     return EXIT_OK
 
@@ -319,11 +317,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         return COMMANDS[args.command](args)
     except Problems as errors:
-        for warning in errors.warnings:
-            print_problem(warning, "warning")
-        for problem in errors.problems:
-            if isinstance(problem, Problem):
-                print_problem(problem)
+        print_problems(errors.warnings, "warning")
+        print_problems(problem for problem in errors.problems if isinstance(problem, Problem))
         print_note(f"{errors}; nothing was written")
         return EXIT_PROBLEMS
     except Problem as error:

@@ -139,6 +139,17 @@ def walk(
             listing.skip(current, f"{BROKEN} ({error.strerror})")
             continue
         for entry in entries:
+            if entry.is_file(follow_symlinks=False):  # the common case, told by the listing itself
+                if keep_file(entry.name):
+                    if not stats:
+                        found.append(((*parts, entry.name), entry.path))
+                        continue
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except OSError:  # removed meanwhile
+                        continue
+                    listing.stats[entry.path] = info
+                continue
             if entry.is_dir(follow_symlinks=False):
                 inner = (*parts, entry.name)
                 if keep_dir(inner):
@@ -156,8 +167,7 @@ def walk(
                 continue
             if not keep_file(entry.name):
                 continue
-            # the common case costs no system call: the folder listing says it is a plain file
-            reason = None if entry.is_file(follow_symlinks=False) else policy.skip_reason(entry.path)
+            reason = policy.skip_reason(entry.path)  # a link to a file, a pipe, a device...
             if reason is not None:
                 listing.skip(entry.path, reason)
             elif stats:

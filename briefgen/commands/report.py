@@ -4,6 +4,8 @@ written by `errors.shown` (`path:line: message`, the path relative to the curren
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
+from pathlib import Path
 
 from ..errors import BriefgenError, Problem, shown
 
@@ -13,6 +15,16 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 def print_problem(problem: BriefgenError, kind: str = "") -> None:
     """`content/a.md:7: message`, or with `kind`: `content/a.md:7: warning: message`."""
     print(shown(problem, kind=kind), file=sys.stderr)
+
+
+def print_problems(problems: Iterable[BriefgenError], kind: str = "") -> None:
+    """Many problems at once, as `print_problem` prints each: a build of a large archive may
+    repeat a thousand warnings, written in one go instead of a line at a time."""
+    here = Path.cwd()
+    text = "".join(shown(problem, here, kind=kind) + "\n" for problem in problems)
+    if text:
+        sys.stderr.write(text)
+        sys.stderr.flush()
 
 
 def print_warning(problem: Problem) -> None:

@@ -193,23 +193,27 @@ def _file_digest(path: str) -> str:
 
 
 def settle(stats: Stats, scanned_ns: int) -> Stats:
-    """Remember the content digest of files modified just before the scan.
+    """Remember the content digest of files modified just before the scan (`stats`, as scanned).
 
     File times are only as fine as the kernel's clock tick, so a file saved twice within one tick
     with the same size looks unchanged; for such recent files the digest decides instead.
     """
-    return {
-        path: (mtime, size, _file_digest(path) if mtime >= scanned_ns - RACY_NS else "")
-        for path, (mtime, size, _) in stats.items()
-    }
+    recent = scanned_ns - RACY_NS
+    settled = dict(stats)
+    for path in [path for path, value in stats.items() if value[0] >= recent]:
+        mtime, size, _ = stats[path]
+        settled[path] = (mtime, size, _file_digest(path))
+    return settled
 
 
 def edited(old: Stats, new: Stats) -> list[str]:
     """Files of `new` that differ from `old` (new files included; removed ones are not listed)."""
     changed = []
-    for path, (mtime, size, _) in new.items():
+    for path, now in new.items():
         before = old.get(path)
-        if before is None or before[:2] != (mtime, size) or (before[2] and before[2] != _file_digest(path)):
+        if before == now:  # same time and size, and not recent enough then to need a digest
+            continue
+        if before is None or before[:2] != now[:2] or (before[2] and before[2] != _file_digest(path)):
             changed.append(path)
     return changed
 
