@@ -970,12 +970,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, interrupted)
     remove(TRASH)  # left by an interrupted run
     report = header(argv, tool_versions(args.tool_list), os.getloadavg())
+    earlier = RESULTS_FILE.read_text(encoding="utf-8") if RESULTS_FILE.is_file() else ""
     try:
         for size in args.size_list:
             section = bench_size(args, size)
             print("\n" + section, flush=True)
             report += "\n" + section
-            write_results(report)  # after each size, so an interrupted run keeps what it measured
+            write_results(report, earlier)  # after each size: an interrupted run keeps what it measured
     finally:
         remove(TRASH)
     say(f"wrote {RESULTS_FILE}")
@@ -986,9 +987,16 @@ def interrupted(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def write_results(report: str) -> None:
+EARLIER = "\n---\n\n# Earlier runs\n\nWhat this file held before the run above, kept as it was.\n\n"
+
+
+def write_results(report: str, earlier: str) -> None:
+    """The run's report at the top of results.md, and every earlier run below it, newest first."""
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    RESULTS_FILE.write_text(report + f"\nLoad average when written: {load}.\n", encoding="utf-8")
+    text = report + f"\nLoad average when written: {load}.\n"
+    if earlier.strip():
+        text += EARLIER + earlier.replace(EARLIER, "\n---\n\n")  # one such heading, however many runs
+    RESULTS_FILE.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
