@@ -90,23 +90,25 @@ def splice_bodies(
             if content_hash(page_bytes) != manifest[record.output][0]:
                 return None
             old_html, key = store.get(record.body), body_key(body, record.lang, linker.salt if linker else "")
-            new_html = store.get(key) or _finished(linker, markdown_to_html(body, record.lang))
+            stored = store.get(key)
+            new_html = stored or _finished(linker, markdown_to_html(body, record.lang))
             page = page_bytes.decode("utf-8")
             if not old_html or page.count(old_html) != 1 or checker.dead(record.output, new_html):
                 return None
             new_page = page.replace(old_html, new_html)
             pages[record.output] = new_page.encode("utf-8")
-            fresh.append((key, new_html))
+            if stored is None:
+                fresh.append((key, new_html))
             spliceable = bool(new_html) and new_page.count(new_html) == 1
             records[path] = replace(record, body=key, spliceable=spliceable)
+        # before the swap, whose writes the store's commit would otherwise wait for; a body
+        # stored for a page that is then not swapped in is only an unused entry
+        store.put_many(fresh)
     except (OSError, UnicodeDecodeError, ValueError, KeyError, ContentError):
         return None
     finally:
         store.close()
     writer = swap_in(out, pages, cache, manifest)
-    bodies = cache.bodies()
-    bodies.put_many(fresh)
-    bodies.close()
     # the edited articles' digests are now out of date: a build that renders PDFs must look again
     pending = state.digests_pending or config.digest.enabled
     state = replace(
