@@ -245,17 +245,27 @@ def _render_pages(job: _Job, jobs: int, progress: Progress | None) -> Iterator[R
     """
     from .model import Article
     from .parallel import processes_for, run_chunks
+    from .render import lists_rendered
 
     total = len(job.todo)
     step = 50
     lists = [i for i in job.todo if not isinstance(job.specs[i].context.get("article"), Article)]
     articles = [i for i in job.todo if isinstance(job.specs[i].context.get("article"), Article)]
-    batches = [lists[n : n + step] for n in range(0, len(lists), step)]
+    # list pages one at a time: the site's calendar and timeline run to megabytes, and a batch's
+    # pages are all held until it ends (this process renders them, so no batch goes anywhere)
+    batches = [[i] for i in lists]
     reserved = len(batches)
     batches += [articles[n : n + step] for n in range(0, len(articles), step)]
     jobs = processes_for("render", jobs, total)
+
+    def work(k: int) -> list[Rendered]:
+        rendered = _render_batch(job, batches[k])
+        if k == reserved - 1:  # the last list pages, done by this process: their caches can go
+            lists_rendered(job.env)  # type: ignore[arg-type]
+        return rendered
+
     done = 0
-    for _, batch in run_chunks(lambda k: _render_batch(job, batches[k]), len(batches), jobs, reserved):
+    for _, batch in run_chunks(work, len(batches), jobs, reserved):
         yield from batch
         done += len(batch)
         if progress is not None:

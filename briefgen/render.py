@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import datetime as dt
 import sys
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
@@ -29,6 +31,7 @@ from .slugs import other_scripts
 from .theme import shipped_templates, template_dirs
 
 ROOT_BYTES = urls.ROOT.encode()
+ARTICLE_ITEM = "_article_item.html"
 
 
 class Fragments:
@@ -136,6 +139,12 @@ class Fragments:
         html = b"".join([self.item(template, subject, flag, link_day, keep) for subject in subjects])
         return Markup(html.replace(ROOT_BYTES, self.prefix(page_url).encode()).decode())
 
+    def lists_done(self) -> None:
+        """Every page listing articles or events is rendered: keep only the items article pages
+        list (their related articles, days shown), so that the memory of the others serves the rest."""
+        items = self.items.items()
+        self.items = {key: kept for key, kept in items if key[0] == ARTICLE_ITEM and key[2] is True}
+
 
 def _joined(separator: str, parts: Iterable[Markup]) -> Markup:
     """Safe fragments joined: str.join, since Markup.join would escape each (already safe) part."""
@@ -149,6 +158,8 @@ class _Environment(jinja2.Environment):
     copying a ChainMap goes key by key in Python and cost half a second at 10,000 articles. The
     globals are all set before any template is loaded, as Jinja asks, so a snapshot is the same.
     """
+
+    fragments: Fragments | None = None
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         return {**self.globals, **(d or {})}
@@ -204,7 +215,7 @@ def make_environment(
         cache_size=-1,
     )
     t = Translator(config.language, config.timezone)
-    fragments = Fragments(env, config, index)
+    fragments = env.fragments = Fragments(env, config, index)
 
     @pass_context
     def url(context: Context, target: object) -> str:
@@ -228,7 +239,7 @@ def make_environment(
     ) -> Markup:
         """Articles as a list: with summaries and people, or `compact` (one line each)."""
         page_url = context["page_url"]
-        template = "_article_line.html" if compact else "_article_item.html"
+        template = "_article_line.html" if compact else ARTICLE_ITEM
         items = fragments.items_on(page_url, template, articles, show_day)
         css = "article-lines" if compact else "article-list"
         return Markup(f'<ul class="{css}">\n{items}</ul>')  # both safe: Markup.format costs more
@@ -353,6 +364,25 @@ def make_environment(
         image_url=urls.image_url,
     )
     return env
+
+
+def lists_rendered(env: jinja2.Environment) -> None:
+    """Every page that lists articles or events is rendered (the build renders them first): drop
+    what only they use, the list items article pages do not show and what calendars and timeline
+    data keep, and give the freed memory back, so that this process does not grow further."""
+    if isinstance(env, _Environment) and env.fragments is not None:
+        env.fragments.lists_done()
+    calendars.forget()
+    timelines.forget()
+    give_back_memory()
+
+
+def give_back_memory() -> None:
+    """Return the C heap's free pages to the system (glibc only; elsewhere nothing happens)."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _generators() -> dict[str, Callable[[Mapping[str, Any], SiteConfig, SiteIndex], str]]:
