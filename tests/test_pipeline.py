@@ -82,3 +82,24 @@ def test_an_unknown_person_is_a_warning_with_its_line_and_still_gets_a_page():
         "add people/wang-yi.yaml to describe them"
     ]
     assert "More" in pages(config, memory)["people/wang-yi/index.html"]
+
+
+def test_pages_rendered_after_the_list_caches_are_dropped_are_the_same():
+    """The build drops what only list pages use once they are rendered (to keep its memory down):
+    pages rendered afterwards, from the items kept or made again, are byte-equal."""
+    from briefgen.markdown import Bodies
+    from briefgen.mentions import site_linker
+    from briefgen.render import ARTICLE_ITEM, lists_rendered, make_environment, render
+
+    config, files = memory_site(SITE)
+    content = pipeline.load(config, files=files)[0]
+    index, specs = pipeline.plan(config, content)
+    env = make_environment(config, index, Bodies(finish=site_linker(config, index), files=files), files)
+    before = [render(env, spec) for spec in specs]
+    fragments = env.fragments  # type: ignore[attr-defined]
+    kept = len(fragments.items)
+    assert {key[0] for key in fragments.items} - {ARTICLE_ITEM}  # events, feed entries...
+    lists_rendered(env)
+    assert len(fragments.items) < kept
+    assert all(key[0] == ARTICLE_ITEM and key[2] is True for key in fragments.items)
+    assert [render(env, spec) for spec in specs] == before
