@@ -29,11 +29,13 @@ from .lock import project_lock
 from .writer import Writer, WrittenFile, check_output_dir, recover, unchanged
 
 if TYPE_CHECKING:
+    from .engine.cache import BodyStore
     from .index import SiteIndex
     from .links import LinkChecker
     from .markdown import Bodies
     from .model import Article, Content
     from .pages import PageSpec
+    from .parallel import Meanwhile
 
 Progress = Callable[[int, int], None]
 
@@ -294,6 +296,8 @@ def _full(
     content = load_content(config, parsed, jobs=worker_count(config), trusted=trusted)
     _check_templates(config, content)
     engine.loaded(worker_count(config))
+    store = engine.body_store()
+    ahead = _bodies_ahead(config, content, store, worker_count(config))
     writer: Writer | None = None
     try:
         writer = Writer(config.output_dir, generations=engine.generations()) if write else None
@@ -302,12 +306,14 @@ def _full(
         pdf_days = {urls.digest_url(day): day for day in index.days} if config.digest.enabled else {}
         existing = {spec.output for spec in specs} | set(statics) | set(pdf_days)
         linker = site_linker(config, index)
-        bodies = Bodies(engine.body_store(), linker)
+        bodies = Bodies(store, linker)
         env = make_environment(config, index, bodies)
         todo = engine.to_render(env, index, bodies.salt, specs, writer, existing)
         checker = LinkChecker(
             existing, plain=plain_attributes(template_sources(config)), root=urls.base_path(config.base_url)
         )
+        if ahead is not None:
+            bodies.ahead = ahead.finish()
         job = _Job(
             env, specs, todo, bodies, checker, config.output_dir, writer.previous if writer else {}, write
         )
@@ -320,6 +326,8 @@ def _full(
             engine.before_commit()
             removed = writer.commit()
     except BaseException:
+        if ahead is not None:
+            ahead.cancel()
         if writer is not None:
             writer.abort()
         engine.abort()
@@ -334,6 +342,22 @@ def _full(
     built = _result(state, changed, tuple(removed), started, rendered=len(todo))
     built = replace(built, pages=len(specs), articles=len(content.articles), people=len(content.people))
     return built if write else replace(built, suggestions=suggestions(index))
+
+
+def _bodies_ahead(
+    config: SiteConfig, content: Content, store: BodyStore | None, jobs: int
+) -> Meanwhile[dict[str, str]] | None:
+    """A first build renders every body: a helper starts on them, in the order their pages come,
+    while this process makes the index and the page plan and the second core would wait."""
+    from .markdown import Bodies
+    from .mentions import people_linker
+    from .parallel import Meanwhile, worth_aside
+
+    if store is not None or not worth_aside(jobs, len(content.articles)):
+        return None
+    bodies = Bodies(None, people_linker(config, {p.id: p for p in content.people}))
+    newest_first = content.articles[::-1]  # as the plan lists article pages
+    return Meanwhile(lambda stopped: bodies.render_ahead(newest_first, stopped))
 
 
 def _check_templates(config: SiteConfig, content: Content) -> None:

@@ -10,7 +10,7 @@ import bisect
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -281,10 +281,15 @@ STORE_KEY = "mentions-linker"  # where the body store keeps the linker of the la
 
 def site_linker(config: SiteConfig, index: SiteIndex) -> Linker:
     """Mentions as article pages link them: to each person's page, from /articles/<slug>/."""
-    names = names_in(index)
-    page = urls.url_of(next(iter(index.articles.values()))) if index.articles else "articles/a/"
+    return people_linker(config, index.people, names_in(index))
+
+
+def people_linker(config: SiteConfig, people: Mapping[str, Person], names: Names | None = None) -> Linker:
+    """site_linker from the people alone, before the index exists (every article page is as deep)."""
+    names = names if names is not None else names_of(people.values())
+    page = "articles/a/"  # the depth of every article page: links climb from there
     hrefs = {
-        pid: urls.relative(urls.url_of(index.people[pid]), page, config.directory_urls)
+        pid: urls.relative(urls.url_of(people[pid]), page, config.directory_urls)
         for pid in sorted(set(names.people.values()))
     }
     return Linker(names, config.mentions, hrefs)

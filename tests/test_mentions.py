@@ -11,7 +11,8 @@ from pypdf import PdfReader
 
 from briefgen import pdf
 from briefgen.config import load_config
-from briefgen.mentions import _FOLD, Names, fold, link
+from briefgen.markdown import Bodies
+from briefgen.mentions import _FOLD, Names, fold, link, people_linker, site_linker
 from briefgen.pipeline import load
 from briefgen.writer import MARKER
 from tests.conftest import REPO, article
@@ -260,3 +261,57 @@ def test_the_longest_name_wins_where_names_overlap_and_first_skips_what_a_later_
     assert [(m.person, m.text) for m in names.find(html, first=True)] == every[:2]
     positions = [(m.start, m.end) for m in names.find(html)]
     assert [html[start:end] for start, end in positions] == [text for _, text in every]
+
+
+def test_bodies_rendered_ahead_from_the_people_alone_are_those_the_pages_would_render(make_site):
+    """A first build renders bodies in a helper before the index exists: with a linker made from
+    the people alone, under the keys the pages look them up by, mentions linked the same way."""
+    project = make_site(
+        {**visit(), "content/2023-06-19-reply.md": article("Reply", "2023-06-19", "Wang Yi replied.\n")}
+    )
+    config = load_config(project.root)
+    content, index, _ = load(config)
+    pages = Bodies(None, site_linker(config, index))
+    early = Bodies(None, people_linker(config, {p.id: p for p in content.people}))
+    ahead = early.render_ahead(content.articles, lambda: False)
+    expected = {pages.of(a)[0]: str(pages.of(a)[1]) for a in content.articles}
+    assert ahead == expected
+    assert any(mention_links(html) for html in ahead.values())  # linked, not bare
+    taking = Bodies(None, site_linker(config, index))
+    taking.ahead = dict(ahead)
+    for one in content.articles:
+        key, html = taking.of(one)
+        assert str(html) == ahead[key]
+    assert taking.ahead == {}  # each taken once, then dropped
+    assert taking.fresh == ahead  # and kept for the body store, as bodies rendered here are
+
+
+def test_render_ahead_stops_when_asked(make_site):
+    config = load_config(make_site(visit()).root)
+    content, index, _ = load(config)
+    assert Bodies(None, site_linker(config, index)).render_ahead(content.articles, lambda: True) == {}
+
+
+def test_a_first_build_with_bodies_rendered_ahead_makes_the_same_site(make_site, cli, tmp_path, monkeypatch):
+    from briefgen import parallel
+
+    files = {**visit()}
+    for day in range(1, 9):
+        files[f"content/2023-07-0{day}-talks.md"] = article(f"Talks {day}", f"2023-07-0{day}", BODY)
+    project = make_site(files)
+    monkeypatch.setattr(parallel, "ASIDE_MIN", 1)  # small sites never go aside
+    taken: list[int] = []
+    finish = parallel.Meanwhile.finish
+
+    def counted(self: parallel.Meanwhile[dict[str, str]]) -> dict[str, str]:
+        made = finish(self)
+        taken.append(len(made))
+        return made
+
+    monkeypatch.setattr(parallel.Meanwhile, "finish", counted)
+    assert cli(project, "build", "--jobs", "2", "--out", str(tmp_path / "two")).code == 0
+    assert len(taken) == 1
+    shutil.rmtree(project.root / ".briefgen")  # a first build again, rendering every body itself
+    assert cli(project, "build", "--jobs", "1", "--out", str(tmp_path / "one")).code == 0
+    one, two = project.snapshot(str(tmp_path / "one")), project.snapshot(str(tmp_path / "two"))
+    assert {k: v for k, v in one.items() if k != MARKER} == {k: v for k, v in two.items() if k != MARKER}
