@@ -36,7 +36,7 @@ LEFT_OUT = {(Article, "body_digest")}  # shown only through body(), which templa
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
 _PLAIN = (str, int, float, bool, type(None))
-_SIMPLE = frozenset({*_PLAIN, dt.date, dt.datetime, PosixPath})  # checked first: by far the most common
+_SIMPLE: frozenset[type] = frozenset({*_PLAIN, dt.date, dt.datetime, PosixPath})  # by far the most common
 
 
 def field_names(cls: type) -> tuple[str, ...]:
@@ -47,13 +47,40 @@ def field_names(cls: type) -> tuple[str, ...]:
     return found
 
 
+# what `_plain` and `Fingerprints.value` found for each type (but tuples, and classes as values)
+_PLAIN_TYPES: dict[type, bool] = dict.fromkeys(_SIMPLE, True)
+_KINDS: dict[type, str] = {}
+
+
 def _plain(value: object) -> bool:
     """Whether repr() shows all of a value: text, numbers, dates, paths, and tuples of those."""
-    if type(value) in _SIMPLE:
-        return True
+    known = _PLAIN_TYPES.get(type(value))
+    if known is not None:
+        return known
     if isinstance(value, tuple):
-        return all(_plain(item) for item in value)
-    return isinstance(value, _PLAIN) or not (is_dataclass(value) or isinstance(value, (list, Mapping, set)))
+        # items are by far most often of a known plain type: found without a call
+        return all(_PLAIN_TYPES.get(type(item)) or _plain(item) for item in value)
+    plain = isinstance(value, _PLAIN) or not (is_dataclass(value) or isinstance(value, (list, Mapping, set)))
+    if not isinstance(value, type):  # a class as a value: is_dataclass looks at the class itself
+        _PLAIN_TYPES[type(value)] = plain
+    return plain
+
+
+def _kind(value: object) -> str:
+    """How `Fingerprints.value` digests a value: "sequence", "mapping", "model" or "small"."""
+    kind = _KINDS.get(type(value))
+    if kind is None:
+        if isinstance(value, (list, tuple)):
+            kind = "sequence"
+        elif isinstance(value, Mapping):
+            kind = "mapping"
+        elif is_dataclass(value) and not isinstance(value, type):
+            kind = "model"
+        else:
+            kind = "small"
+        if not isinstance(value, type):
+            _KINDS[type(value)] = kind
+    return kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +134,7 @@ class Fingerprints:
         self.memo: dict[int, tuple[object, bytes]] = {}
         self.cards: dict[int, bytes] = {}
         self.templates: dict[str, tuple[bytes, Reads]] = {}
-        self.files: dict[str, Reads] = {}
+        self.files: dict[str, tuple[Reads, tuple[str | None, ...]]] = {}  # and the templates each names
         self._index_digest: bytes | None = None
 
     def page(self, spec: PageSpec) -> str:
@@ -156,15 +183,15 @@ class Fingerprints:
             if name in seen:
                 continue
             seen.add(name)
-            try:
-                tree = self.bare.parse(self._source(name))
-            except jinja2.TemplateError:
-                continue  # rendering will report it with its line
             found = self.files.get(name)
-            if found is None:
-                found = self.files[name] = template_reads(tree)
-            reads |= found
-            for used in meta.find_referenced_templates(tree):
+            if found is None:  # each file parsed once, though every page kind includes the items
+                try:
+                    tree = self.bare.parse(self._source(name))
+                except jinja2.TemplateError:
+                    continue  # rendering will report it with its line
+                found = self.files[name] = (template_reads(tree), tuple(meta.find_referenced_templates(tree)))
+            reads |= found[0]
+            for used in found[1]:
                 if isinstance(used, str):
                     todo.append(used)
                 else:
@@ -216,7 +243,9 @@ class Fingerprints:
         known = self.memo.get(key)
         if known is not None:
             return known[1]
-        if isinstance(value, (list, tuple)):  # often thousands of articles or events, known already
+        kind = _kind(value)
+        if kind == "sequence":  # often thousands of articles or events, known already
+            assert isinstance(value, (list, tuple))
             if _plain(value):
                 return value_digest(value)
             memo = self.memo
@@ -224,9 +253,10 @@ class Fingerprints:
             h = hasher()
             h.update(b"list:" + b"".join(parts))
             return h.digest()
-        if isinstance(value, Mapping):
+        if kind == "mapping":
+            assert isinstance(value, Mapping)
             return value_digest([(self.value(k), self.value(v)) for k, v in value.items()])
-        if not is_dataclass(value) or isinstance(value, type):
+        if kind == "small":
             return value_digest(value)  # small values (dates, numbers, text): not worth keeping
         parts = [getattr(value, name) for name in field_names(type(value))]
         found = value_digest(
