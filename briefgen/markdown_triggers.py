@@ -140,17 +140,29 @@ def _is(registry: md_util.Registry[Any], name: str, kind: type) -> bool:
     return name in registry and type(registry[name]) is kind
 
 
-def _trigger_preprocessors(converter: md.Markdown) -> None:
-    for processor in converter.preprocessors:
-        idle = PRE_IDLE.get(type(processor))
+def _skip_when_idle(
+    registry: md_util.Registry[Any],
+    idle_of: dict[type, Any],
+    looked_at: Callable[[Any], Any],
+    skipped: Callable[[Any], Any],
+) -> None:
+    """Make each processor in `registry` whose type `idle_of` knows skip a document its idle test
+    finds nothing for: the test sees `looked_at(argument)`, and the run then returns
+    `skipped(argument)` without doing anything."""
+    for processor in registry:
+        idle = idle_of.get(type(processor))
         if idle is None:
             continue
         run = processor.run
 
-        def triggered(lines: list[str], run: Any = run, idle: Any = idle, processor: Any = processor) -> Any:
-            return lines if idle(processor, "\n".join(lines)) else run(lines)
+        def triggered(argument: Any, run: Any = run, idle: Any = idle, processor: Any = processor) -> Any:
+            return skipped(argument) if idle(processor, looked_at(argument)) else run(argument)
 
-        processor.run = triggered  # type: ignore[method-assign]
+        processor.run = triggered
+
+
+def _trigger_preprocessors(converter: md.Markdown) -> None:
+    _skip_when_idle(converter.preprocessors, PRE_IDLE, "\n".join, lambda lines: lines)
     if not _is(converter.preprocessors, "normalize_whitespace", NormalizeWhitespace):
         return
     converter.preprocessors.register(_NormalizeWhitespace(converter), "normalize_whitespace", 30)
@@ -238,16 +250,7 @@ class _TocMarkerSwitch(Preprocessor):
 
 
 def _trigger_treeprocessors(converter: md.Markdown) -> None:
-    for processor in converter.treeprocessors:
-        idle = TREE_IDLE.get(type(processor))
-        if idle is None:
-            continue
-        run = processor.run
-
-        def triggered(root: Any, run: Any = run, idle: Any = idle, processor: Any = processor) -> Any:
-            return None if idle(processor, root) else run(root)
-
-        processor.run = triggered  # type: ignore[method-assign]
+    _skip_when_idle(converter.treeprocessors, TREE_IDLE, lambda root: root, lambda _root: None)
 
 
 class _KeptOrderRegistry(md_util.Registry[Any]):
