@@ -111,8 +111,8 @@ class BuildState:
             for w in self.warnings
         )
         values = [getattr(self, name) for name in _STATE_FIELDS]
-        values[_STATE_FIELDS.index("articles")] = self.articles.rows
-        values[_STATE_FIELDS.index("warnings")] = warnings
+        values[_ARTICLES] = self.articles.rows
+        values[_WARNINGS] = warnings
         return tuple(values)
 
     @classmethod
@@ -121,15 +121,15 @@ class BuildState:
         if len(values) != len(_STATE_FIELDS):
             raise ValueError("not a build state")
         arguments = list(values)
-        arguments[_STATE_FIELDS.index("articles")] = ArticleRecords(values[_STATE_FIELDS.index("articles")])
-        arguments[_STATE_FIELDS.index("warnings")] = tuple(
-            _PROBLEMS[kind](path, line, message)
-            for kind, path, line, message in values[_STATE_FIELDS.index("warnings")]
+        arguments[_ARTICLES] = ArticleRecords(values[_ARTICLES])
+        arguments[_WARNINGS] = tuple(
+            _PROBLEMS[kind](path, line, message) for kind, path, line, message in values[_WARNINGS]
         )
         return cls(*arguments)
 
 
 _STATE_FIELDS = tuple(f.name for f in fields(BuildState))
+_ARTICLES, _WARNINGS = _STATE_FIELDS.index("articles"), _STATE_FIELDS.index("warnings")
 _PROBLEMS = {kind.__name__: kind for kind in (Problem, ConfigError, ContentError)}  # warnings a build keeps
 
 
