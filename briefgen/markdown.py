@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING, Protocol
 
 import markdown as md
 import nh3
-from markdown.extensions.attr_list import AttrListExtension
-from markdown.extensions.fenced_code import FencedCodeExtension
 from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
@@ -51,8 +49,13 @@ URL_SCHEMES = {"http", "https", "mailto"}
 _local = threading.local()
 
 
-def new_converter(*, fast: bool = True) -> md.Markdown:
-    """A Markdown instance configured as briefgen renders bodies."""
+def new_converter(*, fast: bool = True, extras: bool = True) -> md.Markdown:
+    """A Markdown instance configured as briefgen renders bodies.
+
+    Without `extras`, it lacks attribute lists and fenced code, which act only on text holding
+    `{` or a fence: such a converter renders every other text the same, and a rebuild that
+    converts one body then does not import them (with Pygments, which fenced code looks for).
+    """
     # EXTENSIONS as objects: named by text, Python-Markdown first looks each name up among the entry
     # points of every installed package, which took a tenth of a second of every command's start
     extensions: list[md.Extension] = [
@@ -60,11 +63,19 @@ def new_converter(*, fast: bool = True) -> md.Markdown:
         FootnoteExtension(BACKLINK_TITLE="↩"),
         TocExtension(permalink=False, slugify=_heading_id),
         SaneListExtension(),
-        AttrListExtension(),
-        FencedCodeExtension(),
     ]
+    if extras:
+        from markdown.extensions.attr_list import AttrListExtension
+        from markdown.extensions.fenced_code import FencedCodeExtension
+
+        extensions += [AttrListExtension(), FencedCodeExtension()]
     converter = md.Markdown(extensions=extensions)
     return add_triggers(converter) if fast else converter
+
+
+def needs_extras(source: str) -> bool:
+    """Whether a text may hold an attribute list or a fenced code block (see new_converter)."""
+    return "{" in source or "```" in source or "~~~" in source
 
 
 def _heading_id(title: str, _separator: str) -> str:
@@ -73,11 +84,14 @@ def _heading_id(title: str, _separator: str) -> str:
     return slugify(title)
 
 
-def _converter() -> md.Markdown:
-    """One configured Markdown instance per thread (and so per worker), reset between documents."""
-    converter: md.Markdown | None = getattr(_local, "converter", None)
+def _converter(extras: bool) -> md.Markdown:
+    """One configured Markdown instance of each kind per thread (and so per worker), reset between
+    documents."""
+    name = "converter" if extras else "lean_converter"
+    converter: md.Markdown | None = getattr(_local, name, None)
     if converter is None:
-        converter = _local.converter = new_converter()
+        converter = new_converter(extras=extras)
+        setattr(_local, name, converter)
     return converter
 
 
@@ -95,7 +109,7 @@ def _cleaner() -> nh3.Cleaner:
 
 def markdown_to_html(source: str, lang: str) -> str:
     """Markdown -> typographically dressed HTML -> sanitized: no script, handler or javascript: URL."""
-    converter = _converter()
+    converter = _converter(needs_extras(source))
     converter.reset()
     return str(_cleaner().clean(smarten(converter.convert(source), lang)))
 

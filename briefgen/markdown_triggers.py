@@ -15,13 +15,11 @@ from typing import Any
 import markdown as md
 from markdown import blockprocessors, inlinepatterns
 from markdown import util as md_util
-from markdown.extensions.attr_list import AttrListTreeprocessor
-from markdown.extensions.fenced_code import FencedBlockPreprocessor
 from markdown.extensions.footnotes import FootnoteBlockProcessor
 from markdown.extensions.tables import TableProcessor
 from markdown.extensions.toc import TocTreeprocessor
-from markdown.preprocessors import HtmlBlockPreprocessor, NormalizeWhitespace, Preprocessor
-from markdown.treeprocessors import InlineProcessor, Treeprocessor, UnescapeTreeprocessor
+from markdown.preprocessors import NormalizeWhitespace, Preprocessor
+from markdown.treeprocessors import InlineProcessor
 
 # Regular expressions of inline patterns, and the text without one of which they cannot match: a
 # pattern whose expression is not named here is always tried.
@@ -87,10 +85,10 @@ def _fenced_code_idle(processor: Any, text: str) -> bool:
     return bool(processor.checked_for_deps) and "```" not in text and "~~~" not in text
 
 
-# Preprocessors (by class), and when one would give back the document it is given.
-PRE_IDLE: dict[type[Preprocessor], Callable[[Any, str], bool]] = {
-    HtmlBlockPreprocessor: _html_block_idle,
-    FencedBlockPreprocessor: _fenced_code_idle,
+# Preprocessors (by class, named: see class_name), and when one would give back the document it is given.
+PRE_IDLE: dict[str, Callable[[Any, str], bool]] = {
+    "markdown.preprocessors.HtmlBlockPreprocessor": _html_block_idle,
+    "markdown.extensions.fenced_code.FencedBlockPreprocessor": _fenced_code_idle,
 }
 
 
@@ -118,11 +116,17 @@ def _unescape_idle(_processor: Any, root: Any) -> bool:
     return not _holds(root, md_util.STX, attributes=True)
 
 
-# Treeprocessors (by class), and when one would leave the tree it is given as it is.
-TREE_IDLE: dict[type[Treeprocessor], Callable[[Any, Any], bool]] = {
-    AttrListTreeprocessor: _attr_list_idle,
-    UnescapeTreeprocessor: _unescape_idle,
+# Treeprocessors (by class, named: see class_name), and when one would leave the tree it is given as it is.
+TREE_IDLE: dict[str, Callable[[Any, Any], bool]] = {
+    "markdown.extensions.attr_list.AttrListTreeprocessor": _attr_list_idle,
+    "markdown.treeprocessors.UnescapeTreeprocessor": _unescape_idle,
 }
+
+
+def class_name(kind: type) -> str:
+    """A class by its full name: the tables above name classes of extensions that a converter
+    without them never imports (a rebuild that converts one body loads less)."""
+    return f"{kind.__module__}.{kind.__qualname__}"
 
 
 def add_triggers(converter: md.Markdown) -> md.Markdown:
@@ -142,15 +146,15 @@ def _is(registry: md_util.Registry[Any], name: str, kind: type) -> bool:
 
 def _skip_when_idle(
     registry: md_util.Registry[Any],
-    idle_of: dict[type, Any],
+    idle_of: dict[str, Any],
     looked_at: Callable[[Any], Any],
     skipped: Callable[[Any], Any],
 ) -> None:
-    """Make each processor in `registry` whose type `idle_of` knows skip a document its idle test
+    """Make each processor in `registry` whose class `idle_of` names skip a document its idle test
     finds nothing for: the test sees `looked_at(argument)`, and the run then returns
     `skipped(argument)` without doing anything."""
     for processor in registry:
-        idle = idle_of.get(type(processor))
+        idle = idle_of.get(class_name(type(processor)))
         if idle is None:
             continue
         run = processor.run

@@ -15,8 +15,8 @@ from markdown.extensions.toc import TocExtension
 from markdown.inlinepatterns import SimpleTagInlineProcessor
 
 from briefgen.frontmatter import split
-from briefgen.markdown import new_converter
-from briefgen.markdown_triggers import add_triggers
+from briefgen.markdown import markdown_to_html, needs_extras, new_converter
+from briefgen.markdown_triggers import PRE_IDLE, TREE_IDLE, add_triggers, class_name
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -87,6 +87,34 @@ def test_fast_inline_pass_renders_like_stock_python_markdown(seed: int) -> None:
         stock.reset()
         assert fast.convert(source) == stock.convert(source), source
         assert (fast.toc, fast.toc_tokens) == (stock.toc, stock.toc_tokens), source  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_converter_without_attribute_lists_and_fences_renders_other_texts_the_same(seed: int) -> None:
+    rng = random.Random(seed)
+    full, lean = new_converter(), new_converter(extras=False)
+    plain = [doc for doc in (random_document(rng) for _ in range(1500)) if not needs_extras(doc)]
+    assert len(plain) > 100  # the random documents hold the markers only now and then
+    for source in plain:
+        full.reset()
+        lean.reset()
+        assert lean.convert(source) == full.convert(source), source
+
+
+def test_bodies_with_and_without_fences_and_attribute_lists_each_render_them() -> None:
+    before = markdown_to_html("Plain words first.", "en")
+    fenced = markdown_to_html("```\nx = 1\n```\n\nPara\n{: .lead }", "en")
+    after = markdown_to_html("Plain words first.", "en")
+    assert before == after == "<p>Plain words first.</p>"
+    assert "<pre><code>x = 1\n</code></pre>" in fenced
+    assert '<p class="lead">Para</p>' in fenced
+
+
+def test_every_processor_the_triggers_name_is_one_a_full_converter_has() -> None:
+    # named, not imported: a misspelt name would silently turn its trigger off
+    converter = new_converter(fast=False)
+    present = {class_name(type(p)) for p in (*converter.preprocessors, *converter.treeprocessors)}
+    assert PRE_IDLE.keys() | TREE_IDLE.keys() <= present
 
 
 def test_the_table_of_contents_follows_its_settings_from_one_document_to_the_next() -> None:
