@@ -26,7 +26,8 @@ from .faults import crash_point
 from .files import FilePolicy, file_policy, read_regular, walk
 from .hashing import content_hash
 from .lock import project_lock
-from .writer import Writer, WrittenFile, check_output_dir, recover, unchanged
+from .manifest import WrittenFile
+from .writer import Writer, check_output_dir, recover, unchanged
 
 if TYPE_CHECKING:
     from .engine.cache import BodyStore

@@ -22,13 +22,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import manifest
 from .hashing import content_hash
+from .manifest import MARKER  # the writer's manifest: every page with the digest of its bytes
 
 FOLDER = "pagefind"  # the index, beside the pages; the writer leaves it to this module
 # names of earlier versions' unfinished swaps, still left alone by the writer and removed here
 _LEGACY = (".briefgen-pagefind-new", ".briefgen-pagefind-old")
 UNMANAGED = (FOLDER, *_LEGACY)  # top-level names in the output folder that the writer ignores
-MARKER = ".briefgen-output"  # the writer's manifest (writer.MARKER): every page with its digest
 SHARDS_FILE = "shards.json"  # in pagefind/: the shards the search page merges; written last
 PAGES_FILE = ".briefgen-pages"  # in each shard: the digest of the pages it was made from
 RECORD_FILE = ".briefgen-pages.json"  # in pagefind/: each page: its digest, search_digest, language
@@ -119,10 +120,10 @@ def update(out: Path, run: bool, keep_index_url: bool, stop: threading.Event | N
 def indexed_pages(out: Path) -> dict[str, str]:
     """The pages to index, each with the digest of its bytes, from the output folder's manifest."""
     try:
-        files = json.loads((out / MARKER).read_text("utf-8"))["files"]
-        return {name: str(entry[0]) for name, entry in files.items() if INDEXED.fullmatch(name)}
-    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        files = manifest.decode((out / MARKER).read_bytes())[2]
+    except (OSError, ValueError):
         return {}
+    return {name: entry[0] for name, entry in files.items() if INDEXED.fullmatch(name)}
 
 
 def plan(pages: dict[str, tuple[str, str]], previous: dict[str, int]) -> dict[str, dict[str, str]]:

@@ -26,24 +26,21 @@ import contextlib
 import ctypes
 import errno
 import functools
-import json
 import os
 import posixpath
-import re
 import shutil
 import stat
-import tempfile
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
+from . import manifest
 from .errors import BuildError
 from .faults import crash_point
 from .hashing import content_hash, path_key
+from .manifest import MARKER, WrittenFile  # the manifest of what the last build wrote; also proves ownership
 from .search import UNMANAGED  # the search index, which search.py keeps up to date itself
 
-MARKER = ".briefgen-output"  # manifest of what the last build wrote; also proves ownership
 STAGING = ".briefgen-staging"
 JOURNAL = ".briefgen-swap"  # the manifest of a swap under way: see recover()
 _RENAME_EXCHANGE = 2  # renameat2(2)
@@ -79,6 +76,8 @@ def write_atomically(path: Path, data: bytes, *, durable: bool = False) -> None:
 
     With `durable`, the data and the rename reach the disk before this returns (the mail ledger).
     """
+    import tempfile  # here: it loads the random module, which a rebuild otherwise does without
+
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -111,7 +110,7 @@ def claim_output(out: Path, root: Path, content: Path) -> None:
     check_output_dir(out, root, content)
     if not (out / MARKER).is_file():
         out.mkdir(parents=True, exist_ok=True)
-        (out / MARKER).write_text(json.dumps({"generator": "briefgen", "files": {}}), "utf-8")
+        _write_manifest(out, {})
 
 
 def place(out: Path, relative: str, data: bytes) -> Path:
@@ -124,9 +123,6 @@ def place(out: Path, relative: str, data: bytes) -> Path:
     files[relative] = (content_hash(data), info.st_mtime_ns, info.st_size)
     _write_manifest(out, files)
     return path
-
-
-WrittenFile = tuple[str, int, int]  # digest of the bytes, mtime in ns and size of the file as written
 
 
 def intact(out: Path, manifest: dict[str, WrittenFile]) -> bool:
@@ -184,15 +180,12 @@ def _write_manifest(
     generation: str = "",
     previous: Claim | None = None,
 ) -> None:
-    """Write a manifest, under a new generation id (or `generation`), with what it says of the
-    previous generation (see `Claim`) ahead of the files, where a short read finds both."""
-    manifest: dict[str, object] = {"generator": "briefgen", "generation": generation or _new_id()}
-    if previous is not None:
-        manifest["previous"] = {"generation": previous.generation, "differs": sorted(previous.differs)}
-    manifest["files"] = dict(sorted(files.items()))
+    """Write a manifest (manifest.py), under a new generation id (or `generation`), with what it
+    says of the previous generation (see `Claim`)."""
+    claim = None if previous is None else (previous.generation, tuple(sorted(previous.differs)))
     tmp = out / (name + ".tmp")
     try:
-        tmp.write_text(json.dumps(manifest, separators=(",", ":"), check_circular=False), "utf-8")
+        tmp.write_bytes(manifest.encode(files, generation or _new_id(), claim))
         os.replace(tmp, out / name)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -322,17 +315,8 @@ def _make_folder(root: Path, folder: str, made: set[str]) -> None:
 def read_manifest(out: Path, name: str = MARKER) -> dict[str, WrittenFile]:
     """What the last build wrote into `out` (empty if it cannot be read)."""
     try:
-        files = json.loads((out / name).read_bytes())["files"]
-        entries = files.values()
-        # checked as a whole, and made tuples in one sweep: this runs on every edit
-        if (
-            set(map(type, entries)) - {list}
-            or set(map(len, entries)) - {3}
-            or set(map(type, chain.from_iterable(entries))) - {str, int}
-        ):
-            return {}
-        return dict(zip(files, map(tuple, entries), strict=True))
-    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return manifest.decode((out / name).read_bytes())[2]
+    except (OSError, ValueError):
         return {}
 
 
@@ -351,34 +335,23 @@ def _new_id() -> str:
     return os.urandom(16).hex()
 
 
-_GENERATION = re.compile(rb'^\{"generator":"briefgen","generation":"([0-9a-f]{32})"')
-_FILES_KEY = b',"files":'  # never inside a JSON string, where a quote is written \"
-
-
 def _generation_of(folder: Path) -> str | None:
     """The generation id of the manifest in `folder`, from its first bytes (None if none)."""
     try:
         with open(folder / MARKER, "rb") as file:
-            found = _GENERATION.match(file.read(80))
+            return manifest.generation_in(file.read(manifest.HEAD_BYTES))
     except OSError:
         return None
-    return found[1].decode() if found else None
 
 
 def _head_of(folder: Path) -> tuple[str | None, Claim | None]:
-    """The generation id of the manifest in `folder` and its claim on the previous generation,
-    read without the list of files."""
+    """The generation id of the manifest in `folder` and its claim on the previous generation."""
     try:
-        data = (folder / MARKER).read_bytes()
-        head = json.loads(data[: data.index(_FILES_KEY)] + b"}")
-        generation = head["generation"]
-        previous = head.get("previous")
-        claim = None
-        if previous is not None:
-            claim = Claim(str(previous["generation"]), frozenset(map(str, previous["differs"])))
-        return str(generation), claim
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        generation, previous, _ = manifest.decode((folder / MARKER).read_bytes())
+    except (OSError, ValueError):
         return None, None
+    claim = None if previous is None else Claim(previous[0], frozenset(previous[1]))
+    return generation or None, claim
 
 
 def unchanged(out: Path, previous: dict[str, WrittenFile], relative: str, new_digest: str) -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, article
 
-from briefgen.writer import MARKER
+from briefgen.manifest import MARKER
 
 
 def page(project, url: str) -> str:  # type: ignore[no-untyped-def]

@@ -18,8 +18,8 @@ from briefgen import pdf
 from briefgen.config import load_config
 from briefgen.digest import make_digest, parse_day
 from briefgen.errors import DigestError, Problem
+from briefgen.manifest import MARKER
 from briefgen.pipeline import load
-from briefgen.writer import MARKER
 
 DAY = dt.date(2023, 6, 18)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, Project, article
 
-from briefgen.writer import MARKER
+from briefgen.manifest import MARKER
 
 PEOPLE = ["Antony Blinken", "Qin Gang", "Wang Yi", "Xi Jinping", "Janet Yellen", "Li Qiang"]
 TOPICS = ["Diplomacy", "Taiwan", "Trade", "Climate"]

@@ -11,10 +11,10 @@ from pypdf import PdfReader
 
 from briefgen import pdf
 from briefgen.config import load_config
+from briefgen.manifest import MARKER
 from briefgen.markdown import Bodies
 from briefgen.mentions import _FOLD, Names, fold, link, people_linker, site_linker
 from briefgen.pipeline import load
-from briefgen.writer import MARKER
 from tests.conftest import REPO, article
 
 BODY = """\

@@ -16,8 +16,9 @@ from ..config import SiteConfig
 from ..content import load_content
 from ..hashing import value_digest
 from ..index import SiteIndex, build_index
+from ..manifest import WrittenFile
 from ..pipeline import worker_count
-from ..writer import WrittenFile, read_manifest, unchanged
+from ..writer import read_manifest, unchanged
 from .cache import Cache, Stats, edited
 from .scan import inputs_of
 from .splice import swap_in

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from ..config import SiteConfig
 from ..errors import Problem
-from ..writer import MARKER, Writer, previous_generation, unchanged
+from ..manifest import MARKER
+from ..writer import Writer, previous_generation, unchanged
 from .cache import (
     CACHE_DIR,
     ArticleRecord,

@@ -11,7 +11,8 @@ from ..errors import ContentError
 from ..files import project_files
 from ..frontmatter import split_raw
 from ..hashing import content_hash
-from ..writer import Writer, WrittenFile, intact, previous_generation, read_manifest
+from ..manifest import WrittenFile
+from ..writer import Writer, intact, previous_generation, read_manifest
 from .cache import ArticleRecord, BuildState, Cache, Stats, edited, settle
 
 if TYPE_CHECKING:

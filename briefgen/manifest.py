@@ -1,0 +1,97 @@
+"""The output folder's manifest (`.briefgen-output`): each file the last build wrote, with the
+digest of its bytes and its time and size on disk, and which generation of the site this is.
+
+Every build reads and writes it, a one-body rebuild too, so it is kept in `marshal`, which Python
+reads and writes several times faster than JSON: at 10,000 articles, 5 ms instead of 40. Its first
+line says what the file is and its second the generation, so that the generation is found in the
+first bytes. A manifest written as JSON by an earlier briefgen is still read.
+"""
+
+from __future__ import annotations
+
+import json
+import marshal
+import re
+
+MARKER = ".briefgen-output"
+HEADER = b"briefgen-output 2\n"
+WrittenFile = tuple[str, int, int]  # digest of the bytes, mtime in ns and size of the file as written
+Previous = tuple[str, tuple[str, ...]]  # the previous generation's id, and the files where it differs
+
+_GENERATION = re.compile(rb"^briefgen-output 2\ngeneration ([0-9a-f]{32})\n")
+_JSON_GENERATION = re.compile(rb'^\{"generator":"briefgen","generation":"([0-9a-f]{32})"')
+HEAD_BYTES = 80  # enough for `generation_in`
+
+
+def encode(files: dict[str, WrittenFile], generation: str, previous: Previous | None) -> bytes:
+    """A manifest's bytes; `files` in order of their paths, so that one site always gives the same."""
+    body = marshal.dumps((previous, dict(sorted(files.items()))))
+    return HEADER + f"generation {generation}\n".encode() + body
+
+
+def decode(data: bytes) -> tuple[str, Previous | None, dict[str, WrittenFile]]:
+    """The generation, previous generation and files a manifest holds; ValueError if it is not one.
+
+    Entries are checked as a whole, not one by one: this runs on every edit.
+    """
+    if data.startswith(b"{"):
+        return _decode_json(data)
+    found = _GENERATION.match(data)
+    if found is None:
+        raise ValueError("not a briefgen manifest")
+    try:
+        previous, files = marshal.loads(data[found.end() :])
+    except (EOFError, TypeError) as error:
+        raise ValueError("damaged manifest") from error
+    if not isinstance(files, dict) or not _is_previous(previous):
+        raise ValueError("damaged manifest")
+    entries = files.values()
+    if (
+        set(map(type, files)) - {str}
+        or set(map(type, entries)) - {tuple}
+        or set(map(len, entries)) - {3}
+        or {type(e[0]) for e in entries} - {str}
+        or ({type(e[1]) for e in entries} | {type(e[2]) for e in entries}) - {int}
+    ):
+        raise ValueError("damaged manifest")
+    return found[1].decode(), previous, files
+
+
+def generation_in(head: bytes) -> str | None:
+    """The generation a manifest names, from its first HEAD_BYTES bytes (None if it names none)."""
+    found = _GENERATION.match(head) or _JSON_GENERATION.match(head)
+    return found[1].decode() if found else None
+
+
+def _is_previous(value: object) -> bool:
+    if value is None:
+        return True
+    return (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], str)
+        and isinstance(value[1], tuple)
+        and all(isinstance(name, str) for name in value[1])
+    )
+
+
+def _decode_json(data: bytes) -> tuple[str, Previous | None, dict[str, WrittenFile]]:
+    """A manifest as briefgen wrote it before it used marshal."""
+    try:
+        manifest = json.loads(data)
+        files = manifest["files"]
+        entries = files.values()
+        if (
+            set(map(type, entries)) - {list}
+            or set(map(len, entries)) - {3}
+            or {type(e[0]) for e in entries} - {str}
+            or ({type(e[1]) for e in entries} | {type(e[2]) for e in entries}) - {int}
+        ):
+            raise ValueError("damaged manifest")
+        previous = manifest.get("previous")
+        claim = None
+        if previous is not None:
+            claim = (str(previous["generation"]), tuple(map(str, previous["differs"])))
+        return str(manifest.get("generation", "")), claim, dict(zip(files, map(tuple, entries), strict=True))
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ValueError("damaged manifest") from error
