@@ -9,9 +9,12 @@ first bytes. A manifest written as JSON by an earlier briefgen is still read.
 
 from __future__ import annotations
 
+import io
 import json
 import marshal
 import re
+from pathlib import Path
+from typing import BinaryIO
 
 MARKER = ".briefgen-output"
 HEADER = b"briefgen-output 2\n"
@@ -21,12 +24,16 @@ Previous = tuple[str, tuple[str, ...]]  # the previous generation's id, and the 
 _GENERATION = re.compile(rb"^briefgen-output 2\ngeneration ([0-9a-f]{32})\n")
 _JSON_GENERATION = re.compile(rb'^\{"generator":"briefgen","generation":"([0-9a-f]{32})"')
 HEAD_BYTES = 80  # enough for `generation_in`
+_FIRST_LINES = len(HEADER) + len("generation ") + 32 + 1  # their bytes, the generation id being 32 long
 
 
 def encode(files: dict[str, WrittenFile], generation: str, previous: Previous | None) -> bytes:
-    """A manifest's bytes; `files` in order of their paths, so that one site always gives the same."""
-    body = marshal.dumps((previous, dict(sorted(files.items()))))
-    return HEADER + f"generation {generation}\n".encode() + body
+    """A manifest's bytes; `files` in order of their paths, so that one site always gives the same.
+
+    What it says of the previous generation comes before the files, so that `head` reads it alone.
+    """
+    head = HEADER + f"generation {generation}\n".encode()
+    return head + marshal.dumps(previous) + marshal.dumps(dict(sorted(files.items())))
 
 
 def decode(data: bytes) -> tuple[str, Previous | None, dict[str, WrittenFile]]:
@@ -36,14 +43,13 @@ def decode(data: bytes) -> tuple[str, Previous | None, dict[str, WrittenFile]]:
     """
     if data.startswith(b"{"):
         return _decode_json(data)
-    found = _GENERATION.match(data)
-    if found is None:
-        raise ValueError("not a briefgen manifest")
+    stream = io.BytesIO(data)
+    generation, previous = _head(stream)
     try:
-        previous, files = marshal.loads(data[found.end() :])
+        files = marshal.load(stream)
     except (EOFError, TypeError) as error:
         raise ValueError("damaged manifest") from error
-    if not isinstance(files, dict) or not _is_previous(previous):
+    if not isinstance(files, dict):
         raise ValueError("damaged manifest")
     entries = files.values()
     if (
@@ -54,7 +60,30 @@ def decode(data: bytes) -> tuple[str, Previous | None, dict[str, WrittenFile]]:
         or ({type(e[1]) for e in entries} | {type(e[2]) for e in entries}) - {int}
     ):
         raise ValueError("damaged manifest")
-    return found[1].decode(), previous, files
+    return generation, previous, files
+
+
+def head(path: Path) -> tuple[str, Previous | None]:
+    """The generation and previous generation the manifest at `path` names, read without its files;
+    OSError or ValueError."""
+    with open(path, "rb") as stream:
+        if stream.read(1) == b"{":
+            return _decode_json(b"{" + stream.read())[:2]
+        stream.seek(0)
+        return _head(stream)
+
+
+def _head(stream: BinaryIO) -> tuple[str, Previous | None]:
+    found = _GENERATION.match(stream.read(_FIRST_LINES))
+    if found is None:
+        raise ValueError("not a briefgen manifest")
+    try:
+        previous = marshal.load(stream)
+    except (EOFError, TypeError) as error:
+        raise ValueError("damaged manifest") from error
+    if not _is_previous(previous):
+        raise ValueError("damaged manifest")
+    return found[1].decode(), previous
 
 
 def generation_in(head: bytes) -> str | None:

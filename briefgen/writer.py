@@ -347,7 +347,7 @@ def _generation_of(folder: Path) -> str | None:
 def _head_of(folder: Path) -> tuple[str | None, Claim | None]:
     """The generation id of the manifest in `folder` and its claim on the previous generation."""
     try:
-        generation, previous, _ = manifest.decode((folder / MARKER).read_bytes())
+        generation, previous = manifest.head(folder / MARKER)
     except (OSError, ValueError):
         return None, None
     claim = None if previous is None else Claim(previous[0], frozenset(previous[1]))

@@ -10,12 +10,14 @@ from briefgen.manifest import MARKER
 from briefgen.writer import read_manifest
 
 
-def test_a_manifest_reads_back_as_it_was_written():
+def test_a_manifest_reads_back_as_it_was_written(tmp_path):
     files = {"b/index.html": ("d2", 2, 20), "a.html": ("d1", 1_796_573_527_205_269_670, 10)}
     data = manifest.encode(files, "ab" * 16, ("cd" * 16, ("a.html",)))
     assert manifest.decode(data) == ("ab" * 16, ("cd" * 16, ("a.html",)), files)
     assert manifest.generation_in(data[: manifest.HEAD_BYTES]) == "ab" * 16
     assert list(manifest.decode(data)[2]) == ["a.html", "b/index.html"]  # always in the same order
+    (tmp_path / MARKER).write_bytes(data)
+    assert manifest.head(tmp_path / MARKER) == ("ab" * 16, ("cd" * 16, ("a.html",)))
 
 
 def test_a_damaged_manifest_is_not_trusted(tmp_path):
@@ -39,4 +41,5 @@ def test_a_site_an_earlier_briefgen_built_is_rebuilt_without_rewriting_a_page(ma
         legacy["previous"] = {"generation": previous[0], "differs": list(previous[1])}
     (site / MARKER).write_text(json.dumps(legacy, separators=(",", ":")), "utf-8")
     assert read_manifest(site) == files
+    assert manifest.head(site / MARKER) == (generation, previous)
     assert "(0 rendered, 0 changed, 0 removed)" in cli(project, "build", "--no-search").out
