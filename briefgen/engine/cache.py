@@ -11,7 +11,6 @@ import contextlib
 import marshal
 import operator
 import os
-import pickle
 import sqlite3
 import stat
 import sys
@@ -134,7 +133,15 @@ _PROBLEMS = {kind.__name__: kind for kind in (Problem, ConfigError, ContentError
 
 
 def _pickled(value: object) -> bytes:
+    import pickle  # the parse cache's only: a rebuild that parses nothing does without
+
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpickled(data: bytes) -> Any:
+    import pickle
+
+    return pickle.loads(data)
 
 
 def _marshalled(value: Any) -> bytes:
@@ -226,7 +233,7 @@ class Cache:
         self.stamp = settings_stamp(config)
         self.warnings: list[str] = []
 
-    def _load(self, name: str, loads: Callable[[bytes], Any] = pickle.loads) -> Any:
+    def _load(self, name: str, loads: Callable[[bytes], Any] = _unpickled) -> Any:
         path = self.folder / name
         if not path.is_file():
             return None
