@@ -289,7 +289,8 @@ def _full(
     from .links import LinkChecker, plain_attributes
     from .markdown import Bodies
     from .mentions import site_linker, suggestions
-    from .pipeline import plan, worker_count
+    from .parallel import worker_count
+    from .pipeline import plan
     from .render import make_environment
     from .theme import template_sources
 
@@ -443,7 +444,7 @@ def _write_digests(
         engine.digests_kept(pdf_days)
         return
     from . import pdf  # WeasyPrint loads only when digests are made
-    from .pipeline import worker_count
+    from .parallel import worker_count
 
     todo = engine.stale_digests(index, writer, pdf_days)
     days = {day: output for output, day in pdf_days.items()}

@@ -19,7 +19,7 @@ from pathlib import Path
 from .config import SiteConfig
 from .engine.digests import DigestPlan, commit_digests, plan_digests
 from .errors import Problem, shown
-from .pipeline import worker_count
+from .parallel import worker_count
 
 COMMIT_SECONDS = 1.0  # finished digests are put in place at least this often
 NICE = 10  # digest workers yield the CPU to the build of a save

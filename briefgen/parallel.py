@@ -9,7 +9,8 @@ Three shapes. `run_chunks` splits work between this process and forked helpers. 
 process works too: with `jobs` = 2 there is one helper, not two, so a 2-core machine runs two busy
 processes instead of three, and the memory a forked process copies from its parent (touching a
 Python object writes its reference count, which copies the page) is paid once less. `Aside` does
-one piece of work in a helper while this process goes on (`Meanwhile`: for as long as it goes on).
+one piece of work in a helper while this process goes on (`Meanwhile`: for as long as it goes on;
+`Early`: plain values, with a bare fork, at a command's start).
 `run_isolated` does every task in a helper, one at a time, under a time and a memory limit, so
 that one task gone wrong fails alone and a caller can stop everything at any moment. Every helper
 starts with `forked()`: it drops the signal handlers it inherits, leads a process group of its own
@@ -20,20 +21,20 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import multiprocessing
+import marshal
 import os
-import pickle
-import queue
 import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
-from multiprocessing.connection import wait
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from .errors import BuildError
+
+if TYPE_CHECKING:
+    from .config import SiteConfig
 
 R = TypeVar("R")
 
@@ -111,11 +112,15 @@ def run_chunks(work: Callable[[int], R], count: int, jobs: int, reserved: int = 
     only. An exception raised by `work` in any process is raised here; helpers are stopped
     whatever happens.
     """
+    import multiprocessing  # here, as in every shape below: a rebuild that forks nothing does without
+
     helpers_wanted = min(jobs, count - reserved + 1) - 1
     if helpers_wanted < 1 or "fork" not in multiprocessing.get_all_start_methods():
         for k in range(count):
             yield k, work(k)
         return
+    from queue import Empty
+
     context = multiprocessing.get_context("fork")
     counter = context.Value("i", reserved)
     results = context.Queue()
@@ -149,7 +154,7 @@ def run_chunks(work: Callable[[int], R], count: int, jobs: int, reserved: int = 
             while running:  # pass on what the helpers finished meanwhile, without waiting
                 try:
                     message = results.get_nowait()
-                except queue.Empty:
+                except Empty:
                     break
                 running -= yield from _handle(message)
         while running:
@@ -165,15 +170,17 @@ def run_chunks(work: Callable[[int], R], count: int, jobs: int, reserved: int = 
 
 def _next_result(results: Any, helpers: list[Any], running: int) -> tuple[object, object]:
     """The next message from a helper; a BuildError if a helper died without a word (killed)."""
+    from queue import Empty
+
     while True:
         try:
             return results.get(timeout=1.0)  # type: ignore[no-any-return]
-        except queue.Empty:
+        except Empty:
             if sum(process.is_alive() for process in helpers) >= running:
                 continue  # still working
         try:  # a helper that ended normally said so before it ended: that message is here by now
             return results.get(timeout=1.0)  # type: ignore[no-any-return]
-        except queue.Empty:
+        except Empty:
             codes = [process.exitcode for process in helpers if process.exitcode]
             raise BuildError(
                 f"a helper process stopped unexpectedly (exit code {codes[0] if codes else '?'}); "
@@ -196,11 +203,18 @@ def _handle(message: tuple[object, object]) -> Generator[tuple[int, Any], None, 
 
 def _sendable(error: BaseException) -> BaseException:
     """The error itself if it survives pickling, else a RuntimeError carrying its text."""
+    import pickle
+
     try:
         pickle.loads(pickle.dumps(error))
     except Exception:
         return RuntimeError(f"{type(error).__name__}: {error}")
     return error
+
+
+def worker_count(config: SiteConfig) -> int:
+    """Processes that parse and render, this one included: `jobs`, else one per core."""
+    return config.jobs or os.cpu_count() or 1
 
 
 def processes_for(work: Work, jobs: int, items: int) -> int:
@@ -228,6 +242,8 @@ class Aside(Generic[R]):
         self._value: R | None = None
         self._process: Any = None
         self._receiver: Any = None
+        import multiprocessing
+
         if not fork or "fork" not in multiprocessing.get_all_start_methods():
             return
         context = multiprocessing.get_context("fork")
@@ -290,6 +306,8 @@ class Meanwhile(Generic[R]):
         self._work = work
         self._flag: Any = None
         self._aside: Aside[R] | None = None
+        import multiprocessing
+
         if "fork" in multiprocessing.get_all_start_methods():
             flag = self._flag = multiprocessing.get_context("fork").Event()
             self._aside = Aside(lambda: work(flag.is_set))
@@ -303,6 +321,63 @@ class Meanwhile(Generic[R]):
     def cancel(self) -> None:
         if self._aside is not None:
             self._aside.cancel()
+
+
+class Early(Generic[R]):
+    """`work()` done in a child of a bare fork while this process goes on, for plain values
+    (text, numbers, tuples, lists, dicts) that `marshal` sends back; `result()` waits for them.
+
+    For a command's first steps, where starting `multiprocessing` would cost more than the work
+    takes: the scan of every input's time and size, made while this process reads the build state
+    and the site's manifest. If the child fails in any way, `result()` does the work here.
+    Without fork, or beside other threads (a fork copies none of them, nor what their locks
+    guard), the work is done here, on the first `result()`.
+    """
+
+    def __init__(self, work: Callable[[], R], fork: bool = True) -> None:
+        self._work = work
+        self._pid = 0
+        self._fd = -1
+        if not fork or not hasattr(os, "fork") or threading.active_count() > 1:
+            return
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_fd)
+            _early_child(work, write_fd)
+        os.close(write_fd)
+        self._pid, self._fd = pid, read_fd
+
+    @property
+    def running(self) -> bool:
+        """Whether a child does the work (and its result is not taken yet)."""
+        return self._pid != 0
+
+    def result(self) -> R:
+        if self._pid:
+            with os.fdopen(self._fd, "rb") as stream:
+                data = stream.read()
+            os.waitpid(self._pid, 0)
+            self._pid = 0
+            try:
+                return marshal.loads(data)  # type: ignore[no-any-return]
+            except (EOFError, ValueError, TypeError):
+                pass  # the child died, or its value was not plain: done here instead
+        return self._work()
+
+
+def _early_child(work: Callable[[], Any], fd: int) -> None:
+    """The child of `Early`: the value of `work()`, marshalled into `fd`, then gone at once
+    (nothing it inherited is torn down or flushed twice). On any failure it sends nothing."""
+    code = 1
+    try:
+        forked()
+        data = marshal.dumps(work())
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+        code = 0
+    finally:
+        os._exit(code)
 
 
 # --- isolated tasks -------------------------------------------------------------------------------
@@ -404,6 +479,9 @@ def run_isolated(
     iterating, every helper is ended: SIGTERM, then SIGKILL after a short grace. Without fork
     (not on Linux or macOS) the tasks run here, without limits.
     """
+    import multiprocessing
+    from multiprocessing.connection import wait
+
     if "fork" not in multiprocessing.get_all_start_methods():
         for k in order:
             if stop is not None and stop.is_set():

@@ -9,7 +9,6 @@ the model.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 
 from .config import SiteConfig
@@ -18,6 +17,7 @@ from .files import Files
 from .index import SiteIndex, build_index
 from .model import Content
 from .pages import PageSpec, plan_pages
+from .parallel import worker_count
 
 
 def load(
@@ -58,8 +58,3 @@ def render(
     env = make_environment(config, site_index, bodies, files)
     for spec in specs:
         yield spec, render_page(env, spec)
-
-
-def worker_count(config: SiteConfig) -> int:
-    """Processes that parse and render, this one included: `jobs`, else one per core."""
-    return config.jobs or os.cpu_count() or 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import shutil
@@ -426,3 +427,26 @@ def test_rebuilds_that_read_nothing_again_repeat_the_last_builds_warnings(make_s
 
 def warnings_in(err: str) -> list[str]:
     return [line for line in err.splitlines() if "warning:" in line]
+
+
+def test_rebuilds_of_a_large_site_scan_their_inputs_in_a_child_and_end_as_a_cold_build(
+    make_site, cli, tmp_path, monkeypatch
+):
+    """On a large site (here: any, by lowering the bar) the scan runs in a child process while the
+    state and manifest are read: a body edit is spliced and a front-matter edit rebuilt from it."""
+    from briefgen.engine import rebuild
+
+    monkeypatch.setattr(rebuild, "STATE_BYTES_PER_FILE", 1)
+    rng = random.Random(7)
+    project = make_site({**site_files(rng, 6), "briefgen.yaml": "jobs: 2\ndigest: {enabled: false}\n"})
+    assert cli(project, "build", "-q").code == 0
+    forks = []
+    real_fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
+    body = project.root / "content/a001.md"
+    body.write_text(body.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
+    assert "(1 rendered, 1 changed, 0 removed)" in cli(project, "build").out
+    assert forks
+    project.write({"content/a002.md": random_article(rng, 2, " Front matter and body both new.")})
+    assert cli(project, "build", "-q").code == 0
+    assert output(project, "site") == cold_build(project, cli, tmp_path)

@@ -17,6 +17,7 @@ from briefgen.parallel import (
     PARSE_MIN,
     RENDER_MIN,
     Aside,
+    Early,
     Failed,
     Limits,
     Meanwhile,
@@ -126,6 +127,41 @@ def test_work_aside_cancelled_stops_its_process(tmp_path) -> None:
 
     Aside(work).cancel()
     assert not marker.exists()  # stopped, not waited for
+
+
+def test_early_work_runs_in_a_child_and_hands_back_its_plain_values() -> None:
+    assert threading.active_count() == 1  # a thread left by another test would keep Early from forking
+    early = Early(lambda: (os.getpid(), {f"file{k}": (k, k * 2, "") for k in range(5000)}))
+    assert early.running
+    pid, stats = early.result()
+    assert not early.running
+    assert pid != os.getpid()
+    assert stats == {f"file{k}": (k, k * 2, "") for k in range(5000)}
+
+
+def test_early_work_is_done_here_when_the_child_fails_or_cannot_send_it() -> None:
+    parent = os.getpid()
+
+    def dies() -> int:
+        if os.getpid() != parent:
+            os._exit(3)
+        return 7
+
+    assert Early(dies).result() == 7
+    assert Early(lambda: (os.getpid(), object())).result()[0] == parent  # not marshallable: redone here
+    assert Early(lambda: os.getpid(), fork=False).result() == parent
+
+
+def test_early_work_beside_another_thread_is_done_here() -> None:
+    """A fork copies no other thread, nor what the locks they hold guard: then no fork at all."""
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert Early(os.getpid).result() == os.getpid()
+    finally:
+        stop.set()
+        thread.join()
 
 
 def test_work_meanwhile_runs_until_asked_and_hands_back_what_it_made_by_then() -> None:

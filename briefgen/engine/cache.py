@@ -277,6 +277,13 @@ class Cache:
             )
             return None
 
+    def state_bytes(self) -> int:
+        """The size of the saved state (0 if none): it grows with the number of inputs."""
+        try:
+            return (self.folder / STATE_FILE).stat().st_size
+        except OSError:
+            return 0
+
     def parsed(self) -> dict[str, ParsedArticle]:
         value = self._load(PARSED_FILE)
         return value if isinstance(value, dict) else {}

@@ -17,7 +17,7 @@ from ..content import load_content
 from ..hashing import value_digest
 from ..index import SiteIndex, build_index
 from ..manifest import WrittenFile
-from ..pipeline import worker_count
+from ..parallel import worker_count
 from ..writer import read_manifest, unchanged
 from .cache import Cache, Stats, edited
 from .scan import inputs_of

@@ -21,11 +21,12 @@ from .cache import (
     BuildState,
     Cache,
     PendingWrite,
+    Stats,
     edited,
     settle,
 )
 from .scan import inputs_of
-from .splice import Quick, quick
+from .splice import Quick, load_splicing, quick
 
 if TYPE_CHECKING:
     import jinja2
@@ -34,8 +35,10 @@ if TYPE_CHECKING:
     from ..index import SiteIndex
     from ..mentions import Linker
     from ..pages import PageSpec
+    from ..parallel import Early
     from .fingerprint import Fingerprints
 
+STATE_BYTES_PER_FILE = 500  # about what the state keeps of each input: its time, size, record, page
 FLUSH_BODIES = 500  # rendered bodies kept before they go to the store: memory stays flat
 
 
@@ -62,7 +65,8 @@ class Engine:
         self.out = config.output_dir
         self.cache = Cache(config) if cached else None
         self.scanned_ns = time.time_ns()
-        self.inputs = inputs_of(config)
+        self._scan = _start_scan(config, self.cache)
+        self._inputs: Stats | None = None
         self.state = self.cache.state() if self.cache is not None else None
         self._parsed: Parsed | None = None
         self._known: Parsed = {}
@@ -77,6 +81,18 @@ class Engine:
         self.digest_prints: dict[str, str] = {}
 
     @property
+    def inputs(self) -> Stats:
+        """Every input's time and size as the build started (from the scan, awaited on first use)."""
+        if self._inputs is None:
+            self._inputs = self._scan.result()
+        return self._inputs
+
+    def _scanned(self) -> Stats:
+        if self._scan.running:  # a helper scans: meanwhile, load what a body splice will need
+            load_splicing()
+        return self.inputs
+
+    @property
     def warnings(self) -> tuple[Problem, ...]:
         """What went wrong with the cache itself (damaged, not saved): never an error."""
         notes = self.cache.warnings if self.cache is not None else []
@@ -88,7 +104,7 @@ class Engine:
         """The rebuild done here (nothing changed, or only bodies), or None: run the pipeline."""
         if self.cache is None or self.state is None or (render_pdfs and self.state.digests_pending):
             return None
-        done = quick(self.config, self.cache, self.state, self.inputs, self.scanned_ns)
+        done = quick(self.config, self.cache, self.state, self._scanned, self.scanned_ns)
         if done is not None:
             self.state = done.state
         return done
@@ -255,6 +271,15 @@ class Engine:
             store.close()
             self.cache.save(state, self._parse_write)
         return state
+
+
+def _start_scan(config: SiteConfig, cache: Cache | None) -> Early[Stats]:
+    """The scan of the inputs, begun in a child process when the last build saw enough files for
+    one to pay (the state and the manifest are read meanwhile); else made when first asked for."""
+    from ..parallel import Early, processes_for, worker_count
+
+    files = cache.state_bytes() // STATE_BYTES_PER_FILE if cache is not None else 0
+    return Early(lambda: inputs_of(config), fork=processes_for("aside", worker_count(config), files) > 1)
 
 
 def _parses_changed(before: Parsed, after: Parsed) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,13 +30,18 @@ class Quick:
 
 
 def quick(
-    config: SiteConfig, cache: Cache, state: BuildState, inputs: Stats, scanned_ns: int
+    config: SiteConfig, cache: Cache, state: BuildState, scanned: Callable[[], Stats], scanned_ns: int
 ) -> Quick | None:
-    """Nothing changed (and the output is intact), or only article bodies did; None otherwise."""
+    """Nothing changed (and the output is intact), or only article bodies did; None otherwise.
+
+    `scanned()` gives the inputs as they are now: their scan may still be running in a helper
+    (see Engine), so the manifest is read first.
+    """
     out = config.output_dir
     manifest = read_manifest(out)
     if not manifest or not state.pages:
         return None
+    inputs = scanned()
     if inputs.keys() != state.inputs.keys():
         return None  # a file was added or removed
     changed = edited(state.inputs, inputs)
@@ -44,6 +50,12 @@ def quick(
     if any(path not in state.articles for path in changed):
         return None  # something other than an article changed
     return splice_bodies(config, cache, state, inputs, manifest, changed, scanned_ns)
+
+
+def load_splicing() -> None:
+    """Load the modules a body splice uses (Python-Markdown among them): done by the engine while
+    the scan of the inputs runs in a helper, when the second core would otherwise wait."""
+    from .. import links, markdown, mentions, urls  # noqa: F401
 
 
 def splice_bodies(
