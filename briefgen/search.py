@@ -311,7 +311,7 @@ def _high_water_kib(pid: int) -> int:
 
 def _run(command: list[str], stop: threading.Event | None) -> tuple[str | None, int]:
     """Run Pagefind; a warning if it failed, "" if `stop` ended it, None if it succeeded; with its
-    peak resident set in KiB (read from /proc while it runs, every 20 ms)."""
+    peak resident set in KiB (read from /proc while it runs: after 1, 3, 7, 15 ms, then every 20)."""
     import subprocess  # here: a build with nothing to index starts without it
 
     peak = 0
@@ -320,6 +320,7 @@ def _run(command: list[str], stop: threading.Event | None) -> tuple[str | None, 
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         ) as running:
             deadline = time.monotonic() + 600
+            pause = 0.001  # doubled up to 20 ms: a small shard is indexed in a few milliseconds
             while True:
                 peak = max(peak, _high_water_kib(running.pid))
                 pid, status = os.waitpid(running.pid, os.WNOHANG)
@@ -332,7 +333,8 @@ def _run(command: list[str], stop: threading.Event | None) -> tuple[str | None, 
                     if stop is not None and stop.is_set():
                         return "", 0  # a save came: the next pass indexes the new pages
                     return "search: Pagefind ran for over 10 minutes and was stopped", 0
-                time.sleep(0.02)
+                time.sleep(pause)
+                pause = min(pause * 2, 0.02)
             output = running.stdout.read() if running.stdout is not None else ""
     except OSError as error:
         return f"search: Pagefind could not run ({error}); the search index was not updated", 0

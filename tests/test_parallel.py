@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -130,13 +132,16 @@ def test_work_aside_cancelled_stops_its_process(tmp_path) -> None:
 
 
 def test_early_work_runs_in_a_child_and_hands_back_its_plain_values() -> None:
-    assert threading.active_count() == 1  # a thread left by another test would keep Early from forking
-    early = Early(lambda: (os.getpid(), {f"file{k}": (k, k * 2, "") for k in range(5000)}))
-    assert early.running
-    pid, stats = early.result()
-    assert not early.running
-    assert pid != os.getpid()
-    assert stats == {f"file{k}": (k, k * 2, "") for k in range(5000)}
+    # in a new interpreter: threads other tests leave in this one would keep Early from forking
+    script = (
+        "import os\nfrom briefgen.parallel import Early\n"
+        "early = Early(lambda: (os.getpid(), {f'file{k}': (k, k * 2, '') for k in range(5000)}))\n"
+        "running = early.running\npid, stats = early.result()\n"
+        "assert stats == {f'file{k}': (k, k * 2, '') for k in range(5000)}\n"
+        "print(running, early.running, pid != os.getpid())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["True", "False", "True"], done.stdout + done.stderr
 
 
 def test_early_work_is_done_here_when_the_child_fails_or_cannot_send_it() -> None:
