@@ -9,6 +9,7 @@ its own (nothing changed, or only article bodies) starts without loading the mod
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from .parallel import Meanwhile
 
 Progress = Callable[[int, int], None]
+
+HELPER_TRIM_BATCHES = 20  # article batches between two give_back_memory() in a render helper
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,27 +251,50 @@ def _render_pages(job: _Job, jobs: int, progress: Progress | None) -> Iterator[R
     """
     from .model import Article
     from .parallel import processes_for, run_chunks
-    from .render import lists_rendered
+    from .render import give_back_memory, large_blocks_apart, list_stage, lists_rendered, stage_rendered
 
     total = len(job.todo)
     step = 50
     lists = [i for i in job.todo if not isinstance(job.specs[i].context.get("article"), Article)]
     articles = [i for i in job.todo if isinstance(job.specs[i].context.get("article"), Article)]
+    # list pages by stage: what each stage's pages alone use is dropped once they are done
+    stages = {i: list_stage(job.specs[i]) for i in lists}
+    lists.sort(key=stages.__getitem__)
+    last_of_stage = {stages[i]: k for k, i in enumerate(lists)}
     # list pages one at a time: the site's calendar and timeline run to megabytes, and a batch's
     # pages are all held until it ends (this process renders them, so no batch goes anywhere)
     batches = [[i] for i in lists]
     reserved = len(batches)
     batches += [articles[n : n + step] for n in range(0, len(articles), step)]
+    ends = {k: stage for stage, k in last_of_stage.items()}
     jobs = processes_for("render", jobs, total)
 
+    this = os.getpid()
+    helped = 0  # batches done by a helper (each has a copy of this count)
+
     def work(k: int) -> list[Rendered]:
+        nonlocal helped
         rendered = _render_batch(job, batches[k])
-        if k == reserved - 1:  # the last list pages, done by this process: their caches can go
+        if os.getpid() != this:
+            # a helper's C heap keeps the free pages it inherited and those its results leave when
+            # this process is slow to take them (a long page): given back now and then, in ms
+            if helped % HELPER_TRIM_BATCHES == 0:
+                give_back_memory()
+            helped += 1
+        elif k == reserved - 1:  # the last list pages, done by this process: their caches can go
             lists_rendered(job.env)  # type: ignore[arg-type]
+        elif k in ends:  # the last of a stage: what only that stage and earlier ones use can go
+            stage_rendered(job.env, ends[k])  # type: ignore[arg-type]
         return rendered
 
+    def started() -> None:
+        # bodies rendered ahead are for the first article pages, which helpers render: this
+        # process only renders the last ones, once the list pages are done
+        job.bodies.ahead = {}
+
+    large_blocks_apart()  # pages of megabytes come and go: their memory too
     done = 0
-    for _, batch in run_chunks(work, len(batches), jobs, reserved):
+    for _, batch in run_chunks(work, len(batches), jobs, reserved, started):
         yield from batch
         done += len(batch)
         if progress is not None:

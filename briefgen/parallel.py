@@ -41,6 +41,7 @@ R = TypeVar("R")
 # Below these many items, starting helper processes costs more than it saves (measured with bench/).
 PARSE_MIN = 400  # files to parse
 RENDER_MIN = 200  # pages to render
+WAITING_MAX = 16  # results of chunks a helper may have waiting for this process to take them
 ASIDE_MIN = 2000  # articles, for one piece of work beside the build's main line (an Aside)
 
 Work = Literal["parse", "render", "aside"]
@@ -103,14 +104,21 @@ def _signal(process: Any, sig: int) -> None:
             os.kill(process.pid, sig)
 
 
-def run_chunks(work: Callable[[int], R], count: int, jobs: int, reserved: int = 0) -> Iterator[tuple[int, R]]:
+def run_chunks(
+    work: Callable[[int], R],
+    count: int,
+    jobs: int,
+    reserved: int = 0,
+    started: Callable[[], None] | None = None,
+) -> Iterator[tuple[int, R]]:
     """Yield `(k, work(k))` for every k in range(count), in the order they finish.
 
     Chunks are claimed one at a time from a shared counter by this process and `jobs - 1` forked
     helpers, so a slow chunk never leaves a process idle. The first `reserved` chunks are done by
     this process alone, before it claims others: work whose caches should live in one process
-    only. An exception raised by `work` in any process is raised here; helpers are stopped
-    whatever happens.
+    only. `started` is called in this process once helpers are forked (never without helpers):
+    it may drop what only they need. An exception raised by `work` in any process is raised here;
+    helpers are stopped whatever happens.
     """
     import multiprocessing  # here, as in every shape below: a rebuild that forks nothing does without
 
@@ -124,6 +132,9 @@ def run_chunks(work: Callable[[int], R], count: int, jobs: int, reserved: int = 
     context = multiprocessing.get_context("fork")
     counter = context.Value("i", reserved)
     results = context.Queue()
+    # results a helper may have waiting for this process (busy with its own chunks) before it
+    # waits too: results not taken yet are held in the helper, whose memory would grow
+    room = context.Semaphore(WAITING_MAX * helpers_wanted)
 
     def claim() -> int | None:
         with counter.get_lock():
@@ -136,7 +147,7 @@ def run_chunks(work: Callable[[int], R], count: int, jobs: int, reserved: int = 
     def helper() -> None:
         forked()
         try:
-            while (chunk := claim()) is not None:
+            while room.acquire() and (chunk := claim()) is not None:
                 results.put((chunk, work(chunk)))
             results.put((_DONE, None))
         except BaseException as error:
@@ -149,6 +160,8 @@ def run_chunks(work: Callable[[int], R], count: int, jobs: int, reserved: int = 
     running = len(helpers)
     mine_first = iter(range(reserved))
     try:
+        if started is not None:
+            started()
         while (mine := next(mine_first, None)) is not None or (mine := claim()) is not None:
             yield mine, work(mine)
             while running:  # pass on what the helpers finished meanwhile, without waiting
@@ -156,9 +169,9 @@ def run_chunks(work: Callable[[int], R], count: int, jobs: int, reserved: int = 
                     message = results.get_nowait()
                 except Empty:
                     break
-                running -= yield from _handle(message)
+                running -= yield from _handle(message, room)
         while running:
-            running -= yield from _handle(_next_result(results, helpers, running))
+            running -= yield from _handle(_next_result(results, helpers, running), room)
     finally:
         for process in helpers:
             if process.is_alive():
@@ -188,8 +201,9 @@ def _next_result(results: Any, helpers: list[Any], running: int) -> tuple[object
             ) from None
 
 
-def _handle(message: tuple[object, object]) -> Generator[tuple[int, Any], None, int]:
-    """Yield a helper's result; return 1 once that helper has finished, else 0."""
+def _handle(message: tuple[object, object], room: Any) -> Generator[tuple[int, Any], None, int]:
+    """Yield a helper's result (making `room` for another); return 1 once that helper has
+    finished, else 0."""
     tag, value = message
     if tag == _FAILED:
         assert isinstance(value, BaseException)
@@ -197,6 +211,7 @@ def _handle(message: tuple[object, object]) -> Generator[tuple[int, Any], None, 
     if tag == _DONE:
         return 1
     assert isinstance(tag, int)
+    room.release()
     yield tag, value
     return 0
 

@@ -137,7 +137,13 @@ class Fragments:
     ) -> Markup:
         """List items for the page at `page_url`, joined, with links that climb from that page."""
         html = b"".join([self.item(template, subject, flag, link_day, keep) for subject in subjects])
-        return Markup(html.replace(ROOT_BYTES, self.prefix(page_url).encode()).decode())
+        html = html.replace(ROOT_BYTES, self.prefix(page_url).encode())
+        return Markup(html, "utf-8")  # decoded into the Markup: a page's worth less memory than via str
+
+    def drop(self, template: str, flag: object = None) -> None:
+        """Forget the list items of `template` (only those shown with `flag`, if given)."""
+        items = self.items.items()
+        self.items = {k: kept for k, kept in items if k[0] != template or (flag is not None and k[2] != flag)}
 
     def lists_done(self) -> None:
         """Every page listing articles or events is rendered: keep only the items article pages
@@ -366,6 +372,45 @@ def make_environment(
     return env
 
 
+# The pages listing articles or events, in the order the build renders them (all other pages
+# last), each stage with the caches its pages are the last to use in the shipped theme: these are
+# dropped once the stage is done, so that this process never holds every cache at once. A theme
+# that uses an item elsewhere too gets the same bytes: the item is rendered again (an item is a
+# pure function of its subject), at some cost in time. A cache is ("calendars", None), ("timelines",
+# None), or the list items of a template (with a flag: only those, None: all of them).
+LIST_STAGES: tuple[tuple[tuple[str, ...], tuple[tuple[str, object], ...]], ...] = (
+    (("timeline.html",), ()),  # the largest page, while this process holds the least
+    ((CALENDAR,), (("calendars", None),)),
+    ((TIMELINE_JSON,), (("timelines", None),)),
+    (("feed.xml",), (("_feed_entry.xml", None),)),
+    (("person.html", "people.html"), (("_event_item.html", "compact"),)),
+    (("taxon.html", "taxonomy.html"), (("_article_line.html", None),)),
+)
+
+
+def list_stage(spec: PageSpec) -> int:
+    """The stage a list page belongs to: its position in LIST_STAGES, or after them all."""
+    for stage, (templates, _) in enumerate(LIST_STAGES):
+        if spec.template in templates:
+            return stage
+    return len(LIST_STAGES)
+
+
+def stage_rendered(env: jinja2.Environment, stage: int) -> None:
+    """The list pages of `stage` are rendered, and those of earlier stages: drop what later
+    stages do not use, and give the memory back. After the last list page, see `lists_rendered`."""
+    drops = LIST_STAGES[stage][1] if stage < len(LIST_STAGES) else ()
+    for cache, flag in drops:
+        if cache == "calendars":
+            calendars.forget()
+        elif cache == "timelines":
+            timelines.forget()
+        elif isinstance(env, _Environment) and env.fragments is not None:
+            env.fragments.drop(cache, flag)
+    if drops:
+        give_back_memory()
+
+
 def lists_rendered(env: jinja2.Environment) -> None:
     """Every page that lists articles or events is rendered (the build renders them first): drop
     what only they use, the list items article pages do not show and what calendars and timeline
@@ -375,6 +420,21 @@ def lists_rendered(env: jinja2.Environment) -> None:
     calendars.forget()
     timelines.forget()
     give_back_memory()
+
+
+_M_MMAP_THRESHOLD = -3  # mallopt(3)
+LARGE_BLOCK = 1024 * 1024  # bytes from which the C heap gets memory of its own for a block
+
+
+def large_blocks_apart() -> None:
+    """Have the C heap map blocks of LARGE_BLOCK bytes and more apart, and unmap them when freed
+    (glibc only). By default the threshold rises to the largest block freed so far, so that
+    after one page of megabytes, the text of every large page comes from the heap and the heap
+    only grows: the list pages' peaks then add up instead of coming and going."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, LARGE_BLOCK)
 
 
 def give_back_memory() -> None:

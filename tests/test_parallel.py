@@ -18,6 +18,7 @@ from briefgen.parallel import (
     ASIDE_MIN,
     PARSE_MIN,
     RENDER_MIN,
+    WAITING_MAX,
     Aside,
     Early,
     Failed,
@@ -46,6 +47,38 @@ def test_reserved_chunks_are_done_by_the_calling_process() -> None:
     results = dict(run_chunks(lambda k: os.getpid(), 30, jobs=2, reserved=5))
     assert [results[k] for k in range(5)] == [os.getpid()] * 5
     assert sorted(results) == list(range(30))
+
+
+def test_started_is_told_in_the_calling_process_once_helpers_run_and_never_without_them() -> None:
+    told: list[int] = []
+    results = dict(run_chunks(lambda k: slowly(k), 20, jobs=2, reserved=2, started=lambda: told.append(1)))
+    assert sorted(results) == list(range(20)) and told == [1]
+    told.clear()
+    alone = dict(run_chunks(lambda k: k, 5, jobs=1, started=lambda: told.append(1)))
+    assert alone == {k: k for k in range(5)}
+    assert told == []
+
+
+def test_a_helper_waits_when_the_caller_is_slow_to_take_its_results() -> None:
+    """Results not taken are held by the helper: it does at most WAITING_MAX chunks ahead."""
+    import multiprocessing
+
+    finished = multiprocessing.get_context("fork").Value("i", 0)
+    parent = os.getpid()
+
+    def work(k: int) -> int:
+        if os.getpid() == parent:
+            if k == 0:  # a long chunk of the caller's own: it takes no result meanwhile
+                time.sleep(1.0)
+                return finished.value  # type: ignore[no-any-return]
+            return 0
+        with finished.get_lock():
+            finished.value += 1
+        return 0
+
+    results = dict(run_chunks(work, 200, jobs=2, reserved=1))
+    assert sorted(results) == list(range(200))
+    assert 0 < results[0] <= WAITING_MAX
 
 
 def test_an_error_in_a_helper_reaches_the_caller_with_its_message() -> None:

@@ -103,3 +103,45 @@ def test_pages_rendered_after_the_list_caches_are_dropped_are_the_same():
     assert len(fragments.items) < kept
     assert all(key[0] == ARTICLE_ITEM and key[2] is True for key in fragments.items)
     assert [render(env, spec) for spec in specs] == before
+
+
+def test_list_pages_rendered_stage_by_stage_with_caches_dropped_are_the_same() -> None:
+    """The build renders list pages stage by stage (render.LIST_STAGES) and drops each stage's
+    caches when it ends: every page, list or article, is byte-equal to one rendered with all caches."""
+    from briefgen import calendars, timelines
+    from briefgen.markdown import Bodies
+    from briefgen.mentions import site_linker
+    from briefgen.render import (
+        LIST_STAGES,
+        list_stage,
+        lists_rendered,
+        make_environment,
+        render,
+        stage_rendered,
+    )
+
+    config, files = memory_site(SITE)
+    content = pipeline.load(config, files=files)[0]
+    index, specs = pipeline.plan(config, content)
+
+    def environment() -> object:
+        return make_environment(config, index, Bodies(finish=site_linker(config, index), files=files), files)
+
+    env = environment()
+    expected = {spec.output: render(env, spec) for spec in specs}  # type: ignore[arg-type]
+    env = environment()
+    lists = sorted((s for s in specs if s.template != "article.html"), key=list_stage)
+    assert {list_stage(s) for s in lists} == set(range(len(LIST_STAGES) + 1))  # every stage has pages
+    got = {}
+    for position, spec in enumerate(lists):
+        got[spec.output] = render(env, spec)  # type: ignore[arg-type]
+        stage = list_stage(spec)
+        if position + 1 < len(lists) and list_stage(lists[position + 1]) != stage:
+            stage_rendered(env, stage)  # type: ignore[arg-type]
+            kept = {(key[0], key[2]) for key in env.fragments.items}  # type: ignore[attr-defined]
+            for cache, flag in LIST_STAGES[stage][1]:
+                assert not any(t == cache and flag in (None, f) for t, f in kept)
+    assert calendars._made._kept is None and timelines._made._kept is None
+    lists_rendered(env)  # type: ignore[arg-type]
+    got |= {s.output: render(env, s) for s in specs if s.template == "article.html"}  # type: ignore[arg-type]
+    assert got == expected
