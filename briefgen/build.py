@@ -31,13 +31,11 @@ from .manifest import WrittenFile
 from .writer import Writer, check_output_dir, recover, unchanged
 
 if TYPE_CHECKING:
-    from .engine.cache import BodyStore
     from .index import SiteIndex
     from .links import LinkChecker
     from .markdown import Bodies
     from .model import Article, Content
     from .pages import PageSpec
-    from .parallel import Meanwhile
 
 Progress = Callable[[int, int], None]
 
@@ -287,14 +285,9 @@ def _render_pages(job: _Job, jobs: int, progress: Progress | None) -> Iterator[R
             stage_rendered(job.env, ends[k])  # type: ignore[arg-type]
         return rendered
 
-    def started() -> None:
-        # bodies rendered ahead are for the first article pages, which helpers render: this
-        # process only renders the last ones, once the list pages are done
-        job.bodies.ahead = {}
-
     large_blocks_apart()  # pages of megabytes come and go: their memory too
     done = 0
-    for _, batch in run_chunks(work, len(batches), jobs, reserved, started):
+    for _, batch in run_chunks(work, len(batches), jobs, reserved):
         yield from batch
         done += len(batch)
         if progress is not None:
@@ -325,7 +318,6 @@ def _full(
     _check_templates(config, content)
     engine.loaded(worker_count(config))
     store = engine.body_store()
-    ahead = _bodies_ahead(config, content, store, worker_count(config))
     writer: Writer | None = None
     try:
         writer = Writer(config.output_dir, generations=engine.generations()) if write else None
@@ -340,8 +332,6 @@ def _full(
         checker = LinkChecker(
             existing, plain=plain_attributes(template_sources(config)), root=urls.base_path(config.base_url)
         )
-        if ahead is not None:
-            bodies.ahead = ahead.finish()
         job = _Job(
             env, specs, todo, bodies, checker, config.output_dir, writer.previous if writer else {}, write
         )
@@ -354,8 +344,6 @@ def _full(
             engine.before_commit()
             removed = writer.commit()
     except BaseException:
-        if ahead is not None:
-            ahead.cancel()
         if writer is not None:
             writer.abort()
         engine.abort()
@@ -370,22 +358,6 @@ def _full(
     built = _result(state, changed, tuple(removed), started, rendered=len(todo))
     built = replace(built, pages=len(specs), articles=len(content.articles), people=len(content.people))
     return built if write else replace(built, suggestions=suggestions(index))
-
-
-def _bodies_ahead(
-    config: SiteConfig, content: Content, store: BodyStore | None, jobs: int
-) -> Meanwhile[dict[str, str]] | None:
-    """A first build renders every body: a helper starts on them, in the order their pages come,
-    while this process makes the index and the page plan and the second core would wait."""
-    from .markdown import Bodies
-    from .mentions import people_linker
-    from .parallel import Meanwhile, worth_aside
-
-    if store is not None or not worth_aside(jobs, len(content.articles)):
-        return None
-    bodies = Bodies(None, people_linker(config, {p.id: p for p in content.people}))
-    newest_first = content.articles[::-1]  # as the plan lists article pages
-    return Meanwhile(lambda stopped: bodies.render_ahead(newest_first, stopped))
 
 
 def _check_templates(config: SiteConfig, content: Content) -> None:
