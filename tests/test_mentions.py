@@ -290,28 +290,3 @@ def test_render_ahead_stops_when_asked(make_site):
     config = load_config(make_site(visit()).root)
     content, index, _ = load(config)
     assert Bodies(None, site_linker(config, index)).render_ahead(content.articles, lambda: True) == {}
-
-
-def test_a_first_build_with_bodies_rendered_ahead_makes_the_same_site(make_site, cli, tmp_path, monkeypatch):
-    from briefgen import parallel
-
-    files = {**visit()}
-    for day in range(1, 9):
-        files[f"content/2023-07-0{day}-talks.md"] = article(f"Talks {day}", f"2023-07-0{day}", BODY)
-    project = make_site(files)
-    monkeypatch.setattr(parallel, "ASIDE_MIN", 1)  # small sites never go aside
-    taken: list[int] = []
-    finish = parallel.Meanwhile.finish
-
-    def counted(self: parallel.Meanwhile[dict[str, str]]) -> dict[str, str]:
-        made = finish(self)
-        taken.append(len(made))
-        return made
-
-    monkeypatch.setattr(parallel.Meanwhile, "finish", counted)
-    assert cli(project, "build", "--jobs", "2", "--out", str(tmp_path / "two")).code == 0
-    assert len(taken) == 1
-    shutil.rmtree(project.root / ".briefgen")  # a first build again, rendering every body itself
-    assert cli(project, "build", "--jobs", "1", "--out", str(tmp_path / "one")).code == 0
-    one, two = project.snapshot(str(tmp_path / "one")), project.snapshot(str(tmp_path / "two"))
-    assert {k: v for k, v in one.items() if k != MARKER} == {k: v for k, v in two.items() if k != MARKER}
