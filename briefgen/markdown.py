@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
 import markdown as md
@@ -157,7 +156,6 @@ class Bodies:
         self.finish = finish
         self.salt = finish.salt if finish is not None else ""
         self.fresh: dict[str, str] = {}
-        self.ahead: dict[str, str] = {}  # bodies rendered before their pages (see `render_ahead`)
         self.seen: dict[str, Markup] = {}
         self._last: tuple[Article, tuple[str, Markup]] | None = None
 
@@ -178,11 +176,7 @@ class Bodies:
         key = body_key(source, lang, self.salt)
         found = self.seen.get(key)
         if found is None:
-            stored = self.ahead.pop(key, None)
-            if stored is not None:
-                self.fresh[key] = stored
-            elif self.store is not None:
-                stored = self.store.get(key)
+            stored = self.store.get(key) if self.store is not None else None
             if stored is None:
                 stored = self._render(source, lang)
                 self.fresh[key] = stored
@@ -195,20 +189,3 @@ class Bodies:
     def _render(self, source: str, lang: str) -> str:
         html = markdown_to_html(source, lang)
         return self.finish(html) if self.finish is not None else html
-
-    def render_ahead(self, articles: Iterable[Article], stopped: Callable[[], bool]) -> dict[str, str]:
-        """The bodies of `articles`, by key, in order until `stopped()`: for another `Bodies` with
-        the same `finish` to take as its `ahead` (a first build, while the index is made)."""
-        from .content import read_body
-        from .errors import BuildError
-
-        done: dict[str, str] = {}
-        for article in articles:
-            if stopped():
-                break
-            try:
-                source = read_body(article, self.files)
-            except BuildError:
-                break  # its page says so, when it is rendered
-            done[body_key(source, article.lang, self.salt)] = self._render(source, article.lang)
-        return done

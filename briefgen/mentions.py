@@ -10,7 +10,7 @@ import bisect
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -283,15 +283,10 @@ STORE_KEY = "mentions-linker"  # where the body store keeps the linker of the la
 
 def site_linker(config: SiteConfig, index: SiteIndex) -> Linker:
     """Mentions as article pages link them: to each person's page, from /articles/<slug>/."""
-    return people_linker(config, index.people, names_in(index))
-
-
-def people_linker(config: SiteConfig, people: Mapping[str, Person], names: Names | None = None) -> Linker:
-    """site_linker from the people alone, before the index exists (every article page is as deep)."""
-    names = names if names is not None else names_of(people.values())
+    names = names_in(index)
     page = "articles/a/"  # the depth of every article page: links climb from there
     hrefs = {
-        pid: urls.relative(urls.url_of(people[pid]), page, config.directory_urls)
+        pid: urls.relative(urls.url_of(index.people[pid]), page, config.directory_urls)
         for pid in sorted(set(names.people.values()))
     }
     return Linker(names, config.mentions, hrefs)

@@ -9,8 +9,8 @@ Three shapes. `run_chunks` splits work between this process and forked helpers. 
 process works too: with `jobs` = 2 there is one helper, not two, so a 2-core machine runs two busy
 processes instead of three, and the memory a forked process copies from its parent (touching a
 Python object writes its reference count, which copies the page) is paid once less. `Aside` does
-one piece of work in a helper while this process goes on (`Meanwhile`: for as long as it goes on;
-`Early`: plain values, with a bare fork, at a command's start).
+one piece of work in a helper while this process goes on (`Early`: plain values, with a bare
+fork, at a command's start).
 `run_isolated` does every task in a helper, one at a time, under a time and a memory limit, so
 that one task gone wrong fails alone and a caller can stop everything at any moment. Every helper
 starts with `forked()`: it drops the signal handlers it inherits, leads a process group of its own
@@ -306,36 +306,6 @@ class Aside(Generic[R]):
             self._receiver.close()
             self._process = None
         self._work = None
-
-
-class Meanwhile(Generic[R]):
-    """`work(stopped)` done in a forked helper while this process goes on, for as long as it goes
-    on: `finish()` has `stopped()` turn true, and returns what the work made by then.
-
-    For work that pays however little of it is done (rendering article bodies ahead of their
-    pages while this process makes the index and the page plan, when the second core would
-    otherwise wait). The work looks at `stopped()` between pieces and returns at once when true.
-    """
-
-    def __init__(self, work: Callable[[Callable[[], bool]], R]) -> None:
-        self._work = work
-        self._flag: Any = None
-        self._aside: Aside[R] | None = None
-        import multiprocessing
-
-        if "fork" in multiprocessing.get_all_start_methods():
-            flag = self._flag = multiprocessing.get_context("fork").Event()
-            self._aside = Aside(lambda: work(flag.is_set))
-
-    def finish(self) -> R:
-        if self._aside is None:  # no helper: nothing was done meanwhile
-            return self._work(lambda: True)
-        self._flag.set()
-        return self._aside.result()
-
-    def cancel(self) -> None:
-        if self._aside is not None:
-            self._aside.cancel()
 
 
 class Early(Generic[R]):

@@ -12,8 +12,7 @@ from pypdf import PdfReader
 from briefgen import pdf
 from briefgen.config import load_config
 from briefgen.manifest import MARKER
-from briefgen.markdown import Bodies
-from briefgen.mentions import _FOLD, Names, fold, link, people_linker, site_linker
+from briefgen.mentions import _FOLD, Names, fold, link
 from briefgen.pipeline import load
 from tests.conftest import REPO, article
 
@@ -261,32 +260,3 @@ def test_the_longest_name_wins_where_names_overlap_and_first_skips_what_a_later_
     assert [(m.person, m.text) for m in names.find(html, first=True)] == every[:2]
     positions = [(m.start, m.end) for m in names.find(html)]
     assert [html[start:end] for start, end in positions] == [text for _, text in every]
-
-
-def test_bodies_rendered_ahead_from_the_people_alone_are_those_the_pages_would_render(make_site):
-    """A first build renders bodies in a helper before the index exists: with a linker made from
-    the people alone, under the keys the pages look them up by, mentions linked the same way."""
-    project = make_site(
-        {**visit(), "content/2023-06-19-reply.md": article("Reply", "2023-06-19", "Wang Yi replied.\n")}
-    )
-    config = load_config(project.root)
-    content, index, _ = load(config)
-    pages = Bodies(None, site_linker(config, index))
-    early = Bodies(None, people_linker(config, {p.id: p for p in content.people}))
-    ahead = early.render_ahead(content.articles, lambda: False)
-    expected = {pages.of(a)[0]: str(pages.of(a)[1]) for a in content.articles}
-    assert ahead == expected
-    assert any(mention_links(html) for html in ahead.values())  # linked, not bare
-    taking = Bodies(None, site_linker(config, index))
-    taking.ahead = dict(ahead)
-    for one in content.articles:
-        key, html = taking.of(one)
-        assert str(html) == ahead[key]
-    assert taking.ahead == {}  # each taken once, then dropped
-    assert taking.fresh == ahead  # and kept for the body store, as bodies rendered here are
-
-
-def test_render_ahead_stops_when_asked(make_site):
-    config = load_config(make_site(visit()).root)
-    content, index, _ = load(config)
-    assert Bodies(None, site_linker(config, index)).render_ahead(content.articles, lambda: True) == {}

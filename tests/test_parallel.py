@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from conftest import live_processes
@@ -23,7 +23,6 @@ from briefgen.parallel import (
     Early,
     Failed,
     Limits,
-    Meanwhile,
     processes_for,
     run_chunks,
     run_isolated,
@@ -200,35 +199,6 @@ def test_early_work_beside_another_thread_is_done_here() -> None:
     finally:
         stop.set()
         thread.join()
-
-
-def test_work_meanwhile_runs_until_asked_and_hands_back_what_it_made_by_then() -> None:
-    def count(stopped: Callable[[], bool]) -> tuple[int, list[int]]:
-        made: list[int] = []
-        while not stopped():  # endless unless stopped
-            made.append(len(made))
-            time.sleep(0.001)
-        return os.getpid(), made
-
-    meanwhile = Meanwhile(count)
-    time.sleep(0.3)
-    asked = time.monotonic()
-    pid, made = meanwhile.finish()
-    assert time.monotonic() - asked < 1.0  # stopped at its next look, not waited for to the end
-    assert pid != os.getpid()
-    assert made and made == list(range(len(made)))
-
-
-def test_work_meanwhile_cancelled_stops_its_process(tmp_path) -> None:
-    marker = tmp_path / "finished"
-
-    def work(stopped: Callable[[], bool]) -> None:
-        time.sleep(5)
-        marker.write_text("done")
-
-    meanwhile = Meanwhile(work)
-    meanwhile.cancel()
-    assert not marker.exists()
 
 
 def test_work_goes_aside_only_for_large_sites_and_never_with_one_job() -> None:
