@@ -40,29 +40,15 @@ def encode(files: dict[str, WrittenFile], generation: str, previous: Previous | 
 
 
 def decode(data: bytes) -> tuple[str, Previous | None, dict[str, WrittenFile]]:
-    """The generation, previous generation and files a manifest holds; ValueError if it is not one.
-
-    Entries are checked as a whole, not one by one: this runs on every edit.
-    """
+    """The generation, previous generation and files a manifest holds; ValueError if it is not one."""
     if data.startswith(b"{"):
         return _decode_json(data)
-    generation, previous, end = _head(data, data)
+    generation, previous, end = _head(data)
     try:
         files = marshal.loads(memoryview(data)[end:])
     except (EOFError, TypeError) as error:
         raise ValueError("damaged manifest") from error
-    if not isinstance(files, dict):
-        raise ValueError("damaged manifest")
-    entries = files.values()
-    if (
-        set(map(type, files)) - {str}
-        or set(map(type, entries)) - {tuple}
-        or set(map(len, entries)) - {3}
-        or {type(e[0]) for e in entries} - {str}
-        or ({type(e[1]) for e in entries} | {type(e[2]) for e in entries}) - {int}
-    ):
-        raise ValueError("damaged manifest")
-    return generation, previous, files
+    return generation, previous, _checked(files, tuple)
 
 
 def head(path: Path) -> tuple[str, Previous | None]:
@@ -74,13 +60,12 @@ def head(path: Path) -> tuple[str, Previous | None]:
             return _decode_json(first + stream.read())[:2]
         found = _GENERATION.match(first)
         missing = found.end() + int(found[2]) - len(first) if found else 0
-        return _head(first, first + stream.read(missing) if missing > 0 else first)[:2]
+        return _head(first + stream.read(missing) if missing > 0 else first)[:2]
 
 
-def _head(first: bytes, data: bytes) -> tuple[str, Previous | None, int]:
-    """The generation and claim of a manifest whose first bytes are `first`, read from `data`, and
-    where its files start in `data`."""
-    found = _GENERATION.match(first)
+def _head(data: bytes) -> tuple[str, Previous | None, int]:
+    """The generation and claim of the manifest that `data` begins, and where its files start."""
+    found = _GENERATION.match(data)
     if found is None:
         raise ValueError("not a briefgen manifest")
     end = found.end() + int(found[2])
@@ -99,6 +84,23 @@ def generation_in(head: bytes) -> str | None:
     return found[1].decode() if found else None
 
 
+def _checked(files: object, entry: type) -> dict[str, WrittenFile]:
+    """`files` if it maps paths to entries of `entry` type holding (text, number, number) (made
+    tuples); else ValueError. Checked as a whole, not entry by entry: this runs on every edit."""
+    if not isinstance(files, dict):
+        raise ValueError("damaged manifest")
+    entries = files.values()
+    if (
+        set(map(type, files)) - {str}
+        or set(map(type, entries)) - {entry}
+        or set(map(len, entries)) - {3}
+        or {type(e[0]) for e in entries} - {str}
+        or ({type(e[1]) for e in entries} | {type(e[2]) for e in entries}) - {int}
+    ):
+        raise ValueError("damaged manifest")
+    return files if entry is tuple else dict(zip(files, map(tuple, entries), strict=True))
+
+
 def _is_previous(value: object) -> bool:
     if value is None:
         return True
@@ -115,19 +117,11 @@ def _decode_json(data: bytes) -> tuple[str, Previous | None, dict[str, WrittenFi
     """A manifest as briefgen wrote it before it used marshal."""
     try:
         manifest = json.loads(data)
-        files = manifest["files"]
-        entries = files.values()
-        if (
-            set(map(type, entries)) - {list}
-            or set(map(len, entries)) - {3}
-            or {type(e[0]) for e in entries} - {str}
-            or ({type(e[1]) for e in entries} | {type(e[2]) for e in entries}) - {int}
-        ):
-            raise ValueError("damaged manifest")
+        files = _checked(manifest["files"], list)
         previous = manifest.get("previous")
         claim = None
         if previous is not None:
             claim = (str(previous["generation"]), tuple(map(str, previous["differs"])))
-        return str(manifest.get("generation", "")), claim, dict(zip(files, map(tuple, entries), strict=True))
+        return str(manifest.get("generation", "")), claim, files
     except (KeyError, TypeError, AttributeError) as error:
         raise ValueError("damaged manifest") from error
