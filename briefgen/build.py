@@ -9,7 +9,6 @@ its own (nothing changed, or only article bodies) starts without loading the mod
 from __future__ import annotations
 
 import datetime as dt
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -38,8 +37,6 @@ if TYPE_CHECKING:
     from .pages import PageSpec
 
 Progress = Callable[[int, int], None]
-
-HELPER_TRIM_BATCHES = 20  # article batches between two give_back_memory() in a render helper
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,9 +244,10 @@ def _render_pages(job: _Job, jobs: int, progress: Progress | None) -> Iterator[R
     Pages that list articles or events are all rendered by this process, first: they share the
     cache of rendered list items, which then exists once instead of once per process.
     """
+    from .heap import large_blocks_apart
     from .model import Article
     from .parallel import processes_for, run_chunks
-    from .render import give_back_memory, large_blocks_apart, list_stage, lists_rendered, stage_rendered
+    from .render import list_stage, lists_rendered, stage_rendered
 
     total = len(job.todo)
     step = 50
@@ -267,19 +265,9 @@ def _render_pages(job: _Job, jobs: int, progress: Progress | None) -> Iterator[R
     ends = {k: stage for stage, k in last_of_stage.items()}
     jobs = processes_for("render", jobs, total)
 
-    this = os.getpid()
-    helped = 0  # batches done by a helper (each has a copy of this count)
-
     def work(k: int) -> list[Rendered]:
-        nonlocal helped
         rendered = _render_batch(job, batches[k])
-        if os.getpid() != this:
-            # a helper's C heap keeps the free pages it inherited and those its results leave when
-            # this process is slow to take them (a long page): given back now and then, in ms
-            if helped % HELPER_TRIM_BATCHES == 0:
-                give_back_memory()
-            helped += 1
-        elif k == reserved - 1:  # the last list pages, done by this process: their caches can go
+        if k == reserved - 1:  # the last list pages, done by this process: their caches can go
             lists_rendered(job.env)  # type: ignore[arg-type]
         elif k in ends:  # the last of a stage: what only that stage and earlier ones use can go
             stage_rendered(job.env, ends[k])  # type: ignore[arg-type]

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from .errors import BuildError
+from .heap import give_back_memory
 
 if TYPE_CHECKING:
     from .config import SiteConfig
@@ -42,6 +43,7 @@ R = TypeVar("R")
 PARSE_MIN = 400  # files to parse
 RENDER_MIN = 200  # pages to render
 WAITING_MAX = 16  # results of chunks a helper may have waiting for this process to take them
+TRIM_CHUNKS = 20  # chunks a helper does between two hand-backs of its free heap
 ASIDE_MIN = 2000  # articles, for one piece of work beside the build's main line (an Aside)
 
 Work = Literal["parse", "render", "aside"]
@@ -147,8 +149,14 @@ def run_chunks(
     def helper() -> None:
         forked()
         try:
+            done = 0
             while room.acquire() and (chunk := claim()) is not None:
+                if done % TRIM_CHUNKS == 0:
+                    # the C heap keeps the free pages the helper inherited, and those its results
+                    # leave when the caller is slow to take them (a long page): handed back, in ms
+                    give_back_memory()
                 results.put((chunk, work(chunk)))
+                done += 1
             results.put((_DONE, None))
         except BaseException as error:
             results.put((_FAILED, _sendable(error)))

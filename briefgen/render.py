@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import datetime as dt
 import sys
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
@@ -20,6 +18,7 @@ from . import calendars, feeds, timelines, urls
 from .config import SiteConfig
 from .errors import BuildError, ContentError
 from .files import BROKEN, Files, project_files
+from .heap import give_back_memory
 from .i18n import Translator
 from .index import SiteIndex
 from .markdown import Bodies
@@ -420,29 +419,6 @@ def lists_rendered(env: jinja2.Environment) -> None:
     calendars.forget()
     timelines.forget()
     give_back_memory()
-
-
-_M_MMAP_THRESHOLD = -3  # mallopt(3)
-LARGE_BLOCK = 1024 * 1024  # bytes from which the C heap gets memory of its own for a block
-
-
-def large_blocks_apart() -> None:
-    """Have the C heap map blocks of LARGE_BLOCK bytes and more apart, and unmap them when freed
-    (glibc only). By default the threshold rises to the largest block freed so far, so that
-    after one page of megabytes, the text of every large page comes from the heap and the heap
-    only grows: the list pages' peaks then add up instead of coming and going."""
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, LARGE_BLOCK)
-
-
-def give_back_memory() -> None:
-    """Return the C heap's free pages to the system (glibc only; elsewhere nothing happens)."""
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _generators() -> dict[str, Callable[[Mapping[str, Any], SiteConfig, SiteIndex], str]]:
