@@ -111,16 +111,14 @@ def run_chunks(
     count: int,
     jobs: int,
     reserved: int = 0,
-    started: Callable[[], None] | None = None,
 ) -> Iterator[tuple[int, R]]:
     """Yield `(k, work(k))` for every k in range(count), in the order they finish.
 
     Chunks are claimed one at a time from a shared counter by this process and `jobs - 1` forked
     helpers, so a slow chunk never leaves a process idle. The first `reserved` chunks are done by
     this process alone, before it claims others: work whose caches should live in one process
-    only. `started` is called in this process once helpers are forked (never without helpers):
-    it may drop what only they need. An exception raised by `work` in any process is raised here;
-    helpers are stopped whatever happens.
+    only. An exception raised by `work` in any process is raised here; helpers are stopped
+    whatever happens.
     """
     import multiprocessing  # here, as in every shape below: a rebuild that forks nothing does without
 
@@ -168,8 +166,6 @@ def run_chunks(
     running = len(helpers)
     mine_first = iter(range(reserved))
     try:
-        if started is not None:
-            started()
         while (mine := next(mine_first, None)) is not None or (mine := claim()) is not None:
             yield mine, work(mine)
             while running:  # pass on what the helpers finished meanwhile, without waiting

@@ -48,16 +48,6 @@ def test_reserved_chunks_are_done_by_the_calling_process() -> None:
     assert sorted(results) == list(range(30))
 
 
-def test_started_is_told_in_the_calling_process_once_helpers_run_and_never_without_them() -> None:
-    told: list[int] = []
-    results = dict(run_chunks(lambda k: slowly(k), 20, jobs=2, reserved=2, started=lambda: told.append(1)))
-    assert sorted(results) == list(range(20)) and told == [1]
-    told.clear()
-    alone = dict(run_chunks(lambda k: k, 5, jobs=1, started=lambda: told.append(1)))
-    assert alone == {k: k for k in range(5)}
-    assert told == []
-
-
 def test_a_helper_waits_when_the_caller_is_slow_to_take_its_results() -> None:
     """Results not taken are held by the helper: it does at most WAITING_MAX chunks ahead."""
     import multiprocessing
