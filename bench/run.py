@@ -31,6 +31,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import hugo_server
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 BENCH_VENV = BENCH_DIR / ".venv"
@@ -740,6 +742,43 @@ def rebuilds(site: Site, runs: int, logs: Path) -> list[RebuildResult]:
     return [rebuild_case(site, change, runs, logs) for change in changes]
 
 
+def hugo_edits(site: Site) -> list[hugo_server.Edit]:
+    """The edits of briefgen's cases that Hugo has a file for, on Hugo's copy of the corpus (its
+    content folder) and its own template of the people's pages: Hugo reads no people files."""
+    corpus = Path(json.loads(HUGO_CONTENT.search((site.folder / "hugo.toml").read_text("utf-8"))["path"]))
+    article = pick_article(corpus)
+    text = article.read_text(encoding="utf-8")
+    term = site.folder / "layouts" / "term.html"
+    layout = term.read_bytes()
+    end = layout.rfind(b"{{ end }}")
+    commented = layout[:end] + b"<!-- edited by the benchmark -->\n" + layout[end:]
+    body_edit = text + "\nA sentence appended by the benchmark to edit this body.\n"
+    return [
+        hugo_server.Edit("one article's body edited", article, text.encode(), body_edit.encode()),
+        hugo_server.Edit(
+            "one actor added to one article", article, text.encode(), with_actor_added(text, corpus).encode()
+        ),
+        hugo_server.Edit("template of all person pages edited", term, layout, commented),
+    ]
+
+
+HUGO_CONTENT = re.compile(r"^contentDir = (?P<path>\".*\")$", re.MULTILINE)
+
+
+def hugo_rebuilds(site: Site, runs: int, logs: Path) -> dict[str, list[float]]:
+    """Hugo's server on the same edits (hugo_server.py): seconds by case; empty if it failed."""
+    say("  hugo server: starting on the same corpus")
+    try:
+        log = logs / "hugo-server.log"
+        found = hugo_server.server_rebuilds(hugo_binary(), site.folder, hugo_edits(site), runs, log)
+    except (OSError, RuntimeError) as error:
+        say(f"  hugo server: skipped ({error}); log {logs / 'hugo-server.log'}")
+        return {}
+    for case, seconds in found.items():
+        say(f"  hugo server, {case}: " + ", ".join(f"{s:.2f} s" for s in seconds))
+    return found
+
+
 # --------------------------------------------------------------------------------------------
 # tables
 # --------------------------------------------------------------------------------------------
@@ -822,16 +861,29 @@ def cold_verdicts(size: int, results: dict[str, ColdResult]) -> list[str]:
     return [*lines, ""]
 
 
-def rebuild_table(size: int, results: Sequence[RebuildResult], runs: int) -> str:
+def rebuild_table(
+    size: int, results: Sequence[RebuildResult], runs: int, hugo: dict[str, list[float]] | None = None
+) -> str:
     lines = [
         f"### briefgen rebuilds, {size:,} articles ({runs} run{'s' if runs > 1 else ''} each)",
         "",
         "| change before the build | wall s (median) | CPU s (median) | peak MiB, one process"
-        " | peak MiB, all processes | files changed | target |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        " | peak MiB, all processes | files changed | target | Hugo's server, s (median) |",
+        "|---|---:|---:|---:|---:|---:|---|---:|",
     ]
+    hugo = hugo or {}
     for result in results:
-        lines.append("| " + " | ".join(rebuild_cells(size, result)) + " |")
+        theirs = hugo.get(result.case)
+        cells = [*rebuild_cells(size, result), fmt(statistics.median(theirs) if theirs else None, 2)]
+        lines.append("| " + " | ".join(cells) + " |")
+    if hugo:
+        lines += [
+            "",
+            "Hugo's server: `hugo server --disableFastRender`, rendering to disk, the time it prints for"
+            " each rebuild (hugo_server.py); its template edit is `layouts/term.html`, which makes the"
+            " pages of all three taxonomies. Hugo reads no people files and does nothing when nothing"
+            " changed: n/a.",
+        ]
     return "\n".join([*lines, ""])
 
 
@@ -952,7 +1004,9 @@ def bench_size(args: argparse.Namespace, size: int) -> str:
         tables = [cold_table(size, cold, runs)]
         if "briefgen" in sites and cold["briefgen"].ok:
             rebuilt = rebuilds(sites["briefgen"], runs, logs)
-            tables.append(rebuild_table(size, rebuilt, runs) if rebuilt else "briefgen rebuilds: skipped\n")
+            hugo = hugo_rebuilds(sites["hugo"], runs, logs) if "hugo" in sites and cold["hugo"].ok else {}
+            skipped = "briefgen rebuilds: skipped\n"
+            tables.append(rebuild_table(size, rebuilt, runs, hugo) if rebuilt else skipped)
     return "\n".join(tables)
 
 
