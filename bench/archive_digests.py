@@ -105,6 +105,9 @@ def main() -> int:
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as tmp:
         project = args.project.resolve() if args.project else make_project(Path(tmp), args.articles)
+        if pdfs_in(project / "site"):
+            print(f"{project / 'site'} already holds PDF digests: use a project never built with them")
+            return 1
         print("building the pages (not timed)", file=sys.stderr, flush=True)
         command(project, "build", "-q", "--no-digests", "--no-search")
         print("briefgen: the first build with digests", file=sys.stderr, flush=True)

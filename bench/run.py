@@ -493,10 +493,13 @@ def hugo_site(folder: Path, corpus: Path) -> Site:
     return Site("hugo", folder, command, folder / "public", (cache, folder / "resources"))
 
 
+NEUTRAL = "corpus-neutral"  # the corpus in our format, under each size's folder: Hugo reads it as it is
+
+
 def make_sites(args: argparse.Namespace, workdir: Path, size: int) -> dict[str, Site]:
     """Generate the corpora each tool needs and lay out its project; a tool that fails is left out."""
     corpus_script = args.corpus_script.resolve()
-    neutral = workdir / "corpus-neutral"
+    neutral = workdir / NEUTRAL
     builders: dict[str, Callable[[], Site]] = {
         "briefgen": lambda: briefgen_site(workdir / "briefgen", neutral),
         "pelican": lambda: pelican_site(workdir / "pelican"),
@@ -742,10 +745,9 @@ def rebuilds(site: Site, runs: int, logs: Path) -> list[RebuildResult]:
     return [rebuild_case(site, change, runs, logs) for change in changes]
 
 
-def hugo_edits(site: Site) -> list[hugo_server.Edit]:
-    """The edits of briefgen's cases that Hugo has a file for, on Hugo's copy of the corpus (its
-    content folder) and its own template of the people's pages: Hugo reads no people files."""
-    corpus = Path(json.loads(HUGO_CONTENT.search((site.folder / "hugo.toml").read_text("utf-8"))["path"]))
+def hugo_edits(site: Site, corpus: Path) -> list[hugo_server.Edit]:
+    """The edits of briefgen's cases that Hugo has a file for, on the corpus Hugo reads (briefgen
+    builds a copy of it) and Hugo's own template of the people's pages: Hugo reads no people files."""
     article = pick_article(corpus)
     text = article.read_text(encoding="utf-8")
     term = site.folder / "layouts" / "term.html"
@@ -762,15 +764,12 @@ def hugo_edits(site: Site) -> list[hugo_server.Edit]:
     ]
 
 
-HUGO_CONTENT = re.compile(r"^contentDir = (?P<path>\".*\")$", re.MULTILINE)
-
-
-def hugo_rebuilds(site: Site, runs: int, logs: Path) -> dict[str, list[float]]:
+def hugo_rebuilds(site: Site, corpus: Path, runs: int, logs: Path) -> dict[str, list[float]]:
     """Hugo's server on the same edits (hugo_server.py): seconds by case; empty if it failed."""
     say("  hugo server: starting on the same corpus")
     try:
         log = logs / "hugo-server.log"
-        found = hugo_server.server_rebuilds(hugo_binary(), site.folder, hugo_edits(site), runs, log)
+        found = hugo_server.server_rebuilds(hugo_binary(), site.folder, hugo_edits(site, corpus), runs, log)
     except (OSError, RuntimeError) as error:
         say(f"  hugo server: skipped ({error}); log {logs / 'hugo-server.log'}")
         return {}
@@ -1004,7 +1003,9 @@ def bench_size(args: argparse.Namespace, size: int) -> str:
         tables = [cold_table(size, cold, runs)]
         if "briefgen" in sites and cold["briefgen"].ok:
             rebuilt = rebuilds(sites["briefgen"], runs, logs)
-            hugo = hugo_rebuilds(sites["hugo"], runs, logs) if "hugo" in sites and cold["hugo"].ok else {}
+            hugo = {}
+            if "hugo" in sites and cold["hugo"].ok:
+                hugo = hugo_rebuilds(sites["hugo"], workdir / NEUTRAL, runs, logs)
             skipped = "briefgen rebuilds: skipped\n"
             tables.append(rebuild_table(size, rebuilt, runs, hugo) if rebuilt else skipped)
     return "\n".join(tables)
