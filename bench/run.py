@@ -665,6 +665,11 @@ def with_comment(template: bytes) -> bytes:
     return template + comment if end < 0 else template[:end] + comment + template[end:]
 
 
+def with_sentence(text: str) -> str:
+    """The article with one sentence more at the end of its body."""
+    return text + "\nA sentence appended by the benchmark to edit this body.\n"
+
+
 def rebuild_changes(project: Path) -> list[Change]:
     article = pick_article(project / "content")
     text = article.read_text(encoding="utf-8")
@@ -673,7 +678,7 @@ def rebuild_changes(project: Path) -> list[Change]:
     person = sorted((project / "content" / "people").glob("*.yaml"))[0]
     person_text = person.read_bytes()
     described = person_text.rstrip(b"\n") + b'\ndescription: "Added by the benchmark."\n'
-    body_edit = text + "\nA sentence appended by the benchmark to edit this body.\n"
+    body_edit = with_sentence(text)
     return [
         Change("nothing changed"),
         Change("one article's body edited", article, text.encode(), body_edit.encode()),
@@ -754,7 +759,7 @@ def hugo_edits(site: Site, corpus: Path) -> list[hugo_server.Edit]:
     layout = term.read_bytes()
     end = layout.rfind(b"{{ end }}")
     commented = layout[:end] + b"<!-- edited by the benchmark -->\n" + layout[end:]
-    body_edit = text + "\nA sentence appended by the benchmark to edit this body.\n"
+    body_edit = with_sentence(text)
     return [
         hugo_server.Edit("one article's body edited", article, text.encode(), body_edit.encode()),
         hugo_server.Edit(

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Where one build's time goes, stage by stage, timed inside the process.
+
+    cd PROJECT && /path/to/briefgen/.venv/bin/python /path/to/briefgen/bench/stages.py [build options]
+
+Runs `briefgen build` (with the options given; `-q --no-digests --no-search` when none are) in this
+process, with `time.perf_counter` around each stage of the full pipeline: loading the content,
+the index and page plan, the pages' fingerprints (what to render), rendering, writing. A rebuild
+the engine finishes on its own (nothing changed, only bodies) runs none of them. The rest of the
+total is starting up, the scan of the inputs and the build state. Make the edit to time first,
+then run this in the project.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from briefgen import build, cli, content, pipeline, writer
+from briefgen.engine import rebuild
+
+STAGES: list[tuple[str, Any, str]] = [
+    ("loading the content", content, "load_content"),
+    ("index and page plan", pipeline, "plan"),
+    ("fingerprints (what to render)", rebuild.Engine, "to_render"),
+    ("rendering", build, "_render"),
+    ("writing", writer.Writer, "commit"),
+]
+spent: dict[str, float] = {}
+
+
+def timed(label: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+
+    return wrapper
+
+
+def main() -> int:
+    for label, owner, name in STAGES:
+        setattr(owner, name, timed(label, getattr(owner, name)))
+    sys.argv = ["briefgen", "build", *(sys.argv[1:] or ["-q", "--no-digests", "--no-search"])]
+    started = time.perf_counter()
+    try:
+        cli.main()
+    except SystemExit as exit:
+        if exit.code:
+            return int(exit.code) if isinstance(exit.code, int) else 1
+    total = time.perf_counter() - started
+    for label, _, _ in STAGES:
+        print(f"{label:<32} {spent.get(label, 0.0):6.2f} s", file=sys.stderr)
+    print(f"{'the rest':<32} {total - sum(spent.values()):6.2f} s", file=sys.stderr)
+    print(f"{'total':<32} {total:6.2f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
