@@ -99,6 +99,8 @@ def main() -> int:
         "--every", type=int, default=1, help="plain WeasyPrint on every K-th day only (an estimate)"
     )
     args = parser.parse_args()
+    if args.every < 1 or args.articles < 1:
+        parser.error("--every and --articles must be at least 1")
     if not BRIEFGEN.exists():
         print(f"{BRIEFGEN} not found: run `make build` first", file=sys.stderr)
         return 1
