@@ -33,6 +33,19 @@ class Taxon:
     events: tuple[Event, ...]  # chronological: the events that carry the term
     entry: Vocable | None = None  # from the vocabulary, when it knows the term
 
+    def named(self) -> TaxonName:
+        return TaxonName(self.kind, self.slug, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class TaxonName:
+    """A topic or place as a link to its page shows it, without what is filed under it: a page
+    given these (a person's topics) is not rendered again each time the term gains an event."""
+
+    kind: str
+    slug: str
+    name: str
+
 
 @fast_pickle
 @dataclass(frozen=True, slots=True)

@@ -121,7 +121,7 @@ def _people(index: SiteIndex, links: Links) -> list[PageSpec]:
                 articles=index.articles_of(facts.articles),
                 ego=ego_network(index, links, person.id),
                 co_actors=[(index.people[pid], n) for pid, n in facts.co_actors],
-                topics=[(index.taxonomies["topics"][slug], n) for slug, n in facts.topics],
+                topics=[(index.taxonomies["topics"][slug].named(), n) for slug, n in facts.topics],
             )
         )
     people = sorted(index.people.values(), key=lambda p: (p.name.casefold(), p.id))

@@ -241,6 +241,33 @@ def test_adding_an_actor_adds_the_article_to_their_page(make_site, cli):
     assert 0 < rendered < 30, result.out
 
 
+def test_a_new_title_does_not_render_the_pages_of_people_who_only_share_a_topic(make_site, cli, tmp_path):
+    """A person's page links their topics by name: another person's article filed under the same
+    topic, renamed, leaves it as it was, and it is not rendered again."""
+    files: dict[str, str | bytes] = {}
+    for n in range(12):
+        files[f"content/people/p{n:02}.yaml"] = f"name: Person {n:02}\n"
+        files[f"content/2023-06-{n + 1:02}-a{n:02}.md"] = article(
+            f"Article {n:02}",
+            f"2023-06-{n + 1:02}T10:00:00+02:00",
+            actors=f"[Person {n:02}]",
+            topics="[Energy]",
+            events=f"\n  - {{date: 2023-06-{n + 1:02}, title: Meeting {n:02}, actors: [Person {n:02}]}}",
+        )
+    project = make_site(files, basic=False)
+    assert cli(project, "build", "-q").code == 0
+    path = project.root / "content/2023-06-01-a00.md"
+    path.write_text(path.read_text("utf-8").replace("Article 00", "Article zero"), "utf-8")
+    result = cli(project, "build")
+    assert result.code == 0
+    assert "Article zero" in project.read("site/people/p00/index.html")
+    # the article, its person, day, month, topic, the home page, timelines, feeds and calendars:
+    # not the eleven other people's pages, which show the topic only by name
+    rendered = int(re.search(r"\((\d+) rendered", result.out).group(1))
+    assert 0 < rendered < 25, result.out
+    assert output(project, "site") == cold_build(project, cli, tmp_path)
+
+
 def test_a_damaged_cache_is_discarded_with_a_warning_and_the_site_is_right(make_site, cli, tmp_path):
     project = make_site()
     cli(project, "build")
