@@ -21,6 +21,7 @@ from .collector import collector_paused
 from .config import SiteConfig
 from .engine.cache import BuildState
 from .engine.rebuild import Engine, Rendered
+from .engine.resident import Resident
 from .errors import BuildError, ContentError, Problem, Problems
 from .faults import crash_point
 from .files import FilePolicy, file_policy, read_regular, walk
@@ -131,6 +132,7 @@ def build(
     digests: bool | None = None,
     waiting: Callable[[str], None] | None = None,
     search_index: bool = True,
+    resident: Resident | None = None,
 ) -> BuildResult:
     """Build the site; with write=False, do everything but touch the output (`briefgen check`).
 
@@ -141,12 +143,15 @@ def build(
     PDF digests are made when `digest.enabled` is set, unless `digests` is False: then the pages
     still link them and earlier PDFs stay, but none is rendered (the preview server renders them
     in a second, background build so that page reloads never wait for WeasyPrint).
+
+    A long-lived caller (the preview) passes the same `resident` to each build: what one build
+    read is then kept for the next (see engine/resident.py).
     """
     with collector_paused():
         if not write:
             return _build(config, write, progress, use_cache, digests)
         with project_lock(config.root, "build", waiting):
-            result = _build(config, write, progress, use_cache, digests)
+            result = _build(config, write, progress, use_cache, digests, resident)
             keep_url = not config.directory_urls
             indexing = search.update(config.output_dir, search_index, keep_index_url=keep_url)
     result = replace(result, indexing=indexing)
@@ -164,14 +169,19 @@ def update_search_index(config: SiteConfig, stop: threading.Event | None = None)
 
 
 def _build(
-    config: SiteConfig, write: bool, progress: Progress | None, use_cache: bool, digests: bool | None
+    config: SiteConfig,
+    write: bool,
+    progress: Progress | None,
+    use_cache: bool,
+    digests: bool | None,
+    resident: Resident | None = None,
 ) -> BuildResult:
     render_pdfs = config.digest.enabled if digests is None else digests and config.digest.enabled
     started = time.perf_counter()
     if write:
         check_output_dir(config.output_dir, config.root, config.content_dir)
         recover(config.output_dir)  # a swap left halfway by a killed build is finished first
-    engine = Engine(config, cached=write and use_cache)
+    engine = Engine(config, cached=write and use_cache, resident=resident)
     done = engine.quick(render_pdfs)
     if done is None:
         result = _full(config, engine, write, progress, render_pdfs, started)

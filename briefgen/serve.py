@@ -34,6 +34,7 @@ from urllib.parse import unquote, urlsplit
 from .build import build, update_search_index
 from .config import SiteConfig
 from .digest_pass import Pass, make_digests
+from .engine.resident import Resident
 from .errors import BriefgenError, Problem, Problems, shown
 from .theme import shipped_templates
 from .watch import Sources, Watcher
@@ -183,6 +184,7 @@ class SiteBuilder:
         self._urgent: set[Path] = set()  # saved since the last complete pass
         self._failed: dict[str, str] = {}  # digests that failed for good, with their fingerprint
         self._background = Background(log) if after_html is not None else None
+        self._resident = Resident()  # what each build keeps for the next (the parse cache)
 
     def __call__(self, sources: frozenset[Path]) -> RebuildReport:
         """Build the pages; `sources` (what changed) go first in the next PDF pass."""
@@ -191,7 +193,12 @@ class SiteBuilder:
             try:
                 config = self._load()
                 later = self._after_html is not None  # digests and search index: in the background
-                result = build(config, digests=False if later else None, search_index=not later)
+                result = build(
+                    config,
+                    digests=False if later else None,
+                    search_index=not later,
+                    resident=self._resident,
+                )
             except BriefgenError as error:
                 return RebuildReport(errors=describe(error, self._root))
         if self._background is not None:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from ..pages import PageSpec
     from ..parallel import Early
     from .fingerprint import Fingerprints
+    from .resident import Resident
 
 STATE_BYTES_PER_FILE = 500  # about what the state keeps of each input: its time, size, record, page
 FLUSH_BODIES = 500  # rendered bodies kept before they go to the store: memory stays flat
@@ -57,13 +58,15 @@ class Rendered:
 class Engine:
     """One build's view of the last: created before anything is read, `record()`ed once it is done.
 
-    Without a cache (`briefgen check`, `--no-cache`), it tells the build to do everything.
+    Without a cache (`briefgen check`, `--no-cache`), it tells the build to do everything. With
+    a `resident` (the preview's), what it kept from the last build of this process is used first.
     """
 
-    def __init__(self, config: SiteConfig, cached: bool) -> None:
+    def __init__(self, config: SiteConfig, cached: bool, resident: Resident | None = None) -> None:
         self.config = config
         self.out = config.output_dir
         self.cache = Cache(config) if cached else None
+        self.resident = resident if cached else None
         self.scanned_ns = time.time_ns()
         self._scan = _start_scan(config, self.cache)
         self._inputs: Stats | None = None
@@ -113,7 +116,9 @@ class Engine:
         """The parse cache (updated in place by loading), and the files it answers for unread:
         those with the size and time they had at the last build, then already older than the racy
         window (see settle)."""
-        parsed = self.cache.parsed() if self.cache is not None else None
+        parsed = None
+        if self.cache is not None:
+            parsed = self.resident.parsed(self.cache) if self.resident is not None else self.cache.parsed()
         trusted: frozenset[str] = frozenset()
         state = self.state
         if state is not None and parsed:
@@ -242,6 +247,8 @@ class Engine:
     def abort(self) -> None:
         if self._parse_write is not None:
             self._parse_write.cancel()
+        if self.resident is not None:
+            self.resident.forget()
         self.close()
 
     def close(self) -> None:
@@ -269,7 +276,13 @@ class Engine:
             store = self.cache.bodies()
             store.put_many([*self._fresh, (STORE_KEY, linker.to_text())])
             store.close()
+            failed = len(self.cache.warnings)
             self.cache.save(state, self._parse_write)
+            if self.resident is not None:
+                if len(self.cache.warnings) > failed:  # not saved: the file is not what we hold
+                    self.resident.forget()
+                else:
+                    self.resident.saved(self.cache, self._parsed)
         return state
 
 
