@@ -52,6 +52,13 @@ def output(project: Project, folder: str) -> dict[str, bytes]:
     return snapshot
 
 
+def rendered(summary: str) -> int:
+    """How many pages a build's closing line says it rendered."""
+    found = re.search(r"\((\d+) rendered", summary)
+    assert found is not None, summary
+    return int(found.group(1))
+
+
 def cold_build(project: Project, cli, tmp_path: Path) -> dict[str, bytes]:  # type: ignore[no-untyped-def]
     """Build the same content from scratch, in a copy with no cache and no output."""
     clone = Project(tmp_path / "cold")
@@ -237,8 +244,7 @@ def test_adding_an_actor_adds_the_article_to_their_page(make_site, cli):
     assert "Appel entre Qin Gang" in project.read("site/people/wang-yi/index.html")
     # the article, its day, its people, its topic, home, timeline..., and the feeds and calendars
     # of those people and that topic: not Xi's page nor the others (40 outputs in all)
-    rendered = int(re.search(r"\((\d+) rendered", result.out).group(1))
-    assert 0 < rendered < 30, result.out
+    assert 0 < rendered(result.out) < 30, result.out
 
 
 def test_a_new_title_does_not_render_the_pages_of_people_who_only_share_a_topic(make_site, cli, tmp_path):
@@ -263,8 +269,7 @@ def test_a_new_title_does_not_render_the_pages_of_people_who_only_share_a_topic(
     assert "Article zero" in project.read("site/people/p00/index.html")
     # the article, its person, day, month, topic, the home page, timelines, feeds and calendars:
     # not the eleven other people's pages, which show the topic only by name
-    rendered = int(re.search(r"\((\d+) rendered", result.out).group(1))
-    assert 0 < rendered < 25, result.out
+    assert 0 < rendered(result.out) < 25, result.out
     assert output(project, "site") == cold_build(project, cli, tmp_path)
 
 
