@@ -52,6 +52,15 @@ def output(project: Project, folder: str) -> dict[str, bytes]:
     return snapshot
 
 
+def rebuilt_after(project: Project, cli, name: str, old: str, new: str):  # type: ignore[no-untyped-def]
+    """Replace `old` by `new` in one file of the project, then build: the build's run, succeeded."""
+    path = project.root / name
+    path.write_text(path.read_text("utf-8").replace(old, new), "utf-8")
+    result = cli(project, "build")
+    assert result.code == 0, result.err
+    return result
+
+
 def rendered(summary: str) -> int:
     """How many pages a build's closing line says it rendered."""
     found = re.search(r"\((\d+) rendered", summary)
@@ -237,10 +246,8 @@ def test_adding_an_actor_adds_the_article_to_their_page(make_site, cli):
     )
     cli(project, "build")
     assert "Appel entre Qin Gang" not in project.read("site/people/wang-yi/index.html")
-    path = project.root / "content/2023-06-14-call.md"
-    path.write_text(path.read_text("utf-8").replace("actors: [秦刚,", "actors: [Wang Yi, 秦刚,"), "utf-8")
-    result = cli(project, "build")
-    assert result.code == 0
+    call = "content/2023-06-14-call.md"
+    result = rebuilt_after(project, cli, call, "actors: [秦刚,", "actors: [Wang Yi, 秦刚,")
     assert "Appel entre Qin Gang" in project.read("site/people/wang-yi/index.html")
     # the article, its day, its people, its topic, home, timeline..., and the feeds and calendars
     # of those people and that topic: not Xi's page nor the others (40 outputs in all)
@@ -262,10 +269,7 @@ def test_a_new_title_does_not_render_the_pages_of_people_who_only_share_a_topic(
         )
     project = make_site(files, basic=False)
     assert cli(project, "build", "-q").code == 0
-    path = project.root / "content/2023-06-01-a00.md"
-    path.write_text(path.read_text("utf-8").replace("Article 00", "Article zero"), "utf-8")
-    result = cli(project, "build")
-    assert result.code == 0
+    result = rebuilt_after(project, cli, "content/2023-06-01-a00.md", "Article 00", "Article zero")
     assert "Article zero" in project.read("site/people/p00/index.html")
     # the article, its person, day, month, topic, the home page, timelines, feeds and calendars:
     # not the eleven other people's pages, which show the topic only by name

@@ -293,8 +293,9 @@ class Cache:
         value = self._load(PARSED_FILE)
         return value if isinstance(value, dict) else {}
 
-    def save(self, state: BuildState, parsed: PendingWrite | None) -> None:
-        """Save what the build learnt; `parsed`, when given, as started by write_parsed().
+    def save(self, state: BuildState, parsed: PendingWrite | None) -> bool:
+        """Save what the build learnt; `parsed`, when given, as started by write_parsed(). Whether
+        it was saved.
 
         A cache that cannot be written (a full disk) is a warning: the site is already in place,
         and the next build, finding no state, simply starts afresh.
@@ -308,6 +309,8 @@ class Cache:
                 parsed.cancel()
             reason = error.strerror if isinstance(error, OSError) else str(error)
             self.warnings.append(f"the build cache in {self.folder} could not be saved ({reason})")
+            return False
+        return True
 
     def write_parsed(self, parsed: dict[str, ParsedArticle], fork: bool) -> PendingWrite:
         """Start writing the parse cache, in another process if `fork`, for save() to finish.

@@ -247,8 +247,6 @@ class Engine:
     def abort(self) -> None:
         if self._parse_write is not None:
             self._parse_write.cancel()
-        if self.resident is not None:
-            self.resident.forget()
         self.close()
 
     def close(self) -> None:
@@ -276,13 +274,9 @@ class Engine:
             store = self.cache.bodies()
             store.put_many([*self._fresh, (STORE_KEY, linker.to_text())])
             store.close()
-            failed = len(self.cache.warnings)
-            self.cache.save(state, self._parse_write)
-            if self.resident is not None:
-                if len(self.cache.warnings) > failed:  # not saved: the file is not what we hold
-                    self.resident.forget()
-                else:
-                    self.resident.saved(self.cache, self._parsed)
+            saved = self.cache.save(state, self._parse_write)
+            if saved and self.resident is not None:
+                self.resident.saved(self.cache, self._parsed)
         return state
 
 

@@ -4,8 +4,9 @@ read again what the last build of the same process already held.
 It holds the parse cache as objects: unpickling it is most of a second at 10,000 articles, on
 every save. The objects are used only while the file on disk is the one this process last saw (its
 settings stamp, inode, time and size): a build elsewhere (`make build` in a terminal) replaces the
-file, and the next build here reads it again. A build that fails leaves nothing kept: the file on
-disk, not written then, is read again, so memory and disk never disagree.
+file, and the next build here reads it again. Each build gets a copy to add its parses to, and
+only a build whose cache was saved hands its own back (`saved`): after a failed build, the objects
+kept and the file on disk are both still the last saved build's, so the two never disagree.
 """
 
 from __future__ import annotations
@@ -31,15 +32,12 @@ class Resident:
         mark = _mark(cache)
         if self._parsed is not None and mark is not None and mark == self._mark:
             return dict(self._parsed)  # a copy: the build adds its parses to it, kept only if it ends well
-        self.forget()
+        self._parsed = self._mark = None
         return cache.parsed()
 
     def saved(self, cache: Cache, parsed: Parsed | None) -> None:
         """The build ended and saved the cache: `parsed` is what the file now holds."""
         self._parsed, self._mark = parsed, _mark(cache)
-
-    def forget(self) -> None:
-        self._parsed = self._mark = None
 
 
 def _mark(cache: Cache) -> Mark | None:
