@@ -96,6 +96,18 @@ class Person:
                 return role
         return max(self.roles, key=lambda role: role.end or dt.date.min, default=None)
 
+    def named(self) -> PersonName:
+        return PersonName(self.id, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonName:
+    """A person as a link to their page shows them, without their roles or description: a page
+    given these (another person's co-actors) is not rendered again when those change."""
+
+    id: str
+    name: str
+
 
 @fast_pickle
 @dataclass(frozen=True, slots=True)

@@ -120,7 +120,7 @@ def _people(index: SiteIndex, links: Links) -> list[PageSpec]:
                 facts=facts,
                 articles=index.articles_of(facts.articles),
                 ego=ego_network(index, links, person.id),
-                co_actors=[(index.people[pid], n) for pid, n in facts.co_actors],
+                co_actors=[(index.people[pid].named(), n) for pid, n in facts.co_actors],
                 topics=[(index.taxonomies["topics"][slug].named(), n) for slug, n in facts.topics],
             )
         )

@@ -31,11 +31,12 @@ def _url_maker(kind: type) -> Callable[[Any], str]:
     """How URLs of objects of `kind` are made. The model loads here, on first use, not with this
     module: a rebuild that only splices article bodies needs none of it."""
     from .index import Month, Taxon, TaxonName
-    from .model import Article, Person
+    from .model import Article, Person, PersonName
 
     makers: tuple[tuple[type, Callable[[Any], str]], ...] = (
         (Article, lambda article: f"articles/{article.slug}/"),
         (Person, lambda person: f"people/{person.id}/"),
+        (PersonName, lambda person: f"people/{person.id}/"),
         (Taxon, lambda taxon: f"{taxon.kind}/{taxon.slug}/"),
         (TaxonName, lambda taxon: f"{taxon.kind}/{taxon.slug}/"),
         (Month, lambda month: f"archive/{month.year:04d}-{month.month:02d}/"),

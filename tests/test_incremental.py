@@ -277,6 +277,25 @@ def test_a_new_title_does_not_render_the_pages_of_people_who_only_share_a_topic(
     assert output(project, "site") == cold_build(project, cli, tmp_path)
 
 
+def test_a_new_description_renders_only_that_persons_pages(make_site, cli, tmp_path):
+    """Other people's pages list a person among their co-actors by name only: a description
+    added to that person's file leaves them as they were, and they are not rendered again."""
+    files: dict[str, str | bytes] = {"content/people/hub.yaml": "name: Hub Person\n"}
+    for n in range(12):
+        files[f"content/people/p{n:02}.yaml"] = f"name: Person {n:02}\n"
+        files[f"content/2023-06-{n + 1:02}-a{n:02}.md"] = article(
+            f"Article {n:02}", f"2023-06-{n + 1:02}T10:00:00+02:00", actors=f"[Hub Person, Person {n:02}]"
+        )
+    project = make_site(files, basic=False)
+    assert cli(project, "build", "-q").code == 0
+    assert "Hub Person" in project.read("site/people/p05/index.html")  # among the co-actors
+    result = rebuilt_after(project, cli, "content/people/hub.yaml", "\n", '\ndescription: "Mediator."\n')
+    assert "Mediator." in project.read("site/people/hub/index.html")
+    # the hub's page, feed and calendar, the people index and the network: not the twelve others
+    assert 0 < rendered(result.out) < 10, result.out
+    assert output(project, "site") == cold_build(project, cli, tmp_path)
+
+
 def test_a_damaged_cache_is_discarded_with_a_warning_and_the_site_is_right(make_site, cli, tmp_path):
     project = make_site()
     cli(project, "build")
