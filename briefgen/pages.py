@@ -211,7 +211,7 @@ def _timeline(index: SiteIndex) -> list[PageSpec]:
 
 def _network(index: SiteIndex, links: Links) -> PageSpec:
     graph = site_network(index, links)
-    people = {node.id: index.people[node.id] for node in graph.nodes}  # the pairs link to them
+    people = {node.id: index.people[node.id].named() for node in graph.nodes}  # the pairs link to them
     return _spec("network.html", NETWORK, graph=graph, pairs=strongest_pairs(graph), people=people)
 
 
