@@ -174,6 +174,34 @@ def test_a_template_reading_the_index_shows_an_added_article(make_site, cli, tmp
     assert output(project, "site") == cold_build(project, cli, tmp_path)
 
 
+def test_template_edits_take_new_fingerprints_only_for_the_pages_they_make(make_site, cli, tmp_path):
+    """When only templates changed, a page whose templates did not keeps its fingerprint from the
+    last build; the others are made again. Each step ends with the site a cold build makes."""
+    project = make_site()
+    assert cli(project, "build", "-q").code == 0
+    talks = project.root / "content/2023-06-18-talks.md"
+    item = (REPO / "templates/_event_item.html").read_text("utf-8")
+    steps = [
+        # a body edit, spliced into its page: the pages' fingerprints are then the last full build's
+        lambda: talks.write_text(talks.read_text("utf-8").replace("five hours", "six hours"), "utf-8"),
+        lambda: project.write({"templates/person.html": before_last_endblock("person.html", "<p>one</p>")}),
+        lambda: project.write({"templates/_event_item.html": item.replace("<li", "<li data-step='2'", 1)}),
+        # a template and an article at once: not a template-only edit
+        lambda: (
+            project.write({"templates/person.html": before_last_endblock("person.html", "<p>two</p>")}),
+            talks.write_text(talks.read_text("utf-8").replace("actors: [", "actors: [Xi, ", 1), "utf-8"),
+        ),
+        # a template that starts reading the index, then an article added: its pages change
+        lambda: project.write(GLOBAL_READERS),
+        lambda: project.write({"content/2023-06-20-more.md": article("More", "2023-06-20", "Text.")}),
+    ]
+    for number, step in enumerate(steps):
+        step()
+        assert cli(project, "build", "-q").code == 0, number
+        assert output(project, "site") == cold_build(project, cli, tmp_path / str(number)), number
+    assert "More;" in project.read("site/people/qin-gang/index.html")  # read through the index
+
+
 def test_a_body_shown_on_other_pages_is_not_spliced_into_its_own_page_only(make_site, cli, tmp_path):
     project = make_site({"templates/taxon.html": "{% for a in articles %}{{ body(a) }}{% endfor %}\n"})
     assert cli(project, "build", "-q").code == 0

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from ..content import ParsedArticle
     from ..parallel import Aside
 
-CACHE_FORMAT = 13  # raise whenever what the cache holds changes shape
+CACHE_FORMAT = 14  # raise whenever what the cache holds changes shape
 CACHE_DIR = ".briefgen"
 STATE_FILE = "build-state.marshal"
 PARSED_FILE = "parsed.pickle"
@@ -95,6 +95,7 @@ class BuildState:
     inputs: Stats = field(default_factory=dict)  # settled: see settle()
     articles: ArticleRecords = field(default_factory=ArticleRecords)
     pages: dict[str, str] = field(default_factory=dict)  # output path -> page fingerprint
+    templates: dict[str, str] = field(default_factory=dict)  # page template -> what its pages read of it
     digests: dict[str, str] = field(default_factory=dict)  # PDF output path -> its fingerprint
     digests_pending: bool = False  # the last build skipped PDF digests (the preview's first pass)
     files: int = 0

@@ -5,7 +5,8 @@ What a page can show is found from its templates, not listed by hand:
   ones by their own digests, each digested once per build (small ones, whose fields are all
   declared plain, shown in place by their field values);
 - names that the link helpers look up (people and topic names, the articles reporting an event);
-- its template with everything it extends, includes or imports (and the list item templates);
+- its template with everything it extends, includes or imports (and the list item templates),
+  kept apart as the template's key (`template_key`), which a page must match too;
 - whatever those templates reach through a global: a template that names `index` or `term` can read
   any content, so its pages also cover the whole index; one that calls `body` covers the bodies it
   can reach (only its own article's, when it calls nothing but `body(article)`).
@@ -178,10 +179,16 @@ class Fingerprints:
         self._index_digest: bytes | None = None
 
     def page(self, spec: PageSpec) -> str:
+        """What the page shows through its templates: its context and what they read beyond it.
+
+        The templates' own sources are not in it: a page is made again when its fingerprint or
+        its template's key (`template_key`) changed, so that after a template edit alone the
+        fingerprints of the last build still hold, for the pages it makes too.
+        """
         h = hasher()
         h.update(f"{spec.template}\0{spec.url}\0".encode())
-        source, reads = self.template(spec.template)
-        h.update(source)
+        reads = self.template(spec.template)[1]
+        h.update(f"{int(reads.content)}:{reads.bodies}\0".encode())
         for key in sorted(spec.context):
             h.update(key.encode())
             h.update(self.value(spec.context[key]))
@@ -194,6 +201,12 @@ class Fingerprints:
         elif reads.bodies == "any":
             h.update(value_digest(sorted(_bodies(spec.context.values())), self.body_salt))
         return h.hexdigest()
+
+    def template_key(self, name: str) -> str:
+        """The key of template `name` for the pages it makes: what they read beyond their context
+        (as `reads:` and `bodies`), then a digest of its sources and of everything they use."""
+        source, reads = self.template(name)
+        return f"{int(reads.content)}:{reads.bodies}:{source.hex()}"
 
     def reads(self, name: str) -> Reads:
         """What pages made with template `name` can read beyond their context."""

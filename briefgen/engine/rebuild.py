@@ -81,6 +81,7 @@ class Engine:
         self._splice = True
         self.records: dict[str, ArticleRecord] = {}
         self.prints: dict[str, str] = {}
+        self.templates: dict[str, str] = {}  # page template -> Fingerprints.template_key
         self.digest_prints: dict[str, str] = {}
 
     @property
@@ -161,14 +162,23 @@ class Engine:
         from .fingerprint import Fingerprints  # Jinja loads only when pages are rendered
 
         fingerprints = self._fingerprints = Fingerprints(env, index, salt)
+        self.templates = {name: fingerprints.template_key(name) for name in {spec.template for spec in specs}}
         # splicing a new body into its article's page is right only if no other page can show it
-        self._splice = all(fingerprints.reads(t).bodies != "any" for t in {spec.template for spec in specs})
+        self._splice = all(fingerprints.reads(t).bodies != "any" for t in self.templates)
         previous = writer.previous if writer is not None else {}
         state = self.state
         if state is None or writer is None or not previous.keys() <= existing | {MARKER}:
             self._late = writer is not None  # a first build takes fingerprints as pages come back
             return list(range(len(specs)))
-        self.prints = {spec.output: fingerprints.page(spec) for spec in specs}
+        if self._templates_only(state):
+            # the content is what the last build made its pages from: each page keeps the
+            # fingerprint it had, and is made again if its template's key changed. (One whose
+            # template now reads something else keeps a fingerprint that no later one can equal,
+            # as each names what its template read: it is made again at the next content edit.)
+            before = state.pages
+            self.prints = {spec.output: before.get(spec.output) or fingerprints.page(spec) for spec in specs}
+        else:
+            self.prints = {spec.output: fingerprints.page(spec) for spec in specs}
         todo = []
         for position, spec in enumerate(specs):
             if self._still_valid(spec, state, writer):
@@ -177,9 +187,20 @@ class Engine:
                 todo.append(position)
         return todo
 
+    def _templates_only(self, state: BuildState) -> bool:
+        """Whether templates are all that changed since the last build, which read the same
+        content, settings and briefgen (the cache stamp says so for the last two)."""
+        from ..theme import shipped_templates
+
+        changed = {*edited(state.inputs, self.inputs), *(state.inputs.keys() ^ self.inputs.keys())}
+        folders = tuple(f"{folder}/" for folder in (self.config.templates_dir, shipped_templates()))
+        return bool(changed) and bool(state.templates) and all(path.startswith(folders) for path in changed)
+
     def _still_valid(self, spec: PageSpec, state: BuildState, writer: Writer) -> bool:
         previous = writer.previous
         if state.pages.get(spec.output) != self.prints[spec.output] or spec.output not in previous:
+            return False
+        if state.templates.get(spec.template) != self.templates[spec.template]:
             return False
         if not unchanged(self.out, previous, spec.output, previous[spec.output][0]):
             return False
@@ -263,6 +284,7 @@ class Engine:
             inputs=settle(self.inputs, self.scanned_ns),
             articles=ArticleRecords.of(self.records),
             pages=self.prints,
+            templates=self.templates,
             digests=self.digest_prints,
             digests_pending=digests_pending,
             files=files,
