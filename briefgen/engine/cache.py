@@ -95,7 +95,7 @@ class BuildState:
     inputs: Stats = field(default_factory=dict)  # settled: see settle()
     articles: ArticleRecords = field(default_factory=ArticleRecords)
     pages: dict[str, str] = field(default_factory=dict)  # output path -> page fingerprint
-    templates: dict[str, str] = field(default_factory=dict)  # page template -> what its pages read of it
+    templates: dict[str, str] = field(default_factory=dict)  # page template -> its key (template_key)
     digests: dict[str, str] = field(default_factory=dict)  # PDF output path -> its fingerprint
     digests_pending: bool = False  # the last build skipped PDF digests (the preview's first pass)
     files: int = 0
