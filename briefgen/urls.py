@@ -33,12 +33,11 @@ def _url_maker(kind: type) -> Callable[[Any], str]:
     from .index import Month, Taxon, TaxonName
     from .model import Article, Person, PersonName
 
-    makers: tuple[tuple[type, Callable[[Any], str]], ...] = (
+    # a person or a term, and its name as pages that only link it hold it, have the same URL
+    makers: tuple[tuple[type | tuple[type, ...], Callable[[Any], str]], ...] = (
         (Article, lambda article: f"articles/{article.slug}/"),
-        (Person, lambda person: f"people/{person.id}/"),
-        (PersonName, lambda person: f"people/{person.id}/"),
-        (Taxon, lambda taxon: f"{taxon.kind}/{taxon.slug}/"),
-        (TaxonName, lambda taxon: f"{taxon.kind}/{taxon.slug}/"),
+        ((Person, PersonName), lambda person: f"people/{person.id}/"),
+        ((Taxon, TaxonName), lambda taxon: f"{taxon.kind}/{taxon.slug}/"),
         (Month, lambda month: f"archive/{month.year:04d}-{month.month:02d}/"),
         (dt.date, lambda day: f"days/{day.isoformat()}/"),
         (str, lambda url: url),

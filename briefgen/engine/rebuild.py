@@ -82,6 +82,7 @@ class Engine:
         self.records: dict[str, ArticleRecord] = {}
         self.prints: dict[str, str] = {}
         self.templates: dict[str, str] = {}  # page template -> Fingerprints.template_key
+        self._edited: tuple[BuildState, frozenset[str]] | None = None
         self.digest_prints: dict[str, str] = {}
 
     @property
@@ -123,7 +124,7 @@ class Engine:
         trusted: frozenset[str] = frozenset()
         state = self.state
         if state is not None and parsed:
-            unchanged_files = self.inputs.keys() - set(edited(state.inputs, self.inputs)) - state.parse_stale
+            unchanged_files = self.inputs.keys() - self._changed(state) - state.parse_stale
             trusted = frozenset(path for path in unchanged_files if not state.inputs[path][2])
         self._parsed, self._known = parsed, dict(parsed) if parsed else {}
         return parsed, trusted
@@ -192,9 +193,16 @@ class Engine:
         content, settings and briefgen (the cache stamp says so for the last two)."""
         from ..theme import shipped_templates
 
-        changed = {*edited(state.inputs, self.inputs), *(state.inputs.keys() ^ self.inputs.keys())}
+        changed = self._changed(state) | (state.inputs.keys() - self.inputs.keys())  # and removed
         folders = tuple(f"{folder}/" for folder in (self.config.templates_dir, shipped_templates()))
         return bool(changed) and bool(state.templates) and all(path.startswith(folders) for path in changed)
+
+    def _changed(self, state: BuildState) -> frozenset[str]:
+        """The inputs edited or added since `state` was saved, found once per state (a file saved
+        in the last seconds is read to tell)."""
+        if self._edited is None or self._edited[0] is not state:
+            self._edited = (state, frozenset(edited(state.inputs, self.inputs)))
+        return self._edited[1]
 
     def _still_valid(self, spec: PageSpec, state: BuildState, writer: Writer) -> bool:
         previous = writer.previous
