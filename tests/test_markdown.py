@@ -39,6 +39,7 @@ PIECES = [
     *CHARACTER_REFERENCES, *[f"`{reference}`" for reference in CHARACTER_REFERENCES[:8]],
     "`<b>&amp;</b>`", "``&#x41 <i>``", "<span title=\"&#169\">&#169</span>", "<b>&copy</b>",
     "<i>&#x41;</i>", "&lt;b&gt;", "`a` &#169 `b`",
+    "[a [b] c](x)", "[[x]](y)", "![a [b]](z.png)", "[a]]b](c)", "[[[", "]]", "[x](y [z])", "[a][[r1]]",
 ]  # fmt: skip
 # Blocks that start, end or nearly match every block processor: headings of both kinds, rules,
 # quotes, tables, lists, code, reference and footnote definitions, attribute lists, raw HTML,
