@@ -11,7 +11,8 @@ new site: the files this build changed move in, files it kept are linked from th
 the old generation differs, files it dropped go. Then one `renameat2(RENAME_EXCHANGE)` swaps the
 two folders: a reader, or a build killed at any instant, sees the old site or the new one, never
 a mix. The site's manifest says which generation that folder holds and where the two differ
-(`Claim`), so the cost is in proportion to what changed (the first build links every file once).
+(`Claim`), so the cost is in proportion to what changed (a new site links every file once, as
+it is staged, into a second tree that becomes the previous generation after the swap).
 
 Where the exchange is not available (another system, the output on another file system than
 the project), the swap moves files one by one and is journaled: before the first move, the
@@ -43,6 +44,7 @@ from .search import UNMANAGED  # the search index, which search.py keeps up to d
 
 STAGING = ".briefgen-staging"
 JOURNAL = ".briefgen-swap"  # the manifest of a swap under way: see recover()
+TWIN_SUFFIX = ".twin"  # beside the previous generation: a new site's second tree, as it is staged
 _RENAME_EXCHANGE = 2  # renameat2(2)
 _AT_FDCWD = -100
 
@@ -302,6 +304,23 @@ def _link_all(source: Path, target: Path, files: dict[str, WrittenFile], generat
     _write_manifest(target, files, generation=generation)
 
 
+def _adopt_twin(twin: Path, target: Path, files: dict[str, WrittenFile], generation: str) -> None:
+    """`target` (empty but for its manifest) as the second tree `twin` holds, linked while the
+    files were staged: its entries move in, then its manifest is written, with id `generation`."""
+    (target / MARKER).unlink(missing_ok=True)
+    _merge(twin, target, "generation")
+    twin.rmdir()
+    _write_manifest(target, files, generation=generation)
+
+
+def _remove(path: Path) -> None:
+    """Remove a file, a link or a whole folder (never following a link)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def _make_folder(root: Path, folder: str, made: set[str]) -> None:
     """Make `folder` under `root`, and the folders above it that `made` does not list yet."""
     parent = posixpath.dirname(folder)
@@ -442,6 +461,17 @@ class Writer:
         self.staging.mkdir(parents=True)
         self._staged_folders = {""}  # folders made under the staging folder, relative to it
         self._second_tree = _new_id()  # the generation id of a second tree made whole (a new site)
+        # A new site's second tree, linked file by file as they are staged (while other processes
+        # still render), instead of all at once after the swap; beside the previous generation.
+        self._twin: Path | None = None
+        self._twin_folders = {""}
+        if generations is not None:
+            twin = generations.with_name(generations.name + TWIN_SUFFIX)
+            if twin.exists() or twin.is_symlink():  # left by a build that was killed
+                _remove(twin)
+            if not self.previous and not partial and self._exchangeable(generations):
+                twin.mkdir(parents=True)
+                self._twin = twin
 
     def _claim(self, relative: str) -> None:
         if relative in self.added:
@@ -464,6 +494,10 @@ class Writer:
             if folder not in self._staged_folders:  # most pages have a folder of their own
                 _make_folder(self.staging, folder, self._staged_folders)
             written = stage(f"{self.staging}/{relative}", data)
+            if self._twin is not None:
+                if folder not in self._twin_folders:
+                    _make_folder(self._twin, folder, self._twin_folders)
+                os.link(f"{self.staging}/{relative}", f"{self._twin}/{relative}", follow_symlinks=False)
         except OSError as error:
             raise BuildError(
                 f"cannot write {relative} ({error.strerror}); nothing was changed in {self.out}"
@@ -541,8 +575,12 @@ class Writer:
         if self.partial:
             return []
         _remove_unlisted(other, self.previous)  # files someone added to the old site
-        if not self.previous:  # the site was new: make the second tree once, by hard links
-            _link_all(self.out, other, self.files, self._second_tree)
+        if not self.previous:  # the site was new: its second tree, hard links, is made once
+            if self._twin is not None:
+                _adopt_twin(self._twin, other, self.files, self._second_tree)
+                self._twin = None
+            else:
+                _link_all(self.out, other, self.files, self._second_tree)
         return sorted(self.previous.keys() - self.files.keys())
 
     def _bring_up_to_date(self, other: Path) -> None:
@@ -581,6 +619,8 @@ class Writer:
 
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+        if self._twin is not None:
+            shutil.rmtree(self._twin, ignore_errors=True)
         if self.created_out and self.out.is_dir() and not any(self.out.iterdir()):
             self.out.rmdir()
 
