@@ -401,9 +401,10 @@ def _quick_link_text(converter: md.Markdown) -> None:
     of the brackets alone.
 
     Stock finds it the same way (the `]` that brings the depth below the one just after the `[`)
-    from a table of every character of the text, built in a Python loop over the whole paragraph:
-    a tenth of a briefing's build went there. The table here holds only the positions just past a
-    `[`, where the link and image expressions end; any other position is left to stock.
+    from a table of every character of the text, built in a Python loop over the whole paragraph
+    (Python-Markdown 3.11): about 2 s of CPU in a cold build of 10,000 articles. The table here
+    holds only the positions just past a `[`, where the link and image expressions end; any other
+    position is left to stock.
     """
     stock = inlinepatterns.LinkInlineProcessor.getText
     for pattern in converter.inlinePatterns:

@@ -126,6 +126,23 @@ def test_the_previous_generation_shares_every_unchanged_file(make_site):
     assert page in different and len(different) <= 3
 
 
+def test_a_first_build_killed_while_staging_leaves_no_second_tree_behind(make_site, tmp_path):
+    """A new site's second tree is linked as its files are staged, beside the previous generation;
+    a first build killed meanwhile leaves it half made, and the next build starts it afresh."""
+    project = make_site()
+    killed = briefgen(project, "build", "-q", "--no-search", "-j", "1", crash_at="stage")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    (twin,) = (project.root / ".briefgen/previous-site").iterdir()  # the half-made second tree
+    assert twin.name.endswith(writer.TWIN_SUFFIX) and any(p.is_file() for p in twin.rglob("*"))
+    assert briefgen(project, "build", "-q", "--no-search").returncode == 0
+    site = project.root / "site"
+    (previous,) = (project.root / ".briefgen/previous-site").iterdir()
+    assert not previous.name.endswith(writer.TWIN_SUFFIX)
+    files = [p.relative_to(site) for p in site.rglob("*") if p.is_file() and p.name != MARKER]
+    assert all((site / f).stat().st_ino == (previous / f).stat().st_ino for f in files)
+    assert pages(project) == clean_build(project, tmp_path, search=False)
+
+
 def test_the_previous_generation_is_the_site_before_edit_after_edit(make_site, tmp_path):
     """A commit brings the previous generation up to date by what the live manifest says differs
     between the two trees (without reading that folder's manifest); after every kind of edit, and
