@@ -288,22 +288,6 @@ def _unlink_and_prune(root: Path, relative: str) -> None:
         parent = parent.parent
 
 
-def _link_all(source: Path, target: Path, files: dict[str, WrittenFile], generation: str) -> None:
-    """`target` (empty but for its manifest) as a second tree of `source`'s listed files, all hard
-    links; its manifest last, with id `generation`. Each folder is made once, each file linked once."""
-    (target / MARKER).unlink(missing_ok=True)
-    made = {""}
-    for relative in files:
-        folder = posixpath.dirname(relative)
-        try:
-            if folder not in made:
-                _make_folder(target, folder, made)
-            os.link(f"{source}/{relative}", f"{target}/{relative}", follow_symlinks=False)
-        except OSError:  # something in the way, or missing from the live site: the careful way
-            _link(source / relative, target / relative)
-    _write_manifest(target, files, generation=generation)
-
-
 def _adopt_twin(twin: Path, target: Path, files: dict[str, WrittenFile], generation: str) -> None:
     """`target` (empty but for its manifest) as the second tree `twin` holds, linked while the
     files were staged: its entries move in, then its manifest is written, with id `generation`."""
@@ -446,7 +430,6 @@ class Writer:
     ) -> None:
         """`previous` is the manifest, when the caller has just read it."""
         self.out = out
-        self.generations = generations
         self.staging = out / STAGING
         self.created_out = not out.exists()
         if recover(out):
@@ -461,6 +444,9 @@ class Writer:
         self.staging.mkdir(parents=True)
         self._staged_folders = {""}  # folders made under the staging folder, relative to it
         self._second_tree = _new_id()  # the generation id of a second tree made whole (a new site)
+        # where the previous generation is kept, if it can be exchanged with the site (else None)
+        exchangeable = generations is not None and self._exchangeable(generations)
+        self.generations = generations if exchangeable else None
         # A new site's second tree, linked file by file as they are staged (while other processes
         # still render), instead of all at once after the swap; beside the previous generation.
         self._twin: Path | None = None
@@ -469,7 +455,7 @@ class Writer:
             twin = generations.with_name(generations.name + TWIN_SUFFIX)
             if twin.exists() or twin.is_symlink():  # left by a build that was killed
                 _remove(twin)
-            if not self.previous and not partial and self._exchangeable(generations):
+            if self.generations is not None and not self.previous and not partial:
                 twin.mkdir(parents=True)
                 self._twin = twin
 
@@ -513,7 +499,7 @@ class Writer:
 
     def commit(self) -> list[str]:
         """Move staged files into place and drop files this build no longer makes."""
-        if self.generations is not None and self._exchangeable(self.generations):
+        if self.generations is not None:
             return self._commit_by_exchange(self.generations)
         fresh_folder = self.created_out and not self.previous  # nothing there but what we staged
         journaled = self.files != self.previous or not (self.out / MARKER).is_file()
@@ -575,12 +561,10 @@ class Writer:
         if self.partial:
             return []
         _remove_unlisted(other, self.previous)  # files someone added to the old site
-        if not self.previous:  # the site was new: its second tree, hard links, is made once
-            if self._twin is not None:
-                _adopt_twin(self._twin, other, self.files, self._second_tree)
-                self._twin = None
-            else:
-                _link_all(self.out, other, self.files, self._second_tree)
+        if not self.previous:  # the site was new: its second tree was linked as it was staged
+            assert self._twin is not None
+            _adopt_twin(self._twin, other, self.files, self._second_tree)
+            self._twin = None
         return sorted(self.previous.keys() - self.files.keys())
 
     def _bring_up_to_date(self, other: Path) -> None:
