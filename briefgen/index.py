@@ -86,9 +86,8 @@ class SiteIndex:
 
     def also_reported(self, day: dt.date) -> tuple[Event, ...]:
         """Happenings of other days reported in the articles of `day`, chronological."""
-        # by identity: each happening is one object (see _happenings), and an event's hash is deep
-        found = {id(e): e for slug in self.days.get(day, ()) for e in self.reported[slug] if e.day != day}
-        return tuple(sorted(found.values(), key=lambda e: e.sort_key))
+        found = _once(e for slug in self.days.get(day, ()) for e in self.reported[slug] if e.day != day)
+        return tuple(sorted(found, key=lambda e: e.sort_key))
 
     def all_days(self) -> list[dt.date]:
         """Every day with an article or an event, newest first: each has a day page."""
@@ -117,9 +116,8 @@ def build_index(content: Content, related_limit: int = 5, jobs: int = 1) -> Site
     try:
         articles = {a.slug: a for a in reversed(ordered)}
         reported = _happenings(ordered)
-        # by identity: a happening several articles report is one object, and an event's hash is deep
-        happenings = {id(e): e for found in reported.values() for e in found}
-        events = tuple(sorted(happenings.values(), key=lambda e: e.sort_key))
+        happenings = _once(e for found in reported.values() for e in found)
+        events = tuple(sorted(happenings, key=lambda e: e.sort_key))
         people = {p.id: p for p in content.people}
         facts = _people_facts(people, ordered, events)
         entries = {(v.kind, v.id): v for v in content.vocabulary}
@@ -154,17 +152,18 @@ def _happenings(ordered: list[Article]) -> dict[str, tuple[Event, ...]]:
             if event.id:
                 by_id[event.id].append(event)
     merged = {key: _merged(found) for key, found in by_id.items()}
-    # one entry per object: an article naming one id twice reports one happening; events without
-    # an id differ at least by their line (and an event's hash is deep)
+    # an article naming one id twice reports one happening (one object); events without an id
+    # differ at least by their line
     return {
-        a.slug: tuple(
-            sorted(
-                {id(h): h for h in (merged[e.id] if e.id else e for e in a.events)}.values(),
-                key=lambda e: e.sort_key,
-            )
-        )
+        a.slug: tuple(sorted(_once(merged[e.id] if e.id else e for e in a.events), key=lambda e: e.sort_key))
         for a in ordered
     }
+
+
+def _once(events: Iterable[Event]) -> Iterable[Event]:
+    """Each event object once, in order. By identity: a happening is one object wherever it is
+    reported (see _happenings), and an event's own hash goes through every field it holds."""
+    return {id(e): e for e in events}.values()
 
 
 def _merged(reports: list[Event]) -> Event:

@@ -298,20 +298,21 @@ def _adopt_twin(twin: Path, target: Path, files: dict[str, WrittenFile], generat
 
 
 def _remove(path: Path) -> None:
-    """Remove a file, a link or a whole folder (never following a link)."""
+    """Remove a file, a link or a whole folder (never following a link), if there is one."""
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
     else:
         path.unlink(missing_ok=True)
 
 
-def _make_folder(root: Path, folder: str, made: set[str]) -> None:
-    """Make `folder` under `root`, and the folders above it that `made` does not list yet."""
+def _make_folder(roots: tuple[Path, ...], folder: str, made: set[str]) -> None:
+    """Make `folder` under each of `roots`, and the folders above it that `made` does not list yet."""
     parent = posixpath.dirname(folder)
     if parent not in made:
-        _make_folder(root, parent, made)
-    with contextlib.suppress(FileExistsError):
-        os.mkdir(f"{root}/{folder}")
+        _make_folder(roots, parent, made)
+    for root in roots:
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(f"{root}/{folder}")
     made.add(folder)
 
 
@@ -442,7 +443,7 @@ class Writer:
         if self.staging.exists():
             shutil.rmtree(self.staging)  # left by a build that was killed
         self.staging.mkdir(parents=True)
-        self._staged_folders = {""}  # folders made under the staging folder, relative to it
+        self._staged_folders = {""}  # folders made under the staging folder (and the twin), relative
         self._second_tree = _new_id()  # the generation id of a second tree made whole (a new site)
         # where the previous generation is kept, if it can be exchanged with the site (else None)
         exchangeable = generations is not None and self._exchangeable(generations)
@@ -450,14 +451,13 @@ class Writer:
         # A new site's second tree, linked file by file as they are staged (while other processes
         # still render), instead of all at once after the swap; beside the previous generation.
         self._twin: Path | None = None
-        self._twin_folders = {""}
         if generations is not None:
             twin = generations.with_name(generations.name + TWIN_SUFFIX)
-            if twin.exists() or twin.is_symlink():  # left by a build that was killed
-                _remove(twin)
+            _remove(twin)  # one left by a build that was killed
             if self.generations is not None and not self.previous and not partial:
                 twin.mkdir(parents=True)
                 self._twin = twin
+        self._folder_roots = (self.staging,) if self._twin is None else (self.staging, self._twin)
 
     def _claim(self, relative: str) -> None:
         if relative in self.added:
@@ -478,11 +478,9 @@ class Writer:
         try:
             folder = posixpath.dirname(relative)
             if folder not in self._staged_folders:  # most pages have a folder of their own
-                _make_folder(self.staging, folder, self._staged_folders)
+                _make_folder(self._folder_roots, folder, self._staged_folders)
             written = stage(f"{self.staging}/{relative}", data)
             if self._twin is not None:
-                if folder not in self._twin_folders:
-                    _make_folder(self._twin, folder, self._twin_folders)
                 os.link(f"{self.staging}/{relative}", f"{self._twin}/{relative}", follow_symlinks=False)
         except OSError as error:
             raise BuildError(
