@@ -108,13 +108,14 @@ def walk(
     keep_dir: Callable[[tuple[str, ...]], bool] = lambda parts: True,
     keep_file: Callable[[str], bool] = lambda name: True,
     stats: bool = False,
+    stat_only: Callable[[str], bool] | None = None,
 ) -> Listing:
     """Every regular file under `folder` that `keep_file` wants, in folders `keep_dir` wants.
 
     `keep_dir` sees a folder's path relative to `folder` as parts. Linked folders are entered when
     the policy allows, after every real folder, and each real folder at most once: a link loop
     ends, and a file is never listed twice. With `stats`, only `stats` is filled (by path, in no
-    particular order); otherwise `files`, sorted.
+    particular order), for the paths `stat_only` wants when it is given; otherwise `files`, sorted.
     """
     listing = Listing()
     if not folder.is_dir():
@@ -137,14 +138,17 @@ def walk(
         for entry in _entries(current, listing):
             if entry.is_file(follow_symlinks=False):  # the common case, told by the listing itself
                 if keep_file(entry.name):
+                    path = prefix + entry.name
                     if not stats:
-                        found.append(((*parts, entry.name), prefix + entry.name))
+                        found.append(((*parts, entry.name), path))
+                        continue
+                    if stat_only is not None and not stat_only(path):
                         continue
                     try:
                         info = entry.stat(follow_symlinks=False)
                     except OSError:  # removed meanwhile
                         continue
-                    listing.stats[prefix + entry.name] = info
+                    listing.stats[path] = info
                 continue
             path = prefix + entry.name
             if entry.is_dir(follow_symlinks=False):
@@ -168,8 +172,9 @@ def walk(
             if reason is not None:
                 listing.skip(path, reason)
             elif stats:
-                with contextlib.suppress(OSError):  # removed meanwhile
-                    listing.stats[path] = os.stat(path)
+                if stat_only is None or stat_only(path):
+                    with contextlib.suppress(OSError):  # removed meanwhile
+                        listing.stats[path] = os.stat(path)
             else:
                 found.append(((*parts, entry.name), path))
     found.sort()

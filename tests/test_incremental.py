@@ -325,11 +325,24 @@ def test_a_new_description_renders_only_that_persons_pages(make_site, cli, tmp_p
     assert output(project, "site") == cold_build(project, cli, tmp_path)
 
 
-def test_a_damaged_cache_is_discarded_with_a_warning_and_the_site_is_right(make_site, cli, tmp_path):
+def _garbage(cache: Path) -> None:
+    for name in ("build-state.marshal", "parsed.pickle"):
+        (cache / name).write_bytes(b"\x80\x04garbage")
+
+
+def _one_byte_inside_the_state(cache: Path) -> None:
+    """The state's large mappings are decoded piece by piece, late in a build: damage inside one
+    must be found when the file is read, not halfway through."""
+    data = bytearray((cache / "build-state.marshal").read_bytes())
+    data[len(data) // 2] ^= 0x55
+    (cache / "build-state.marshal").write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", [_garbage, _one_byte_inside_the_state])
+def test_a_damaged_cache_is_discarded_with_a_warning_and_the_site_is_right(make_site, cli, tmp_path, damage):
     project = make_site()
     cli(project, "build")
-    for name in ("build-state.marshal", "parsed.pickle"):
-        (project.root / ".briefgen" / name).write_bytes(b"\x80\x04garbage")
+    damage(project.root / ".briefgen")
     path = project.root / "content/2023-06-18-talks.md"
     path.write_text(path.read_text("utf-8").replace("five hours", "six hours"), "utf-8")
     result = cli(project, "build")
@@ -515,15 +528,16 @@ def warnings_in(err: str) -> list[str]:
 def test_rebuilds_of_a_large_site_scan_their_inputs_in_a_child_and_end_as_a_cold_build(
     make_site, cli, tmp_path
 ):
-    """On a large site (here: any, by lowering the bar) the scan runs in a child process while the
-    state and manifest are read: a body edit is spliced and a front-matter edit rebuilt from it.
-    Built by a new interpreter each time: threads other tests leave in this one would keep the
-    engine from forking."""
+    """On a large site (here: any, by lowering the bar) the scan runs in child processes, one per
+    job, each taking its share of the files, while the state and manifest are read: a body edit is
+    spliced and a front-matter edit rebuilt from it. Built by a new interpreter each time: threads
+    other tests leave in this one would keep the engine from forking."""
     import subprocess
     import sys
 
     script = (
-        "import os\nfrom briefgen.engine import rebuild\nrebuild.STATE_BYTES_PER_FILE = 1\n"
+        "import os\nfrom briefgen import parallel\nfrom briefgen.engine import rebuild\n"
+        "rebuild.STATE_BYTES_PER_FILE = 1\nparallel.SCAN_MIN = 1\n"
         "forks = []\nfork = os.fork\nos.fork = lambda: forks.append(1) or fork()\n"
         "from briefgen.cli import main\ncode = main(['build'])\nprint(code, len(forks))\n"
     )
@@ -540,7 +554,7 @@ def test_rebuilds_of_a_large_site_scan_their_inputs_in_a_child_and_end_as_a_cold
     body = project.root / "content/a001.md"
     body.write_text(body.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
     said = build()
-    assert "(1 rendered, 1 changed, 0 removed)" in said[-2] and said[-1] == "0 1"
+    assert "(1 rendered, 1 changed, 0 removed)" in said[-2] and said[-1] == "0 2"  # two shares
     project.write({"content/a002.md": random_article(rng, 2, " Front matter and body both new.")})
     assert build()[-1].startswith("0 ")
     assert output(project, "site") == cold_build(project, cli, tmp_path)

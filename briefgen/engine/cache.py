@@ -14,6 +14,7 @@ import os
 import sqlite3
 import stat
 import sys
+import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -25,18 +26,20 @@ from ..errors import BuildError, ConfigError, ContentError, Problem
 from ..faults import crash_point
 from ..files import FilePolicy, walk
 from ..hashing import content_hash, file_hash
+from .parts import Parts, Runs, differing_entries
 
 if TYPE_CHECKING:
     from ..content import ParsedArticle
     from ..parallel import Aside
 
-CACHE_FORMAT = 14  # raise whenever what the cache holds changes shape
+CACHE_FORMAT = 15  # raise whenever what the cache holds changes shape
 CACHE_DIR = ".briefgen"
 STATE_FILE = "build-state.marshal"
 PARSED_FILE = "parsed.pickle"
 BODIES_FILE = "bodies.sqlite"
 
-Stats = dict[str, tuple[int, int, str]]  # path -> (mtime in ns, size, digest if it was racy)
+Stat = tuple[int, int, str]  # mtime in ns, size, and the digest of a file that was racy (see settle)
+Stats = Mapping[str, Stat]  # by path
 RACY_NS = 3_000_000_000  # a file changed this close to a scan may change again with the same stat
 
 
@@ -56,7 +59,7 @@ Row = tuple[str, str, str, str, bool]  # an ArticleRecord's fields, in order
 
 
 class ArticleRecords(Mapping[str, ArticleRecord]):
-    """Article records by path, kept as rows of plain values until one is asked for.
+    """Article records by path, kept as rows of plain values, in parts, until one is asked for.
 
     Every rebuild loads and saves the records of every article, and a body edit reads one or two:
     making ten thousand objects at each load took longer than reading the file.
@@ -64,16 +67,16 @@ class ArticleRecords(Mapping[str, ArticleRecord]):
 
     __slots__ = ("rows",)
 
-    def __init__(self, rows: dict[str, Row] | None = None) -> None:
-        self.rows: dict[str, Row] = rows if rows is not None else {}
+    def __init__(self, rows: Parts[Row] | None = None) -> None:
+        self.rows: Parts[Row] = rows if rows is not None else Parts.empty()
 
     @classmethod
     def of(cls, records: Mapping[str, ArticleRecord]) -> ArticleRecords:
-        return cls({path: _record_values(record) for path, record in records.items()})
+        return cls(Parts.of({path: _record_values(record) for path, record in records.items()}))
 
     def updated(self, records: Mapping[str, ArticleRecord]) -> ArticleRecords:
         """These records, with `records` replacing or adding theirs."""
-        return ArticleRecords(self.rows | {path: _record_values(record) for path, record in records.items()})
+        return ArticleRecords(self.rows.updated({path: _record_values(r) for path, r in records.items()}))
 
     def __getitem__(self, path: str) -> ArticleRecord:
         return ArticleRecord(*self.rows[path])
@@ -94,7 +97,7 @@ class BuildState:
 
     inputs: Stats = field(default_factory=dict)  # settled: see settle()
     articles: ArticleRecords = field(default_factory=ArticleRecords)
-    pages: dict[str, str] = field(default_factory=dict)  # output path -> page fingerprint
+    pages: Mapping[str, str] = field(default_factory=dict)  # output path -> page fingerprint
     templates: dict[str, str] = field(default_factory=dict)  # page template -> its key (template_key)
     digests: dict[str, str] = field(default_factory=dict)  # PDF output path -> its fingerprint
     digests_pending: bool = False  # the last build skipped PDF digests (the preview's first pass)
@@ -105,13 +108,16 @@ class BuildState:
 
     def values(self) -> tuple[object, ...]:
         """The state as plain values (strings, numbers, tuples, dicts), which `marshal` writes and
-        reads several times faster than pickle writes and reads objects: every rebuild does both."""
+        reads several times faster than pickle writes and reads objects: every rebuild does both.
+        The three mappings as large as the site are written as the bytes of their parts (see Parts)."""
         warnings = tuple(
             (type(w).__name__, None if w.path is None else str(w.path), w.line, w.message)
             for w in self.warnings
         )
         values = [getattr(self, name) for name in _STATE_FIELDS]
-        values[_ARTICLES] = self.articles.rows
+        values[_INPUTS] = Runs.of(self.inputs).runs
+        values[_ARTICLES] = self.articles.rows.blobs
+        values[_PAGES] = Runs.of(self.pages).runs
         values[_WARNINGS] = warnings
         return tuple(values)
 
@@ -121,7 +127,9 @@ class BuildState:
         if len(values) != len(_STATE_FIELDS):
             raise ValueError("not a build state")
         arguments = list(values)
-        arguments[_ARTICLES] = ArticleRecords(values[_ARTICLES])
+        arguments[_INPUTS] = Runs(values[_INPUTS])
+        arguments[_ARTICLES] = ArticleRecords(Parts(values[_ARTICLES]))
+        arguments[_PAGES] = Runs(values[_PAGES])
         arguments[_WARNINGS] = tuple(
             _PROBLEMS[kind](path, line, message) for kind, path, line, message in values[_WARNINGS]
         )
@@ -129,7 +137,9 @@ class BuildState:
 
 
 _STATE_FIELDS = tuple(f.name for f in fields(BuildState))
-_ARTICLES, _WARNINGS = _STATE_FIELDS.index("articles"), _STATE_FIELDS.index("warnings")
+_INPUTS, _ARTICLES, _PAGES, _WARNINGS = (
+    _STATE_FIELDS.index(name) for name in ("inputs", "articles", "pages", "warnings")
+)
 _PROBLEMS = {kind.__name__: kind for kind in (Problem, ConfigError, ContentError)}  # warnings a build keeps
 
 
@@ -151,7 +161,19 @@ def _unpickled(data: bytes) -> Any:
 
 
 def _marshalled(value: Any, handle: BinaryIO) -> None:
-    handle.write(marshal.dumps(value))
+    """In `marshal`, after the CRC-32 of its bytes. The state's large mappings are decoded piece by
+    piece, late in a build (see parts.py): damage is found here, when the file is read, instead."""
+    data = marshal.dumps(value)
+    handle.write(b"%08x\n" % zlib.crc32(data))
+    handle.write(data)
+
+
+def _unmarshalled(data: bytes) -> Any:
+    """What `_marshalled` wrote; ValueError if the bytes are not those it wrote."""
+    body = memoryview(data)[9:]  # a view: the state is tens of megabytes at 100,000 articles
+    if data[8:9] != b"\n" or int(data[:8], 16) != zlib.crc32(body):
+        raise ValueError("damaged")
+    return marshal.loads(body)
 
 
 def settings_stamp(config: SiteConfig) -> str:
@@ -168,18 +190,27 @@ def settings_stamp(config: SiteConfig) -> str:
     return content_hash(text)
 
 
-def scan(folders: list[Path], files: list[Path], policy: FilePolicy | None = None) -> Stats:
+def scan(
+    folders: list[Path], files: list[Path], policy: FilePolicy | None = None, share: tuple[int, int] = (0, 1)
+) -> dict[str, Stat]:
     """Size and modification time of every file under `folders`, and of `files` that exist.
 
     Only regular files count, and only links the `policy` lets a build follow: nothing else is read.
+    With `share` (number, of how many), only the files whose path's hash falls in that share: so
+    shared, each file is in one share whatever the order in which the folders list them.
     """
     policy = policy or FilePolicy((), follow_links=False)
-    stats: Stats = {}
+    number, shares = share
+    mine = None if shares == 1 else (lambda path: _share_of(path, shares) == number)
+    visible = lambda parts: not parts[-1].startswith(".")  # noqa: E731
+    stats: dict[str, Stat] = {}
     for folder in folders:
-        listing = walk(folder, policy, lambda parts: not parts[-1].startswith("."), stats=True)
+        listing = walk(folder, policy, visible, stats=True, stat_only=mine)
         for path, info in listing.stats.items():
             stats[path] = (info.st_mtime_ns, info.st_size, "")
     for file in files:
+        if mine is not None and not mine(str(file)):
+            continue
         try:
             info = file.stat()
         except OSError:
@@ -187,6 +218,10 @@ def scan(folders: list[Path], files: list[Path], policy: FilePolicy | None = Non
         if stat.S_ISREG(info.st_mode):
             stats[str(file)] = (info.st_mtime_ns, info.st_size, "")
     return stats
+
+
+def _share_of(path: str, shares: int) -> int:
+    return zlib.crc32(path.encode("utf-8", "surrogateescape")) % shares
 
 
 def _file_digest(path: str) -> str:
@@ -205,30 +240,40 @@ def _file_digest(path: str) -> str:
         os.close(descriptor)
 
 
-def settle(stats: Stats, scanned_ns: int) -> Stats:
+def settle(stats: dict[str, Stat], scanned_ns: int) -> dict[str, Stat]:
     """Remember the content digest of files modified just before the scan (`stats`, as scanned).
 
     File times are only as fine as the kernel's clock tick, so a file saved twice within one tick
-    with the same size looks unchanged; for such recent files the digest decides instead.
+    with the same size looks unchanged; for such recent files the digest decides instead. It is
+    taken right after the scan, before the build reads the file: a change after it is seen by the
+    next build, as a digest that differs.
     """
     recent = scanned_ns - RACY_NS
-    settled = dict(stats)
     for path in [path for path, value in stats.items() if value[0] >= recent]:
         mtime, size, _ = stats[path]
-        settled[path] = (mtime, size, _file_digest(path))
-    return settled
+        stats[path] = (mtime, size, _file_digest(path))
+    return stats
 
 
 def edited(old: Stats, new: Stats) -> list[str]:
-    """Files of `new` that differ from `old` (new files included; removed ones are not listed)."""
+    """Files of `new` that differ from `old` (new files included; removed ones are not listed).
+
+    Both are settled scans. Of two Runs, only the runs whose bytes differ are looked at.
+    """
     changed = []
-    for path, now in new.items():
-        before = old.get(path)
-        if before == now:  # same time and size, and not recent enough then to need a digest
+    olds, news = differing_entries(old, new)
+    for path, now in news.items():
+        before = olds.get(path)
+        if before == now:  # same time and size, and the same digest if it was recent
             continue
-        if before is None or before[:2] != now[:2] or (before[2] and before[2] != _file_digest(path)):
+        if before is None or before[:2] != now[:2] or _saved_again(path, before, now):
             changed.append(path)
     return changed
+
+
+def _saved_again(path: str, before: Stat, now: Stat) -> bool:
+    """Same time and size, but the file was recent at the last scan: its digest tells."""
+    return bool(before[2]) and before[2] != (now[2] or _file_digest(path))
 
 
 class Cache:
@@ -272,7 +317,7 @@ class Cache:
         return tmp
 
     def state(self) -> BuildState | None:
-        values = self._load(STATE_FILE, marshal.loads)
+        values = self._load(STATE_FILE, _unmarshalled)
         if values is None:
             return None
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +26,7 @@ from .cache import (
     edited,
     settle,
 )
+from .parts import Run, Runs
 from .scan import inputs_of
 from .splice import Quick, load_splicing, quick
 
@@ -67,8 +69,7 @@ class Engine:
         self.out = config.output_dir
         self.cache = Cache(config) if cached else None
         self.resident = resident if cached else None
-        self.scanned_ns = time.time_ns()
-        self._scan = _start_scan(config, self.cache)
+        self._scans = _start_scan(config, self.cache, time.time_ns())
         self._inputs: Stats | None = None
         self.state = self.cache.state() if self.cache is not None else None
         self._parsed: Parsed | None = None
@@ -87,13 +88,14 @@ class Engine:
 
     @property
     def inputs(self) -> Stats:
-        """Every input's time and size as the build started (from the scan, awaited on first use)."""
+        """Every input's time and size as the build started, settled (from the scan, awaited on
+        first use)."""
         if self._inputs is None:
-            self._inputs = self._scan.result()
+            self._inputs = Runs([run for scan in self._scans for run in scan.result()])
         return self._inputs
 
     def _scanned(self) -> Stats:
-        if self._scan.running:  # a helper scans: meanwhile, load what a body splice will need
+        if self._scans[0].running:  # helpers scan: meanwhile, load what a body splice will need
             load_splicing()
         return self.inputs
 
@@ -109,7 +111,7 @@ class Engine:
         """The rebuild done here (nothing changed, or only bodies), or None: run the pipeline."""
         if self.cache is None or self.state is None or (render_pdfs and self.state.digests_pending):
             return None
-        done = quick(self.config, self.cache, self.state, self._scanned, self.scanned_ns)
+        done = quick(self.config, self.cache, self.state, self._scanned)
         if done is not None:
             self.state = done.state
         return done
@@ -289,7 +291,7 @@ class Engine:
         """What this build saw and made, saved for the next (with the bodies it rendered)."""
         self.close()
         state = BuildState(
-            inputs=settle(self.inputs, self.scanned_ns),
+            inputs=self.inputs,
             articles=ArticleRecords.of(self.records),
             pages=self.prints,
             templates=self.templates,
@@ -310,13 +312,21 @@ class Engine:
         return state
 
 
-def _start_scan(config: SiteConfig, cache: Cache | None) -> Early[Stats]:
-    """The scan of the inputs, begun in a child process when the last build saw enough files for
-    one to pay (the state and the manifest are read meanwhile); else made when first asked for."""
+def _start_scan(config: SiteConfig, cache: Cache | None, scanned_ns: int) -> list[Early[tuple[Run, ...]]]:
+    """The scan of the inputs, settled and in runs (see Runs): begun in a child process when the
+    last build saw enough files for one to pay (the state and the manifest are read meanwhile),
+    else made when first asked for; shared between as many children as there are jobs when it
+    saw many more (the scan is then most of a one-body rebuild, and this process mostly waits)."""
     from ..parallel import Early, processes_for, worker_count
 
     files = cache.state_bytes() // STATE_BYTES_PER_FILE if cache is not None else 0
-    return Early(lambda: inputs_of(config), fork=processes_for("aside", worker_count(config), files) > 1)
+    fork = processes_for("aside", worker_count(config), files) > 1
+    shares = processes_for("scan", worker_count(config), files)
+
+    def share(number: int) -> Callable[[], tuple[Run, ...]]:
+        return lambda: Runs.of(settle(inputs_of(config, (number, shares)), scanned_ns)).runs
+
+    return [Early(share(number), fork=fork) for number in range(shares)]
 
 
 def _parses_changed(before: Parsed, after: Parsed) -> bool:

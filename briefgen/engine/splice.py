@@ -14,7 +14,8 @@ from ..frontmatter import split_raw
 from ..hashing import content_hash
 from ..manifest import WrittenFile
 from ..writer import Writer, intact, previous_generation, read_manifest
-from .cache import ArticleRecord, BuildState, Cache, Stats, edited, settle
+from .cache import ArticleRecord, BuildState, Cache, Stats, edited
+from .parts import same_keys
 
 if TYPE_CHECKING:
     from ..mentions import Linker
@@ -29,9 +30,7 @@ class Quick:
     rendered: int
 
 
-def quick(
-    config: SiteConfig, cache: Cache, state: BuildState, scanned: Callable[[], Stats], scanned_ns: int
-) -> Quick | None:
+def quick(config: SiteConfig, cache: Cache, state: BuildState, scanned: Callable[[], Stats]) -> Quick | None:
     """Nothing changed (and the output is intact), or only article bodies did; None otherwise.
 
     `scanned()` gives the inputs as they are now: their scan may still be running in a helper
@@ -42,14 +41,14 @@ def quick(
     if not manifest or not state.pages:
         return None
     inputs = scanned()
-    if inputs.keys() != state.inputs.keys():
+    if not same_keys(state.inputs, inputs):
         return None  # a file was added or removed
     changed = edited(state.inputs, inputs)
     if not changed:
         return Quick(state, (), 0) if intact(out, manifest) else None
     if any(path not in state.articles for path in changed):
         return None  # something other than an article changed
-    return splice_bodies(config, cache, state, inputs, manifest, changed, scanned_ns)
+    return splice_bodies(config, cache, state, inputs, manifest, changed)
 
 
 def load_splicing() -> None:
@@ -65,7 +64,6 @@ def splice_bodies(
     inputs: Stats,
     manifest: dict[str, WrittenFile],
     changed: list[str],
-    scanned_ns: int,
 ) -> Quick | None:
     """Articles whose front matter is byte for byte the same: only their own pages change.
 
@@ -126,7 +124,7 @@ def splice_bodies(
     pending = state.digests_pending or config.digest.enabled
     state = replace(
         state,
-        inputs=settle(inputs, scanned_ns),
+        inputs=inputs,
         articles=state.articles.updated(records),
         digests_pending=pending,
         parse_stale=state.parse_stale | frozenset(changed),
