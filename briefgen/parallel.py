@@ -313,6 +313,12 @@ class Aside(Generic[R]):
         self._work = None
 
 
+def bare_fork_safe() -> bool:
+    """Whether this process can fork a bare child (`Early`): a fork copies no other thread, nor
+    what their locks guard."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
 class Early(Generic[R]):
     """`work()` done in a child of a bare fork while this process goes on, for plain values
     (text, numbers, tuples, lists, dicts) that `marshal` sends back; `result()` waits for them.
@@ -328,7 +334,7 @@ class Early(Generic[R]):
         self._work = work
         self._pid = 0
         self._fd = -1
-        if not fork or not hasattr(os, "fork") or threading.active_count() > 1:
+        if not fork or not bare_fork_safe():
             return
         read_fd, write_fd = os.pipe()
         pid = os.fork()

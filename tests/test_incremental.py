@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import random
 import re
 import shutil
@@ -558,3 +559,36 @@ def test_rebuilds_of_a_large_site_scan_their_inputs_in_a_child_and_end_as_a_cold
     project.write({"content/a002.md": random_article(rng, 2, " Front matter and body both new.")})
     assert build()[-1].startswith("0 ")
     assert output(project, "site") == cold_build(project, cli, tmp_path)
+
+
+def test_beside_other_threads_a_large_sites_scan_is_one_walk_in_this_process(make_site, cli, monkeypatch):
+    """The preview builds beside its server's threads, where no bare fork is safe: a large site's
+    scan is then not shared out (each share would walk every folder again, here, one after another)."""
+    import threading
+    import time
+
+    from briefgen import parallel
+    from briefgen.config import load_config
+    from briefgen.engine import rebuild
+    from briefgen.engine.cache import Cache
+
+    project = make_site()
+    assert cli(project, "build", "-q", "--no-search").code == 0
+    monkeypatch.setattr(rebuild, "STATE_BYTES_PER_FILE", 1)  # any site counts as large
+    monkeypatch.setattr(parallel, "SCAN_MIN", 1)
+    config = load_config(project.root)
+    alone = rebuild._start_scan(config, Cache(config), time.time_ns())
+    for scan in alone:
+        scan.result()  # the children are waited for
+    assert len(alone) == (2 if threading.active_count() == 1 and parallel.worker_count(config) > 1 else 1)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        scans = rebuild._start_scan(config, Cache(config), time.time_ns())
+        assert len(scans) == 1 and not scans[0].running
+        inputs = {path for run in scans[0].result() for path in marshal.loads(run[1])}
+    finally:
+        stop.set()
+        thread.join()
+    assert str(project.root / "content/2023-06-18-talks.md") in inputs

@@ -109,7 +109,7 @@ class BuildState:
     def values(self) -> tuple[object, ...]:
         """The state as plain values (strings, numbers, tuples, dicts), which `marshal` writes and
         reads several times faster than pickle writes and reads objects: every rebuild does both.
-        The three mappings as large as the site are written as the bytes of their parts (see Parts)."""
+        The three mappings as large as the site are written as the bytes of their pieces (parts.py)."""
         warnings = tuple(
             (type(w).__name__, None if w.path is None else str(w.path), w.line, w.message)
             for w in self.warnings

@@ -41,7 +41,7 @@ class Parts(Mapping[str, V], Generic[V]):
     __slots__ = ("_decoded", "blobs")
 
     def __init__(
-        self, blobs: tuple[bytes, ...] | list[bytes], decoded: list[dict[str, V]] | None = None
+        self, blobs: tuple[bytes, ...] | list[bytes], decoded: list[dict[str, V] | None] | None = None
     ) -> None:
         if len(blobs) != COUNT or not all(isinstance(blob, bytes) for blob in blobs):
             raise ValueError("not a mapping in parts")
@@ -55,7 +55,7 @@ class Parts(Mapping[str, V], Generic[V]):
         split: list[dict[str, V]] = [{} for _ in range(COUNT)]
         for key, value in mapping.items():
             split[part_of(key)][key] = value
-        return cls([marshal.dumps(part, VERSION) for part in split], split)
+        return cls([marshal.dumps(part, VERSION) for part in split], list(split))
 
     @classmethod
     def empty(cls) -> Parts[Any]:
@@ -70,11 +70,6 @@ class Parts(Mapping[str, V], Generic[V]):
             self._decoded[number] = found
         return found
 
-    def differing(self, other: Parts[Any]) -> list[int]:
-        """The numbers of the parts whose bytes differ from `other`'s (a comparison of bytes each)."""
-        pairs = zip(self.blobs, other.blobs, strict=True)
-        return [number for number, (mine, theirs) in enumerate(pairs) if mine != theirs]
-
     def updated(self, changes: Mapping[str, V]) -> Parts[V]:
         """These entries with `changes` replacing or adding theirs; untouched parts keep their bytes."""
         touched: dict[int, dict[str, V]] = {}
@@ -86,7 +81,7 @@ class Parts(Mapping[str, V], Generic[V]):
             merged = self.part(number) | entries
             blobs[number] = marshal.dumps(merged, VERSION)
             decoded[number] = merged
-        return Parts(blobs, decoded)  # type: ignore[arg-type]
+        return Parts(blobs, decoded)
 
     def __getitem__(self, key: str) -> V:
         return self.part(part_of(key))[key]

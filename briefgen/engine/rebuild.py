@@ -317,11 +317,11 @@ def _start_scan(config: SiteConfig, cache: Cache | None, scanned_ns: int) -> lis
     last build saw enough files for one to pay (the state and the manifest are read meanwhile),
     else made when first asked for; shared between as many children as there are jobs when it
     saw many more (the scan is then most of a one-body rebuild, and this process mostly waits)."""
-    from ..parallel import Early, processes_for, worker_count
+    from ..parallel import Early, bare_fork_safe, processes_for, worker_count
 
     files = cache.state_bytes() // STATE_BYTES_PER_FILE if cache is not None else 0
-    fork = processes_for("aside", worker_count(config), files) > 1
-    shares = processes_for("scan", worker_count(config), files)
+    fork = processes_for("aside", worker_count(config), files) > 1 and bare_fork_safe()
+    shares = processes_for("scan", worker_count(config), files) if fork else 1  # one walk, here
 
     def share(number: int) -> Callable[[], tuple[Run, ...]]:
         return lambda: Runs.of(settle(inputs_of(config, (number, shares)), scanned_ns)).runs
