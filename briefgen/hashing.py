@@ -6,12 +6,14 @@ site's previous generation) comes from here. So do, at the end,
 three hashes whose results live outside the build and so must never change between versions: the
 fallback slugs (they are URLs), calendar event UIDs (calendar apps match events by them) and the
 mail fingerprint and Message-ID (the delivery ledger holds them). They keep the algorithms they
-were made with; they are not content hashes of the build.
+were made with; they are not content hashes of the build. Nor are the two CRC-32s in between,
+which name nothing: one tells a damaged cache file, the other spreads keys over pieces.
 """
 
 from __future__ import annotations
 
 import hashlib
+import zlib
 from io import BufferedReader
 
 SIZE = 16  # bytes: the cache and the output manifest hold these digests as 32 hex digits
@@ -40,6 +42,20 @@ def file_hash(handle: BufferedReader) -> str:
 def path_key(path: str) -> str:
     """10 hex digits telling apart folders named by `path` (the previous generation of each site)."""
     return hashlib.blake2b(path.encode("utf-8"), digest_size=5).hexdigest()
+
+
+# --- Checks, not digests: fast, and never used to name content ------------------------------------
+
+
+def checksum(data: bytes | memoryview) -> int:
+    """The CRC-32 of some bytes, to tell a damaged cache file (tens of megabytes in milliseconds)."""
+    return zlib.crc32(data)
+
+
+def spread(key: str, count: int) -> int:
+    """Which of `count` pieces `key` goes in (the build state's parts, the scan's shares): the
+    same in every process and every run, unlike `hash`."""
+    return zlib.crc32(key.encode("utf-8", "surrogateescape")) % count
 
 
 # --- Hashes kept outside the build: never change what these return ------------------------------

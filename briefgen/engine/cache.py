@@ -14,7 +14,6 @@ import os
 import sqlite3
 import stat
 import sys
-import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -25,7 +24,7 @@ from ..config import MailConfig, SiteConfig
 from ..errors import BuildError, ConfigError, ContentError, Problem
 from ..faults import crash_point
 from ..files import FilePolicy, walk
-from ..hashing import content_hash, file_hash
+from ..hashing import checksum, content_hash, file_hash, spread
 from .parts import Parts, Runs, differing_entries
 
 if TYPE_CHECKING:
@@ -164,14 +163,14 @@ def _marshalled(value: Any, handle: BinaryIO) -> None:
     """In `marshal`, after the CRC-32 of its bytes. The state's large mappings are decoded piece by
     piece, late in a build (see parts.py): damage is found here, when the file is read, instead."""
     data = marshal.dumps(value)
-    handle.write(b"%08x\n" % zlib.crc32(data))
+    handle.write(b"%08x\n" % checksum(data))
     handle.write(data)
 
 
 def _unmarshalled(data: bytes) -> Any:
     """What `_marshalled` wrote; ValueError if the bytes are not those it wrote."""
     body = memoryview(data)[9:]  # a view: the state is tens of megabytes at 100,000 articles
-    if data[8:9] != b"\n" or int(data[:8], 16) != zlib.crc32(body):
+    if data[8:9] != b"\n" or int(data[:8], 16) != checksum(body):
         raise ValueError("damaged")
     return marshal.loads(body)
 
@@ -201,7 +200,7 @@ def scan(
     """
     policy = policy or FilePolicy((), follow_links=False)
     number, shares = share
-    mine = None if shares == 1 else (lambda path: _share_of(path, shares) == number)
+    mine = None if shares == 1 else (lambda path: spread(path, shares) == number)
     visible = lambda parts: not parts[-1].startswith(".")  # noqa: E731
     stats: dict[str, Stat] = {}
     for folder in folders:
@@ -218,10 +217,6 @@ def scan(
         if stat.S_ISREG(info.st_mode):
             stats[str(file)] = (info.st_mtime_ns, info.st_size, "")
     return stats
-
-
-def _share_of(path: str, shares: int) -> int:
-    return zlib.crc32(path.encode("utf-8", "surrogateescape")) % shares
 
 
 def _file_digest(path: str) -> str:
@@ -241,7 +236,7 @@ def _file_digest(path: str) -> str:
 
 
 def settle(stats: dict[str, Stat], scanned_ns: int) -> dict[str, Stat]:
-    """Remember the content digest of files modified just before the scan (`stats`, as scanned).
+    """Remember the content digest of files modified just before the scan (in `stats`, as scanned).
 
     File times are only as fine as the kernel's clock tick, so a file saved twice within one tick
     with the same size looks unchanged; for such recent files the digest decides instead. It is

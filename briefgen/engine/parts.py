@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import itertools
 import marshal
-import zlib
 from collections.abc import Iterator, Mapping
 from typing import Any, Generic, TypeVar
+
+from ..hashing import spread
 
 COUNT = 64  # parts per mapping: a part is about 1,500 entries at 100,000 articles
 RUN = 2048  # entries per run
@@ -28,8 +29,7 @@ _EMPTY = marshal.dumps({}, VERSION)
 
 
 def part_of(key: str) -> int:
-    """The part a key belongs in: the same in every process and every run (unlike `hash`)."""
-    return zlib.crc32(key.encode("utf-8", "surrogateescape")) % COUNT
+    return spread(key, COUNT)
 
 
 class Parts(Mapping[str, V], Generic[V]):
