@@ -269,6 +269,29 @@ def test_editing_a_body_rewrites_only_that_article_page(make_site, cli, tmp_path
     assert output(project, "site") == cold_build(project, cli, tmp_path)
 
 
+def test_a_file_saved_as_a_first_build_ends_is_built_again_next_time(make_site, cli, tmp_path, monkeypatch):
+    """The inputs' times and sizes are taken before any file is read: a save that lands after the
+    build read the file (and checked it again while rendering its page), just before it records
+    what it saw, is a change the next build sees."""
+    from briefgen.engine import rebuild
+
+    project = make_site()
+    path = project.root / "content/2023-06-18-talks.md"
+    record = rebuild.Engine.record
+
+    def save_then_record(engine, **kwargs):  # type: ignore[no-untyped-def]
+        path.write_text(path.read_text("utf-8").replace("five hours", "six long hours"), "utf-8")
+        return record(engine, **kwargs)
+
+    monkeypatch.setattr(rebuild.Engine, "record", save_then_record)
+    assert cli(project, "build", "--no-search").code == 0
+    assert "five hours" in project.read("site/articles/2023-06-18-talks/index.html")  # as it was read
+    monkeypatch.setattr(rebuild.Engine, "record", record)
+    assert cli(project, "build").code == 0
+    assert "six long hours" in project.read("site/articles/2023-06-18-talks/index.html")
+    assert output(project, "site") == cold_build(project, cli, tmp_path)
+
+
 def test_adding_an_actor_adds_the_article_to_their_page(make_site, cli):
     project = make_site(
         {"content/people/wang-yi.yaml": "name: Wang Yi\n", "content/people/xi.yaml": "name: Xi Jinping\n"}

@@ -120,13 +120,16 @@ class Engine:
         """The parse cache (updated in place by loading), and the files it answers for unread:
         those with the size and time they had at the last build, then already older than the racy
         window (see settle)."""
-        parsed = None
-        if self.cache is not None:
-            parsed = self.resident.parsed(self.cache) if self.resident is not None else self.cache.parsed()
+        if self.cache is None:
+            return None, frozenset()
+        # the inputs as they were before any is read (a first build would otherwise ask for them
+        # only as it ends): a file saved while the build runs is then a change for the next
+        inputs = self.inputs
+        parsed = self.resident.parsed(self.cache) if self.resident is not None else self.cache.parsed()
         trusted: frozenset[str] = frozenset()
         state = self.state
         if state is not None and parsed:
-            unchanged_files = self.inputs.keys() - self._changed(state) - state.parse_stale
+            unchanged_files = inputs.keys() - self._changed(state) - state.parse_stale
             trusted = frozenset(path for path in unchanged_files if not state.inputs[path][2])
         self._parsed, self._known = parsed, dict(parsed) if parsed else {}
         return parsed, trusted
