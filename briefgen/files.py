@@ -11,6 +11,7 @@ import contextlib
 import errno
 import functools
 import os
+import shutil
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -208,6 +209,14 @@ def _points_at_folder(path: str) -> bool:
         return stat.S_ISDIR(os.stat(path).st_mode)
     except OSError:
         return False
+
+
+def remove_path(path: Path) -> None:
+    """Remove a file, a link or a whole folder (never following a link), if there is one."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def read_regular(path: Path, policy: FilePolicy) -> bytes:

@@ -53,8 +53,8 @@ def checksum(data: bytes | memoryview) -> int:
 
 
 def spread(key: str, count: int) -> int:
-    """Which of `count` pieces `key` goes in (the build state's parts, the scan's shares): the
-    same in every process and every run, unlike `hash`."""
+    """Which of `count` pieces `key` goes in (the build state's parts, the scan's shares, the
+    search index's shards): the same in every process and every run, unlike `hash`."""
     return zlib.crc32(key.encode("utf-8", "surrogateescape")) % count
 
 

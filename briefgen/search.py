@@ -12,7 +12,6 @@ and the search page then says search is unavailable.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -23,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import manifest
-from .hashing import content_hash
+from .files import remove_path
+from .hashing import content_hash, spread
 from .manifest import MARKER  # the writer's manifest: every page with the digest of its bytes
 
 FOLDER = "pagefind"  # the index, beside the pages; the writer leaves it to this module
@@ -87,12 +87,12 @@ def update(out: Path, run: bool, keep_index_url: bool, stop: threading.Event | N
     folder = out / FOLDER
     binary = pagefind_binary()
     if binary is None:
-        _remove(folder)  # it would no longer match the pages
+        remove_path(folder)  # it would no longer match the pages
         return Indexing(
             "search: Pagefind is not installed (pip install pagefind-bin); the search page says so"
         )
     for name in _LEGACY:
-        _remove(out / name)
+        remove_path(out / name)
     shards = plan(_described(out, folder, indexed_pages(out)), _previous_counts(folder))
     made = read = peak_kib = 0
     warning = None
@@ -147,7 +147,7 @@ def plan(pages: dict[str, tuple[str, str]], previous: dict[str, int]) -> dict[st
         count = _shard_count(len(names), previous.get(group, 0))
         numbered: dict[int, dict[str, str]] = {}
         for name in names:
-            number = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big") % count
+            number = spread(name, count)
             numbered.setdefault(number, {})[name] = pages[name][0]
         shards.update((f"{group}-{count}-{number}", numbered[number]) for number in sorted(numbered))
     return shards
@@ -263,7 +263,7 @@ def _make_shard(
     """
     stage, new, old = folder / _STAGE, folder / _NEW, folder / _OLD
     for path in (stage, new, old):
-        _remove(path)
+        remove_path(path)
     try:
         for member in members:
             target = stage / member
@@ -273,7 +273,7 @@ def _make_shard(
             except OSError:
                 shutil.copyfile(out / member, target)
     except OSError as error:
-        _remove(stage)
+        remove_path(stage)
         return f"search: could not prepare the pages to index ({error}); the search index was not updated", 0
     command = [binary, "--site", str(stage), "--output-path", str(new), "--silent"]
     if keep_index_url:
@@ -281,17 +281,17 @@ def _make_shard(
     try:
         warning, peak_kib = _run(command, stop)
     finally:
-        _remove(stage)
+        remove_path(stage)
     if warning is None and not (new / ENTRY).is_file():
         warning = "" if stop is not None and stop.is_set() else "search: Pagefind wrote no index"
     if warning is not None:
-        _remove(new)
+        remove_path(new)
         return warning, peak_kib
     (new / PAGES_FILE).write_text(pages, "utf-8")
     if (folder / name).exists():
         os.replace(folder / name, old)
     os.replace(new, folder / name)
-    _remove(old)
+    remove_path(old)
     return None, peak_kib
 
 
@@ -369,17 +369,10 @@ def _write_list(folder: Path, shards: dict[str, dict[str, str]] | None) -> None:
     if shards is not None:
         for path in folder.iterdir():
             if path.name not in names and path.name not in (SHARDS_FILE, RECORD_FILE):
-                _remove(path)
+                remove_path(path)
 
 
 def _write_atomically(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.new")
     temporary.write_text(text, "utf-8")
     os.replace(temporary, path)
-
-
-def _remove(path: Path) -> None:
-    if path.is_symlink() or path.is_file():
-        path.unlink()
-    elif path.is_dir():
-        shutil.rmtree(path)
