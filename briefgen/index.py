@@ -6,6 +6,7 @@ articles in a helper process meanwhile (an Aside of parallel.py); the result is 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import heapq
 import math
@@ -309,26 +310,69 @@ def _related(ordered: list[Article], limit: int) -> list[tuple[int, ...]]:
     postings: dict[str, list[int]] = defaultdict(list)
     keys_of: list[tuple[str, ...]] = []
     for position, article in enumerate(ordered):
-        keys = tuple(
-            dict.fromkeys([*(f"p:{p}" for p in article.actors), *(f"t:{t.slug}" for t in article.topics)])
-        )
+        keys = _related_keys(article)
         keys_of.append(keys)
         for key in keys:
             postings[key].append(position)
-    weight = {key: 1.0 / math.log2(2 + len(found)) for key, found in postings.items()}
+    weight = {key: _weight(len(found)) for key, found in postings.items()}
     rank: dict[str, int] = defaultdict(int)  # per key, earlier articles with it: our place in postings
     related: list[tuple[int, ...]] = []
     for position in range(len(ordered)):
-        scores: dict[int, float] = {}
-        score_of = scores.get
+        shared = []
         for key in keys_of[position]:
-            found = postings[key]
-            at = rank[key]
-            rank[key] = at + 1
-            share = weight[key]
-            for other in found[max(0, at - RELATED_WINDOW) : at + RELATED_WINDOW + 1]:
-                scores[other] = score_of(other, 0.0) + share
-        scores.pop(position, None)  # an article is not related to itself
-        ranked = [(-score, abs(other - position), other) for other, score in scores.items()]
-        related.append(tuple(other for _, _, other in heapq.nsmallest(limit, ranked)))
+            shared.append((postings[key], rank[key], weight[key]))
+            rank[key] += 1
+        related.append(_best_related(position, shared, limit))
     return related
+
+
+def related_of(index: SiteIndex, article: Article, limit: int) -> tuple[str, ...]:
+    """The slugs of the articles related to `article`, as `build_index` would rank them were
+    `article` in the content in place of the one of the same slug (or added, if there is none).
+
+    The preview's first look uses it: its cost is that of one article's keys, not of the site.
+    """
+    if limit <= 0:
+        return ()
+    ordered = [s for s in reversed(index.newest) if s != article.slug]  # as build_index orders them
+    keys = [index.articles[s].sort_key for s in ordered]
+    position = bisect.bisect_right(keys, article.sort_key)
+    ordered.insert(position, article.slug)
+    place = {slug: at for at, slug in enumerate(ordered)}
+    shared = []
+    for key in _related_keys(article):
+        kind, _, name = key.partition(":")
+        if kind == "p":
+            facts = index.facts.get(name)
+            holders = [s for s in facts.articles if name in index.articles[s].actors] if facts else []
+        else:
+            taxon = index.taxonomies["topics"].get(name)
+            holders = list(taxon.articles) if taxon else []
+        found = sorted({place[s] for s in holders if s != article.slug} | {position})
+        shared.append((found, bisect.bisect_left(found, position), _weight(len(found))))
+    return tuple(ordered[at] for at in _best_related(position, shared, limit))
+
+
+def _related_keys(article: Article) -> tuple[str, ...]:
+    """What related articles share: people (`p:` and the id) and topics (`t:` and the slug)."""
+    people = (f"p:{p}" for p in article.actors)
+    return tuple(dict.fromkeys([*people, *(f"t:{t.slug}" for t in article.topics)]))
+
+
+def _weight(holders: int) -> float:
+    """A shared key weighs less the more articles hold it."""
+    return 1.0 / math.log2(2 + holders)
+
+
+def _best_related(position: int, shared: list[tuple[list[int], int, float]], limit: int) -> tuple[int, ...]:
+    """The `limit` best positions related to the article at `position`: `shared` holds, for each of
+    its keys, the positions of the articles holding the key (in order), the article's own place
+    among them, and the key's weight."""
+    scores: dict[int, float] = {}
+    score_of = scores.get
+    for found, at, share in shared:
+        for other in found[max(0, at - RELATED_WINDOW) : at + RELATED_WINDOW + 1]:
+            scores[other] = score_of(other, 0.0) + share
+    scores.pop(position, None)  # an article is not related to itself
+    ranked = [(-score, abs(other - position), other) for other, score in scores.items()]
+    return tuple(other for _, _, other in heapq.nsmallest(limit, ranked))

@@ -94,16 +94,18 @@ def _home(index: SiteIndex, config: SiteConfig) -> list[PageSpec]:
 
 
 def _articles(index: SiteIndex) -> list[PageSpec]:
-    return [
-        _spec(
-            "article.html",
-            urls.url_of(article),
-            [str(article.path)],
-            article=article,
-            related=index.articles_of(index.related[article.slug]),
-        )
-        for article in index.articles.values()
-    ]
+    return [article_page(index, article, index.related[article.slug]) for article in index.articles.values()]
+
+
+def article_page(index: SiteIndex, article: Article, related: Iterable[str]) -> PageSpec:
+    """An article's page, listing the `related` articles (slugs) of the index."""
+    return _spec(
+        "article.html",
+        urls.url_of(article),
+        [str(article.path)],
+        article=article,
+        related=index.articles_of(related),
+    )
 
 
 def _people(index: SiteIndex, links: Links) -> list[PageSpec]:
