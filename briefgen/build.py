@@ -351,6 +351,7 @@ def _full(
         warnings=content.warnings + tuple(notes),
         digests_pending=bool(pdf_days) and not render_pdfs,
         linker=linker,
+        index=index,
     )
     changed = tuple(sorted(writer.changed)) if writer else ()
     built = _result(state, changed, tuple(removed), started, rendered=len(todo))

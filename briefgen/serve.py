@@ -36,6 +36,7 @@ from .config import SiteConfig
 from .digest_pass import Pass, make_digests
 from .engine.resident import Resident
 from .errors import BriefgenError, Problem, Problems, shown
+from .firstlook import FirstLook, first_look
 from .theme import shipped_templates
 from .watch import Sources, Watcher
 
@@ -69,6 +70,7 @@ class RebuildReport:
     errors: tuple[str, ...] = ()  # `path:line: message`, one per problem; empty when the build worked
     warnings: tuple[str, ...] = ()
     summary: str = ""
+    confirmed: tuple[str, ...] = ()  # pages shown early (a first look) that the build made the same
 
     @property
     def ok(self) -> bool:
@@ -76,6 +78,7 @@ class RebuildReport:
 
 
 Builder = Callable[[frozenset[Path]], RebuildReport]
+Looker = Callable[[frozenset[Path]], FirstLook | None]  # a page to show before the build, if any
 AfterHtml = Callable[[Pass], bool]  # background work after each build: True when done, False if stopped
 
 
@@ -184,11 +187,31 @@ class SiteBuilder:
         self._urgent: set[Path] = set()  # saved since the last complete pass
         self._failed: dict[str, str] = {}  # digests that failed for good, with their fingerprint
         self._background = Background(log) if after_html is not None else None
-        self._resident = Resident()  # what each build keeps for the next (the parse cache)
+        self._resident = Resident()  # what each build keeps for the next (parse cache, index)
+        self._looked: FirstLook | None = None  # the page shown before the build under way
+
+    def first_look(self, sources: frozenset[Path]) -> FirstLook | None:
+        """The saved article's page, made before the build when one article file was saved and
+        the last build's index can show it (see firstlook.py); None otherwise."""
+        self._looked = None
+        kept = self._resident.site
+        if len(sources) != 1 or kept is None:
+            return None
+        self._stop.set()  # a save outranks the PDF pass
+        with self._lock:
+            try:
+                config = self._load()
+                if config != kept[0]:
+                    return None
+                self._looked = first_look(config, kept[1], next(iter(sources)))
+            except BriefgenError:
+                return None  # the build says what is wrong
+        return self._looked
 
     def __call__(self, sources: frozenset[Path]) -> RebuildReport:
         """Build the pages; `sources` (what changed) go first in the next PDF pass."""
         self._stop.set()  # a save outranks the PDF pass, which keeps what it finished
+        looked, self._looked = self._looked, None
         with self._lock:
             try:
                 config = self._load()
@@ -210,6 +233,7 @@ class SiteBuilder:
             removed=result.removed,
             warnings=tuple(line for w in result.warnings for line in describe(w, config.root)),
             summary=result.summary(),
+            confirmed=(looked.output,) if looked is not None and _made(config, looked) else (),
         )
 
     def _after(self, config: SiteConfig, stop: threading.Event) -> None:
@@ -238,6 +262,14 @@ class SiteBuilder:
         return self._background.stop(timeout) if self._background is not None else True
 
 
+def _made(config: SiteConfig, looked: FirstLook) -> bool:
+    """Whether the build wrote the page exactly as it was shown early."""
+    try:
+        return (config.output_dir / looked.output).read_bytes() == looked.data
+    except OSError:
+        return False
+
+
 # --------------------------------------------------------------------------------------------
 # Rebuild state and the event stream
 
@@ -253,13 +285,15 @@ class _State:
     builds: int = 0
     errors: tuple[str, ...] = ()
     clients: set[queue.SimpleQueue[bytes | None]] = field(default_factory=set)
+    early: FirstLook | None = None  # shown while the build under way runs
 
 
 class LiveReload:
     """Runs one rebuild at a time, makes requests wait for it, and tells every open page the outcome."""
 
-    def __init__(self, builder: Builder, *, log: Log = _unlogged) -> None:
+    def __init__(self, builder: Builder, *, first_look: Looker | None = None, log: Log = _unlogged) -> None:
         self._builder = builder
+        self._first_look = first_look
         self._log = log
         self._one_build = threading.Lock()
         self._cond = threading.Condition()
@@ -289,6 +323,7 @@ class LiveReload:
                 self._state.building = True
             started = time.perf_counter()
             try:
+                self._show_early(sources)
                 outcome = self._builder(sources)
             except Exception as error:  # a bug, not a user's mistake: keep serving, show it
                 self._log(traceback.format_exc())
@@ -296,11 +331,38 @@ class LiveReload:
             except BaseException:  # Ctrl-C during the first build
                 with self._cond:
                     self._state.building = False
+                    self._state.early = None
                     self._cond.notify_all()
                 raise
             self._publish(outcome)
             self._report(outcome, time.perf_counter() - started)
             return outcome
+
+    def _show_early(self, sources: frozenset[Path]) -> None:
+        """Serve the saved article's page made before the build (if any) and tell open pages."""
+        if self._first_look is None or not sources:
+            return
+        try:
+            looked = self._first_look(sources)
+        except Exception:  # a bug in the first look: the build still runs and makes every page
+            self._log(traceback.format_exc())
+            return
+        if looked is None:
+            return
+        with self._cond:
+            self._state.early = looked
+            message = _event("early", {"changed": [looked.output]})
+            for client in self._state.clients:
+                client.put(message)
+
+    def shown_early(self, relative: str) -> tuple[bytes, int] | None:
+        """The page at output path `relative` as shown before the build under way, with the
+        generation it belongs to; None when there is no such page."""
+        with self._cond:
+            early = self._state.early
+            if early is None or early.output != relative:
+                return None
+            return early.data, self._state.generation
 
     def _publish(self, outcome: RebuildReport) -> None:
         """Record the outcome, release waiting requests and tell every open page, in one step.
@@ -310,6 +372,7 @@ class LiveReload:
         with self._cond:
             state = self._state
             state.building = False
+            state.early = None
             state.builds += 1
             if outcome.ok:
                 if outcome.changed or outcome.removed:
@@ -321,6 +384,7 @@ class LiveReload:
                         "generation": state.generation,
                         "changed": list(outcome.changed),
                         "removed": list(outcome.removed),
+                        "confirmed": list(outcome.confirmed),
                     },
                 )
             else:
@@ -577,8 +641,20 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 self._not_found(path, Located(""), self.server.live.generation, head=head)
                 return
             path = "/" + path[len(prefix) :]
-        generation = self.server.live.wait_for_build()  # read before the files: see the script's hello
         found = locate(self.server.root, path)
+        early = self.server.live.shown_early(found.relative) if found.redirect is None else None
+        if early is not None:  # the saved article's page, made before the build under way
+            data, generation = early
+            page = self._with_script(data, [found.relative], generation, early=True)
+            self._send(HTTPStatus.OK, _TYPES[".html"], page, head=head)
+            return
+        if found.relative.endswith(".html") or found.file is None:
+            # a page waits for the build under way, so none is half old, half new; anything else
+            # (a stylesheet, a picture) is served as it is: a page shown early needs its own at once
+            generation = self.server.live.wait_for_build()  # read before the files: see the script's hello
+            found = locate(self.server.root, path)
+        else:
+            generation = self.server.live.generation
         if found.redirect is not None:
             query = urlsplit(self.path).query
             self.send_response(HTTPStatus.MOVED_PERMANENTLY)
@@ -620,15 +696,18 @@ class PreviewHandler(BaseHTTPRequestHandler):
             head=head,
         )
 
-    def _with_script(self, page: bytes, paths: list[str], generation: int) -> bytes:
+    def _with_script(self, page: bytes, paths: list[str], generation: int, early: bool = False) -> bytes:
         """Add the reload script, telling it which output files this page shows and how fresh they are.
 
         `generation` is read before the files, so a build finishing meanwhile is seen as missed
-        (the page then reloads once) rather than as already shown.
+        (the page then reloads once) rather than as already shown. `early`: the page was made
+        before the build under way (a first look), which reloads it only if it makes it otherwise.
         """
+        flag = ' data-early="1"' if early else ""
         tag = (
             f'<script src="{SCRIPT_URL}" data-paths="{html.escape(" ".join(paths))}" '
-            f'data-server="{self.server.live.server_id}" data-generation="{generation}" defer></script>\n'
+            f'data-server="{self.server.live.server_id}" data-generation="{generation}"{flag} '
+            "defer></script>\n"
         ).encode()
         at = page.lower().rfind(b"</body>")
         return page + tag if at < 0 else page[:at] + tag + page[at:]
@@ -743,8 +822,9 @@ class Preview:
         quiet: float = 0.05,
         log: Log = _unlogged,
         prefix: str = "/",
+        first_look: Looker | None = None,
     ) -> None:
-        self.live = LiveReload(builder, log=log)
+        self.live = LiveReload(builder, first_look=first_look, log=log)
         self.server = bind(host, port, output, self.live, prefix)
         self.watcher = (
             Watcher(sources, self.live.rebuild, quiet=quiet, log=log) if sources is not None else None

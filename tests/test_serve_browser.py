@@ -7,6 +7,7 @@ is open, and checks what the page shows: the new text, the overlay for a broken 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from conftest import CHROMIUM, Project, article
 from playwright.sync_api import Browser, Page, expect
 
 from briefgen.config import load_config
-from briefgen.serve import Preview, SiteBuilder
+from briefgen.serve import Preview, RebuildReport, SiteBuilder
 from briefgen.watch import project_sources
 
 pytestmark = [
@@ -122,6 +123,59 @@ def test_adding_an_actor_adds_the_article_to_their_page(live, page):
     expect(articles).not_to_contain_text("Blinken meets Qin in Beijing")
     live.save(TALKS, talks(actors="[Antony Blinken, qin gang, Wang Yi]"))
     expect(articles).to_contain_text("Blinken meets Qin in Beijing")
+
+
+class HeldBuilds(SiteBuilder):
+    """The real builder, each build held back `delay` seconds first: as slow as a large archive's."""
+
+    delay = 0.0
+
+    def __call__(self, sources: frozenset[Path]) -> RebuildReport:
+        time.sleep(self.delay)
+        return super().__call__(sources)
+
+
+def test_a_front_matter_save_shows_the_saved_page_before_the_build_which_then_leaves_it_be(
+    make_site, page, browser
+):
+    project = make_site(
+        {
+            "briefgen.yaml": "title: Live preview test\nlanguage: en\ndigest: {enabled: false}\n",
+            TALKS: talks(),
+        }
+    )
+    config = load_config(project.root)
+    builder = HeldBuilds(project.root, lambda: load_config(project.root))
+    preview = Preview(
+        builder,
+        config.output_dir,
+        sources=project_sources(config),
+        port=0,
+        log=quiet,
+        first_look=builder.first_look,
+    )
+    preview.start()
+    other = browser.new_page()
+    try:
+        open_page(page, preview.url + TALKS_URL)
+        open_page(other, preview.url + "people/antony-blinken/")  # lists the article by its title
+        builds = preview.live.builds
+        builder.delay = 4.0
+        save(
+            project.root / TALKS,
+            talks().replace("Blinken meets Qin in Beijing", "Blinken and Qin meet again"),
+        )
+        expect(page.locator("h1")).to_contain_text("meet again", timeout=3000)  # the build is still held
+        assert preview.live.builds == builds
+        page.evaluate("window.shownEarly = true")
+        expect(other.locator("main")).to_contain_text("meet again", timeout=20_000)  # after the build
+        assert preview.live.builds == builds + 1
+        page.wait_for_timeout(500)  # time enough for a reload, were one asked for
+        assert page.evaluate("window.shownEarly === true")  # the build made the same page: kept
+    finally:
+        other.close()
+        preview.stop()
+        builder.close()
 
 
 def test_a_broken_file_shows_an_overlay_with_file_and_line_until_it_is_fixed(live, page, browser):

@@ -22,6 +22,7 @@ import pytest
 
 from briefgen.config import load_config
 from briefgen.digest_pass import Pass
+from briefgen.firstlook import FirstLook
 from briefgen.serve import EVENTS_URL, SCRIPT_URL, Preview, RebuildReport, SiteBuilder, host_allowed
 from briefgen.watch import Sources
 
@@ -280,15 +281,58 @@ def test_a_request_during_a_rebuild_waits_for_it_and_gets_the_new_page(serve):
     rebuild = threading.Thread(target=preview.live.rebuild)
     rebuild.start()
     assert site.running.wait(5)
+    answer = answered_once_built(preview, site, "/")
+    rebuild.join(10)
+    assert "Home, rebuilt" in answer.text
+
+
+def answered_once_built(preview: Preview, site: FakeSite, path: str) -> Response:
+    """Ask for `path` while `site` holds its build: the answer comes only once the build is let go."""
     answers: list[Response] = []
-    request = threading.Thread(target=lambda: answers.append(fetch(preview.url, "/")))
+    request = threading.Thread(target=lambda: answers.append(fetch(preview.url, path)))
     request.start()
     request.join(0.3)
     assert not answers, "the request was answered while the site was half built"
+    assert site.hold is not None
     site.hold.set()
     request.join(10)
-    rebuild.join(10)
-    assert "Home, rebuilt" in answers[0].text
+    return answers[0]
+
+
+def test_a_page_shown_early_is_served_at_once_while_the_build_runs_and_other_pages_wait(tmp_path):
+    site = FakeSite(tmp_path / "site", dict(SITE))
+    saved = tmp_path / "content" / "talks.md"
+    early = PAGE.format("People, as saved")
+
+    def look(sources: frozenset[Path]) -> FirstLook | None:
+        return FirstLook("people/index.html", early.encode()) if sources == {saved} else None
+
+    preview = Preview(site, site.out, port=0, log=quiet, first_look=look)
+    preview.start()
+    stream = EventStream(preview.url)
+    try:
+        assert stream.next()[0] == "hello"
+        site.files = {
+            "people/index.html": PAGE.format("People, built"),
+            "index.html": PAGE.format("Home, built"),
+        }
+        site.hold = threading.Event()
+        rebuild = threading.Thread(target=preview.live.rebuild, args=(frozenset({saved}),))
+        rebuild.start()
+        assert site.running.wait(5)
+        assert stream.next() == ("early", {"changed": ["people/index.html"]})
+        shown = fetch(preview.url, "/people/")  # the build is held: this is the page made before it
+        assert "People, as saved" in shown.text and 'data-early="1"' in shown.text
+        assert fetch(preview.url, "/static/style.css").text == SITE["static/style.css"]  # not held either
+        home = answered_once_built(preview, site, "/")  # any other page waits for the build
+        rebuild.join(10)
+        assert "Home, built" in home.text
+        assert stream.next()[0] == "built"
+        after = fetch(preview.url, "/people/").text  # once built, the page on disk again
+        assert "People, built" in after and "data-early" not in after
+    finally:
+        stream.close()
+        preview.stop()
 
 
 def test_open_pages_hear_which_files_changed(served):

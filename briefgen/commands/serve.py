@@ -83,6 +83,7 @@ def cmd_serve(config: SiteConfig, args: argparse.Namespace) -> int:
         port=port,
         prefix=urls.base_path(config.base_url),
         log=print_line,
+        first_look=builder.first_look,
     )
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = (

@@ -289,9 +289,16 @@ class Engine:
             self._store = None
 
     def record(
-        self, *, files: int, warnings: tuple[Problem, ...], digests_pending: bool, linker: Linker
+        self,
+        *,
+        files: int,
+        warnings: tuple[Problem, ...],
+        digests_pending: bool,
+        linker: Linker,
+        index: SiteIndex,
     ) -> BuildState:
-        """What this build saw and made, saved for the next (with the bodies it rendered)."""
+        """What this build saw and made, saved for the next (with the bodies it rendered); a
+        resident keeps the index too."""
         self.close()
         state = BuildState(
             inputs=self.inputs,
@@ -311,7 +318,7 @@ class Engine:
             store.close()
             saved = self.cache.save(state, self._parse_write)
             if saved and self.resident is not None:
-                self.resident.saved(self.cache, self._parsed)
+                self.resident.saved(self.cache, self._parsed, (self.config, index))
         return state
 
 

@@ -1,6 +1,9 @@
 """Resident: what a long-lived process (the preview) keeps between its builds, so a save does not
 read again what the last build of the same process already held.
 
+It also keeps the index of the last full build and its settings (`site`), which the preview's
+first look renders a saved article's page against (see firstlook.py).
+
 It holds the parse cache as objects: unpickling it is most of a second at 10,000 articles, on
 every save. The objects are used only while the file on disk is the one this process last saw (its
 settings stamp, inode, time and size): a build elsewhere (`make build` in a terminal) replaces the
@@ -17,7 +20,9 @@ from typing import TYPE_CHECKING
 from .cache import PARSED_FILE, Cache
 
 if TYPE_CHECKING:
+    from ..config import SiteConfig
     from ..content import Parsed
+    from ..index import SiteIndex
 
 Mark = tuple[str, int, int, int]  # settings stamp, inode, time in ns, size
 
@@ -26,6 +31,7 @@ class Resident:
     def __init__(self) -> None:
         self._parsed: Parsed | None = None
         self._mark: Mark | None = None
+        self.site: tuple[SiteConfig, SiteIndex] | None = None  # of the last full build saved
 
     def parsed(self, cache: Cache) -> Parsed:
         """The parse cache: the objects kept, if the file is still the one they match, else read."""
@@ -35,9 +41,11 @@ class Resident:
         self._parsed = self._mark = None
         return cache.parsed()
 
-    def saved(self, cache: Cache, parsed: Parsed | None) -> None:
-        """The build ended and saved the cache: `parsed` is what the file now holds."""
+    def saved(self, cache: Cache, parsed: Parsed | None, site: tuple[SiteConfig, SiteIndex]) -> None:
+        """The build ended and saved the cache: `parsed` is what the file now holds, `site` the
+        settings it was made with and its index."""
         self._parsed, self._mark = parsed, _mark(cache)
+        self.site = site
 
 
 def _mark(cache: Cache) -> Mark | None:

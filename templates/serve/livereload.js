@@ -2,8 +2,11 @@
 // `briefgen build` writes never contain it. The server pushes one message per rebuild over
 // Server-Sent Events:
 //   hello  {server, generation, errors}  on (re)connect: reload if a build was missed meanwhile
-//   built  {generation, changed, removed} after a good rebuild: reload this page only if its own
-//          output changed; swap stylesheets in place when only CSS changed
+//   early  {changed}                     before a build, a saved article's page made against the
+//          last build (a first look): reload if it is this page
+//   built  {generation, changed, removed, confirmed} after a good rebuild: reload this page only
+//          if its own output changed (unless it was shown early and the build made it the same:
+//          `confirmed`); swap stylesheets in place when only CSS changed
 //   failed {errors}                      after a failed rebuild: show the problems over the page
 (() => {
   "use strict";
@@ -12,6 +15,7 @@
   const paths = (me.dataset.paths || "").split(" ").filter(Boolean);
   const server = me.dataset.server;
   let generation = Number(me.dataset.generation);
+  const early = me.dataset.early === "1"; // made before the build under way (a first look)
   const scrollKey = "briefgen-scroll:" + location.pathname + location.search;
   const overlayId = "briefgen-overlay";
 
@@ -57,10 +61,13 @@
     );
   }
 
-  // Assets this page loads itself (images, scripts, fonts via <link>), not pages it links to.
+  // Assets this page loads itself (images, scripts, icons and fonts via <link>), not pages it
+  // links to: a <link rel="alternate"> names a feed the page never loads.
   function usesAsset(changed) {
     const found = document.querySelectorAll(
-      "img[src], script[src], source[src], video[src], audio[src], iframe[src], embed[src], link[href]"
+      "img[src], script[src], source[src], video[src], audio[src], iframe[src], embed[src], " +
+        'link[href][rel~="icon"], link[href][rel~="preload"], link[href][rel~="modulepreload"], ' +
+        'link[href][rel~="manifest"]'
     );
     for (const element of found) {
       const url = element.getAttribute("src") || element.getAttribute("href");
@@ -132,7 +139,8 @@
   function onBuilt(build) {
     hideOverlay();
     generation = build.generation;
-    const touched = build.changed.concat(build.removed);
+    const confirmed = early ? build.confirmed || [] : [];
+    const touched = build.changed.concat(build.removed).filter((path) => !confirmed.includes(path));
     if (touched.some((path) => paths.includes(path))) return reload();
     const assets = touched.filter((path) => !path.endsWith(".html"));
     const sheets = assets.filter((path) => path.endsWith(".css"));
@@ -144,6 +152,9 @@
     const events = new EventSource("/__briefgen__/events");
     events.addEventListener("hello", (e) => onHello(JSON.parse(e.data)));
     events.addEventListener("built", (e) => onBuilt(JSON.parse(e.data)));
+    events.addEventListener("early", (e) => {
+      if (JSON.parse(e.data).changed.some((path) => paths.includes(path))) reload();
+    });
     events.addEventListener("failed", (e) => showOverlay(JSON.parse(e.data).errors));
     events.addEventListener("error", () => {
       // EventSource retries by itself after a dropped connection; it gives up only when it got

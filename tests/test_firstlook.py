@@ -1,0 +1,113 @@
+"""The preview's first look: a saved article's page made against the last build, before the build.
+
+What it promises is checked against the build itself: whenever it makes a page, the build that
+follows writes that page byte for byte; and it makes none where it could be wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+
+from test_incremental_fields import ARTICLE, Site
+
+from briefgen import pipeline
+from briefgen.config import load_config
+from briefgen.firstlook import first_look
+from briefgen.index import build_index, related_of
+from briefgen.model import Article, Content, Person, Term
+
+# The only edits of an article's front matter that may leave it without a first look: those
+# that can name people, topics or places no build has seen yet, give the page a new address,
+# or take it off the site (a draft).
+MAY_GO_WITHOUT = {
+    "actors",
+    "topics",
+    "places",
+    "events.actors",
+    "events.topics",
+    "events.places",
+    "slug",
+    "draft",
+}
+
+
+def test_whenever_a_first_look_is_made_the_build_then_writes_that_very_page(make_site, cli):
+    rng = random.Random(20261207)
+    project = make_site(Site().files(), basic=False)
+    looked: set[str] = set()
+    for key in ARTICLE:  # each from the same site, so that no earlier edit stands in its way
+        site = Site()
+        project.write(site.files())
+        assert cli(project, "build", "-q").code == 0
+        config = load_config(project.root)
+        _, index, _ = pipeline.load(config)  # what the last build knew
+        number = rng.choice(list(site.articles))
+        values = site.articles[number]
+        values[key] = rng.choice(ARTICLE[key][1:])
+        project.write(site.files())
+        look = first_look(config, index, project.root / f"content/a{number}.md")
+        result = cli(project, "build", "-q")
+        assert result.code == 0, (key, result.err)
+        if look is not None:
+            assert (project.root / "site" / look.output).read_bytes() == look.data, key
+            looked.add(key)
+    assert set(ARTICLE) - looked <= MAY_GO_WITHOUT
+
+
+def test_no_first_look_where_the_last_build_cannot_show_the_page(make_site, cli):
+    project = make_site()
+    assert cli(project, "build", "-q").code == 0
+    config = load_config(project.root)
+    _, index, _ = pipeline.load(config)
+    path = project.root / "content/2023-06-18-talks.md"
+    original = path.read_text("utf-8")
+    assert first_look(config, index, path) is not None  # as it was: the page it has
+    for changed in (
+        original.replace("actors: [Antony Blinken, qin gang]", "actors: [Antony Blinken, Xi Jinping]"),
+        original.replace("topics: [Diplomacy, Taiwan]", "topics: [Diplomacy, Fisheries]"),
+        original.replace('title: "Blinken meets Qin in Beijing"', 'title: "Blinken meets Qin'),
+        original.replace("lang: en", "lang: en\nslug: another-address"),
+        original.replace("lang: en", "lang: en\ndraft: true"),
+    ):
+        assert changed != original
+        path.write_text(changed, "utf-8")
+        assert first_look(config, index, path) is None, changed
+    path.write_text(original, "utf-8")
+    (project.root / "content/2023-06-20-new.md").write_text(original.replace("Blinken meets", "Now"), "utf-8")
+    assert first_look(config, index, project.root / "content/2023-06-20-new.md") is None  # no page yet
+
+
+def _article(n: int, rng: random.Random, people: list[str], topics: list[str]) -> Article:
+    day = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(40))
+    moment = dt.datetime(day.year, day.month, day.day, rng.randrange(24), tzinfo=dt.UTC) if n % 3 else None
+    return Article(
+        slug=f"a{n:03d}",
+        path=Path(f"a{n:03d}.md"),
+        title=f"Article {n}",
+        day=day,
+        moment=moment,
+        lang="en",
+        actors=tuple(rng.sample(people, rng.randint(1, 3))),
+        topics=tuple(Term(slug, slug.title()) for slug in rng.sample(topics, rng.randint(0, 2))),
+    )
+
+
+def test_related_articles_of_one_edited_article_are_ranked_as_the_whole_index_ranks_them():
+    rng = random.Random(7)
+    people = [f"p{n}" for n in range(8)]
+    topics = [f"t{n}" for n in range(5)]
+    articles = [_article(n, rng, people, topics) for n in range(120)]
+    persons = tuple(Person(pid, pid.upper()) for pid in people)
+    before = build_index(Content(tuple(articles), persons), related_limit=5)
+    for _ in range(40):
+        at = rng.randrange(len(articles))
+        edited = _article(at, rng, people, topics)  # same slug, other people, topics and time
+        after = [*articles[:at], edited, *articles[at + 1 :]]
+        expected = build_index(Content(tuple(after), persons), related_limit=5).related[edited.slug]
+        assert related_of(before, edited, 5) == expected
+    added = _article(500, rng, people, topics)
+    expected = build_index(Content((*articles, added), persons), related_limit=5).related[added.slug]
+    assert related_of(before, added, 5) == expected
+    assert related_of(before, added, 0) == ()
