@@ -12,11 +12,20 @@ in headless Chromium (/usr/bin/chromium) and saves the article `--saves` times t
 moment the new sentence is on the page, and the median is reported. Targets: under 0.3 s on the
 sample site, under 1 s on 10,000 articles.
 
-`--edit title` saves a new title in the front matter instead of a sentence in the body: a
-front-matter edit, which goes through the whole pipeline (index, plan, fingerprints) where a body
-edit is spliced into its page. `--no-digests` turns PDF digests off in the projects, so that the
-first background pass (every day's PDF, most of an hour at 10,000 articles on 2 cores) is not
-waited for; a save outranks that pass anyway, so the figures are the same with it.
+`--edit title` saves a new title in the front matter instead of a sentence in the body, and
+`--edit actor` adds a person from the project's people files to the article's actors: front-matter
+edits, which go through the whole pipeline (index, plan, fingerprints) where a body edit is spliced
+into its page. The preview shows the saved article's page first, made against the last build (its
+first look, see briefgen/firstlook.py), and then builds the rest: the "rebuild" column is that
+build, after which the next save is made. `--edit template` saves the article page's template
+(a copy of the shipped one in the project's templates/) with a sentence more in the article: the
+open page is then made again first, the same way. `--edit person` opens the page of the person
+named first in the article instead, and saves their file with a new description: their page is
+made first too.
+
+`--no-digests` turns PDF digests off in the projects, so that the first background pass (every
+day's PDF, most of an hour at 10,000 articles on 2 cores) is not waited for; a save outranks that
+pass anyway, so the figures are the same with it.
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from briefgen.config import load_config
 from briefgen.serve import Preview, SiteBuilder
+from briefgen.theme import shipped_templates
 from briefgen.watch import project_sources
 
 REPO = Path(__file__).resolve().parent.parent
@@ -91,51 +101,106 @@ def reloaded_with(page: Page, text: str, timeout: float = 60.0) -> float:
     while time.monotonic() < deadline:
         page.wait_for_event("load", timeout=(deadline - time.monotonic()) * 1000)
         loaded = time.perf_counter()
-        if text in page.locator("article").inner_text():
+        if text in page.locator("main").inner_text():
             return loaded
     raise TimeoutError(f"the page did not show {text!r}")
 
 
 TITLE = re.compile(r"^title: .*$", re.MULTILINE)
+ACTORS = re.compile(r"^actors: \[", re.MULTILINE)
+NAME = re.compile(r"^name: *(.+)$", re.MULTILINE)
+DESCRIPTION = re.compile(r"^description: .*\n?", re.MULTILINE)
 
 
 def edited(original: str, marker: str, edit: str) -> str:
-    """The article with `marker` as its title (front matter), or as a sentence ending its body."""
+    """The article with `marker` as its title (front matter), as one more actor (a person's name),
+    or as a sentence ending its body."""
     if edit == "title":
         return TITLE.sub(lambda _: f'title: "{marker}"', original, count=1)
+    if edit == "actor":
+        if not ACTORS.search(original):
+            raise SystemExit("the article has no one-line `actors: [...]` list to add a person to")
+        return ACTORS.sub(lambda _: f"actors: [{json.dumps(marker, ensure_ascii=False)}, ", original, count=1)
     return f"{original.rstrip()}\n\n{marker}\n"
+
+
+def markers(content: Path, article: str, name: str, edit: str, saves: int) -> list[str]:
+    """What each save shows: for `actor`, people of the project not named in the article."""
+    if edit != "actor":
+        return [f"Benchmark sentence number {n} for {name}." for n in range(saves)]
+    names = []
+    for path in sorted((content / "people").glob("*.yaml")):
+        found = NAME.search(path.read_text("utf-8"))
+        if found is not None:
+            names.append(found[1].strip().strip("\"'"))
+    unused = [n for n in names if n not in article]
+    if len(unused) < saves:
+        raise SystemExit(f"{name}: only {len(unused)} people to add, for {saves} saves")
+    return unused[:saves]
+
+
+ARTICLE_TAG = '<article lang="{{ article.lang }}">'
 
 
 def measure(name: str, project: Path, saves: int, page: Page, edit: str = "body") -> Result:
     config = load_config(project)
+    template = project / "templates" / "article.html"
+    if edit == "template":  # the site's own copy, before the preview starts watching templates/
+        template.parent.mkdir(exist_ok=True)
+        shutil.copyfile(shipped_templates() / "article.html", template)
     builder = SiteBuilder(project, lambda: load_config(project))
     logged: list[str] = []
-    preview = Preview(builder, config.output_dir, sources=project_sources(config), port=0, log=logged.append)
+    preview = Preview(
+        builder,
+        config.output_dir,
+        sources=project_sources(config),
+        port=0,
+        log=logged.append,
+        first_look=builder.first_look,
+    )
     started = time.perf_counter()
     preview.start()  # the first (full) build
     first_build = time.perf_counter() - started
     try:
         article = pick_article(config.content_dir)
+        page.goto(f"{preview.url}articles/{article.stem}/")
+        if edit == "person":  # the file saved is the page's person's; `original` is the article still
+            page.wait_for_function("document.readyState === 'complete'")
+            link = page.locator(".meta-panel a.person").first  # the first actor, by their page's link
+            page.goto(link.evaluate("a => a.href"))
+            parts = page.url.split("/")
+            person = config.content_dir / "people" / f"{parts[parts.index('people') + 1]}.yaml"
         original = article.read_text("utf-8")
-        slug = article.stem
-        page.goto(f"{preview.url}articles/{slug}/")
         page.wait_for_function("document.readyState === 'complete'")
-        if page.locator("article").count() == 0:
-            raise SystemExit(f"{name}: no <article> on {page.url}; is the slug scheme different?")
+        if page.locator("main").count() == 0:
+            raise SystemExit(f"{name}: no <main> on {page.url}; is the URL scheme different?")
         builder.wait_background(3600)  # the first background pass (PDF digests): 14 min at 10,000
         rebuilds_before = preview.live.builds
         logged.clear()
         times = []
-        for n in range(saves):
-            marker = f"Benchmark sentence number {n} for {name}."
+        layout = template.read_text("utf-8") if edit == "template" else ""
+        own = person.read_text("utf-8") if edit == "person" else ""
+        for marker in markers(config.content_dir, original, name, edit, saves):
             started = time.perf_counter()
-            save(article, edited(original, marker, edit))
+            if edit == "template":
+                save(template, layout.replace(ARTICLE_TAG, f"{ARTICLE_TAG}<p>{marker}</p>", 1))
+            elif edit == "person":
+                line = f"description: {json.dumps(marker)}"
+                kept = DESCRIPTION.sub("", own).rstrip()  # the one the file had, if any, replaced
+                save(person, f"{kept}\n{line}\n")
+            else:
+                save(article, edited(original, marker, edit))
             times.append(reloaded_with(page, marker) - started)
-            # An analyst reads before saving again: by then the background pass that follows each
-            # rebuild (after a 1 s pause) is done. A save during that pass would wait for it.
+            # An analyst reads before saving again: by then the build (when the page was shown
+            # first) and the background pass that follows it (after a 1 s pause) are done. A save
+            # during that pass would wait for it.
+            time.sleep(0.1)  # the watcher has passed the save on: the build has begun
+            preview.live.wait_for_build(600)
             builder.wait_background(600)
         builds = [float(m.group(1)) for line in logged if (m := BUILT.search(line))]
         save(article, original)
+        if edit == "person":
+            save(person, own)
         times.sort()
         return Result(
             site=name,
@@ -183,7 +248,12 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=10_000, help="size of the synthetic corpus")
     parser.add_argument("--skip-large", action="store_true", help="only the sample site")
     parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument("--edit", choices=("body", "title"), default="body", help="what each save changes")
+    parser.add_argument(
+        "--edit",
+        choices=("body", "title", "actor", "template", "person"),
+        default="body",
+        help="what each save changes",
+    )
     parser.add_argument("--no-digests", action="store_true", help="projects with PDF digests off")
     args = parser.parse_args()
     results = []

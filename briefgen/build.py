@@ -352,6 +352,7 @@ def _full(
         digests_pending=bool(pdf_days) and not render_pdfs,
         linker=linker,
         index=index,
+        specs=specs,
     )
     changed = tuple(sorted(writer.changed)) if writer else ()
     built = _result(state, changed, tuple(removed), started, rendered=len(todo))

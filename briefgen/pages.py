@@ -12,7 +12,7 @@ from .config import SiteConfig
 from .errors import BuildError
 from .feeds import FEED_ENTRIES
 from .index import TAXONOMIES, Month, SiteIndex
-from .model import Article, Event
+from .model import Article, Event, Person
 from .network import Links, cooccurrence, ego_network, site_network, strongest_pairs
 
 NETWORK = "network/"
@@ -109,27 +109,29 @@ def article_page(index: SiteIndex, article: Article, related: Iterable[str]) -> 
 
 
 def _people(index: SiteIndex, links: Links) -> list[PageSpec]:
-    specs = []
-    for person in index.people.values():
-        facts = index.facts[person.id]
-        own = [str(person.path)] if person.path else []
-        specs.append(
-            _spec(
-                "person.html",
-                urls.url_of(person),
-                own + _paths(index.articles_of(facts.articles)),
-                person=person,
-                facts=facts,
-                articles=index.articles_of(facts.articles),
-                ego=ego_network(index, links, person.id),
-                co_actors=[(index.people[pid].named(), n) for pid, n in facts.co_actors],
-                topics=[(index.taxonomies["topics"][slug].named(), n) for slug, n in facts.topics],
-            )
-        )
+    specs = [person_page(index, links, person) for person in index.people.values()]
     people = sorted(index.people.values(), key=lambda p: (p.name.casefold(), p.id))
     counted = [(p, len(index.facts[p.id].articles)) for p in people]
     specs.append(_spec("people.html", urls.PEOPLE, people=counted))
     return specs
+
+
+def person_page(index: SiteIndex, links: Links, person: Person) -> PageSpec:
+    """A person's page: their file, articles, timeline and the people they appear with (`links`,
+    from network.cooccurrence)."""
+    facts = index.facts[person.id]
+    own = [str(person.path)] if person.path else []
+    return _spec(
+        "person.html",
+        urls.url_of(person),
+        own + _paths(index.articles_of(facts.articles)),
+        person=person,
+        facts=facts,
+        articles=index.articles_of(facts.articles),
+        ego=ego_network(index, links, person.id),
+        co_actors=[(index.people[pid].named(), n) for pid, n in facts.co_actors],
+        topics=[(index.taxonomies["topics"][slug].named(), n) for slug, n in facts.topics],
+    )
 
 
 def _taxonomies(index: SiteIndex) -> list[PageSpec]:

@@ -29,14 +29,14 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from .build import build, update_search_index
 from .config import SiteConfig
 from .digest_pass import Pass, make_digests
 from .engine.resident import Resident
 from .errors import BriefgenError, Problem, Problems, shown
-from .firstlook import FirstLook, first_look
+from .firstlook import FirstLook, first_looks
 from .theme import shipped_templates
 from .watch import Sources, Watcher
 
@@ -78,7 +78,8 @@ class RebuildReport:
 
 
 Builder = Callable[[frozenset[Path]], RebuildReport]
-Looker = Callable[[frozenset[Path]], FirstLook | None]  # a page to show before the build, if any
+# the pages to show before the build, given what was saved and the output paths of open pages
+Looker = Callable[[frozenset[Path], frozenset[str]], tuple[FirstLook, ...]]
 AfterHtml = Callable[[Pass], bool]  # background work after each build: True when done, False if stopped
 
 
@@ -188,30 +189,27 @@ class SiteBuilder:
         self._failed: dict[str, str] = {}  # digests that failed for good, with their fingerprint
         self._background = Background(log) if after_html is not None else None
         self._resident = Resident()  # what each build keeps for the next (parse cache, index)
-        self._looked: FirstLook | None = None  # the page shown before the build under way
+        self._looked: tuple[FirstLook, ...] = ()  # the pages shown before the build under way
 
-    def first_look(self, sources: frozenset[Path]) -> FirstLook | None:
-        """The saved article's page, made before the build when one article file was saved and
-        the last build's index can show it (see firstlook.py); None otherwise."""
-        self._looked = None
+    def first_look(self, sources: frozenset[Path], shown: frozenset[str]) -> tuple[FirstLook, ...]:
+        """The pages among `shown` (output paths of open pages) that can be made before the build,
+        when one article, person's file or template was saved (see firstlook.py); often none."""
+        self._looked = ()
         kept = self._resident.site
-        if len(sources) != 1 or kept is None:
-            return None
+        if len(sources) != 1 or kept is None or not shown:
+            return ()
         self._stop.set()  # a save outranks the PDF pass
         with self._lock:
             try:
-                config = self._load()
-                if config != kept[0]:
-                    return None
-                self._looked = first_look(config, kept[1], next(iter(sources)))
+                self._looked = first_looks(self._load(), kept, next(iter(sources)), shown)
             except BriefgenError:
-                return None  # the build says what is wrong
+                return ()  # the build says what is wrong
         return self._looked
 
     def __call__(self, sources: frozenset[Path]) -> RebuildReport:
         """Build the pages; `sources` (what changed) go first in the next PDF pass."""
         self._stop.set()  # a save outranks the PDF pass, which keeps what it finished
-        looked, self._looked = self._looked, None
+        looked, self._looked = self._looked, ()
         with self._lock:
             try:
                 config = self._load()
@@ -233,7 +231,7 @@ class SiteBuilder:
             removed=result.removed,
             warnings=tuple(line for w in result.warnings for line in describe(w, config.root)),
             summary=result.summary(),
-            confirmed=(looked.output,) if looked is not None and _made(config, looked) else (),
+            confirmed=tuple(look.output for look in looked if _made(config, look)),
         )
 
     def _after(self, config: SiteConfig, stop: threading.Event) -> None:
@@ -284,8 +282,8 @@ class _State:
     generation: int = 0  # counts good builds that changed the output
     builds: int = 0
     errors: tuple[str, ...] = ()
-    clients: set[queue.SimpleQueue[bytes | None]] = field(default_factory=set)
-    early: FirstLook | None = None  # shown while the build under way runs
+    clients: dict[queue.SimpleQueue[bytes | None], tuple[str, ...]] = field(default_factory=dict)  # -> paths
+    early: dict[str, bytes] = field(default_factory=dict)  # pages shown while the build under way runs
 
 
 class LiveReload:
@@ -331,7 +329,7 @@ class LiveReload:
             except BaseException:  # Ctrl-C during the first build
                 with self._cond:
                     self._state.building = False
-                    self._state.early = None
+                    self._state.early = {}
                     self._cond.notify_all()
                 raise
             self._publish(outcome)
@@ -339,19 +337,21 @@ class LiveReload:
             return outcome
 
     def _show_early(self, sources: frozenset[Path]) -> None:
-        """Serve the saved article's page made before the build (if any) and tell open pages."""
+        """Serve the pages made before the build (if any) and tell open pages."""
         if self._first_look is None or not sources:
             return
+        with self._cond:
+            shown = frozenset(path for paths in self._state.clients.values() for path in paths)
         try:
-            looked = self._first_look(sources)
+            looks = self._first_look(sources, shown)
         except Exception:  # a bug in the first look: the build still runs and makes every page
             self._log(traceback.format_exc())
             return
-        if looked is None:
+        if not looks:
             return
         with self._cond:
-            self._state.early = looked
-            message = _event("early", {"changed": [looked.output]})
+            self._state.early = {look.output: look.data for look in looks}
+            message = _event("early", {"changed": [look.output for look in looks]})
             for client in self._state.clients:
                 client.put(message)
 
@@ -359,10 +359,8 @@ class LiveReload:
         """The page at output path `relative` as shown before the build under way, with the
         generation it belongs to; None when there is no such page."""
         with self._cond:
-            early = self._state.early
-            if early is None or early.output != relative:
-                return None
-            return early.data, self._state.generation
+            data = self._state.early.get(relative)
+            return None if data is None else (data, self._state.generation)
 
     def _publish(self, outcome: RebuildReport) -> None:
         """Record the outcome, release waiting requests and tell every open page, in one step.
@@ -372,7 +370,7 @@ class LiveReload:
         with self._cond:
             state = self._state
             state.building = False
-            state.early = None
+            state.early = {}
             state.builds += 1
             if outcome.ok:
                 if outcome.changed or outcome.removed:
@@ -417,8 +415,9 @@ class LiveReload:
             return self._state.generation
 
     @contextlib.contextmanager
-    def subscribe(self) -> Iterator[queue.SimpleQueue[bytes | None]]:
-        """A queue of event-stream messages for one page, starting with the current state."""
+    def subscribe(self, paths: tuple[str, ...] = ()) -> Iterator[queue.SimpleQueue[bytes | None]]:
+        """A queue of event-stream messages for one page (showing the output files `paths`),
+        starting with the current state."""
         messages: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         with self._cond:
             hello = {
@@ -429,12 +428,12 @@ class LiveReload:
             messages.put(f"retry: {RETRY_MS}\n".encode() + _event("hello", hello))
             if self._closed:
                 messages.put(None)
-            self._state.clients.add(messages)
+            self._state.clients[messages] = paths
         try:
             yield messages
         finally:
             with self._cond:
-                self._state.clients.discard(messages)
+                self._state.clients.pop(messages, None)
                 self._cond.notify_all()
 
     def close(self, timeout: float = 5.0) -> None:
@@ -623,7 +622,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path.startswith(RESERVED):
             if path == EVENTS_URL and not head:
-                self._events()
+                shown = parse_qs(urlsplit(self.path).query).get("paths", [""])[0]
+                self._events(tuple(shown.split()))
             elif path == SCRIPT_URL:
                 self._send(HTTPStatus.OK, "text/javascript; charset=utf-8", reload_script(), head=head)
             else:
@@ -722,14 +722,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if not head:
             self.wfile.write(data)
 
-    def _events(self) -> None:
+    def _events(self, paths: tuple[str, ...]) -> None:
         self.close_connection = True
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-store")
         self.send_header("Connection", "close")
         self.end_headers()
-        with contextlib.suppress(OSError), self.server.live.subscribe() as messages:
+        with contextlib.suppress(OSError), self.server.live.subscribe(paths) as messages:
             while True:
                 try:
                     message = messages.get(timeout=KEEPALIVE_SECONDS)

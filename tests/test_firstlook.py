@@ -10,13 +10,16 @@ import datetime as dt
 import random
 from pathlib import Path
 
-from test_incremental_fields import ARTICLE, Site
+from test_incremental import GLOBAL_READERS
+from test_incremental_fields import ARTICLE, PEOPLE, PERSON, Site
 
 from briefgen import pipeline
 from briefgen.config import load_config
-from briefgen.firstlook import first_look
+from briefgen.engine.resident import LastSite
+from briefgen.firstlook import first_look, first_looks, is_template, pages_again
 from briefgen.index import build_index, related_of
 from briefgen.model import Article, Content, Person, Term
+from briefgen.theme import shipped_templates
 
 # The only edits of an article's front matter that may leave it without a first look: those
 # that can name people, topics or places no build has seen yet, give the page a new address,
@@ -56,6 +59,31 @@ def test_whenever_a_first_look_is_made_the_build_then_writes_that_very_page(make
     assert set(ARTICLE) - looked <= MAY_GO_WITHOUT
 
 
+def test_a_persons_page_made_first_is_the_page_the_build_then_writes(make_site, cli):
+    rng = random.Random(7)
+    project = make_site(Site().files(), basic=False)
+    looked: set[str] = set()
+    for key in PERSON:
+        site = Site()
+        project.write(site.files())
+        assert cli(project, "build", "-q").code == 0
+        config = load_config(project.root)
+        last = LastSite(config, *pipeline.plan(config, pipeline.load(config)[0]))
+        pid = rng.choice(list(PEOPLE))
+        site.people[pid][key] = rng.choice(PERSON[key][1:])
+        project.write(site.files())
+        page = f"people/{pid}/index.html"
+        saved = project.root / f"content/people/{pid}.yaml"
+        assert first_looks(config, last, saved, frozenset({"index.html"})) == ()  # their page is not open
+        looks = first_looks(config, last, saved, frozenset({page, "index.html"}))
+        assert cli(project, "build", "-q").code == 0
+        for look in looks:
+            assert look.output == page
+            assert (project.root / "site" / page).read_bytes() == look.data, key
+            looked.add(key)
+    assert set(PERSON) - looked == {"name", "aliases"}  # they decide whose articles are whose
+
+
 def test_no_first_look_where_the_last_build_cannot_show_the_page(make_site, cli):
     project = make_site()
     assert cli(project, "build", "-q").code == 0
@@ -77,6 +105,29 @@ def test_no_first_look_where_the_last_build_cannot_show_the_page(make_site, cli)
     path.write_text(original, "utf-8")
     (project.root / "content/2023-06-20-new.md").write_text(original.replace("Blinken meets", "Now"), "utf-8")
     assert first_look(config, index, project.root / "content/2023-06-20-new.md") is None  # no page yet
+
+
+def test_pages_made_again_after_a_template_save_are_the_pages_the_build_then_writes(make_site, cli):
+    project = make_site()
+    assert cli(project, "build", "-q").code == 0
+    config = load_config(project.root)
+    _, index, specs = pipeline.load(config)
+    edits = {
+        **GLOBAL_READERS,  # person and topic pages that read the whole index or bodies
+        "templates/base.html": (shipped_templates() / "base.html")
+        .read_text("utf-8")
+        .replace("</footer>", "<p>Every page, edited.</p></footer>"),
+    }
+    project.write(edits)
+    assert all(is_template(config, project.root / name) for name in edits)
+    assert not is_template(config, project.root / "templates/static/style.css")
+    shown = {"people/antony-blinken/index.html", "topics/diplomacy/index.html", "index.html", "nowhere.html"}
+    looks = pages_again(config, index, specs, shown)
+    assert {look.output for look in looks} == shown - {"nowhere.html"}  # a page the plan lacks: none
+    assert cli(project, "build", "-q").code == 0
+    for look in looks:
+        assert (project.root / "site" / look.output).read_bytes() == look.data, look.output
+        assert b"Every page, edited." in look.data
 
 
 def _article(n: int, rng: random.Random, people: list[str], topics: list[str]) -> Article:

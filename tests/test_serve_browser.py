@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from briefgen.config import load_config
 from briefgen.serve import Preview, RebuildReport, SiteBuilder
+from briefgen.theme import shipped_templates
 from briefgen.watch import project_sources
 
 pytestmark = [
@@ -135,13 +136,14 @@ class HeldBuilds(SiteBuilder):
         return super().__call__(sources)
 
 
-def test_a_front_matter_save_shows_the_saved_page_before_the_build_which_then_leaves_it_be(
-    make_site, page, browser
-):
+@pytest.fixture
+def held(make_site) -> Iterator[tuple[Project, HeldBuilds, Preview]]:
+    """`briefgen serve` on a small site with the site's own person template, builds held at will."""
     project = make_site(
         {
             "briefgen.yaml": "title: Live preview test\nlanguage: en\ndigest: {enabled: false}\n",
             TALKS: talks(),
+            "templates/person.html": (shipped_templates() / "person.html").read_text("utf-8"),
         }
     )
     config = load_config(project.root)
@@ -155,6 +157,15 @@ def test_a_front_matter_save_shows_the_saved_page_before_the_build_which_then_le
         first_look=builder.first_look,
     )
     preview.start()
+    yield project, builder, preview
+    preview.stop()
+    builder.close()
+
+
+def test_a_front_matter_save_shows_the_saved_page_before_the_build_which_then_leaves_it_be(
+    held, page, browser
+):
+    project, builder, preview = held
     other = browser.new_page()
     try:
         open_page(page, preview.url + TALKS_URL)
@@ -174,8 +185,25 @@ def test_a_front_matter_save_shows_the_saved_page_before_the_build_which_then_le
         assert page.evaluate("window.shownEarly === true")  # the build made the same page: kept
     finally:
         other.close()
-        preview.stop()
-        builder.close()
+
+
+def test_a_template_save_shows_the_open_page_made_again_before_the_build(held, page):
+    project, builder, preview = held
+    open_page(page, preview.url + "people/antony-blinken/")
+    template = project.root / "templates/person.html"
+    builds = preview.live.builds
+    builder.delay = 4.0
+    save(
+        template,
+        template.read_text("utf-8").replace("{% block main %}", "{% block main %}<p id=new>Edited</p>", 1),
+    )
+    expect(page.locator("#new")).to_have_text("Edited", timeout=3000)  # the build is still held
+    assert preview.live.builds == builds
+    page.evaluate("window.shownEarly = true")
+    preview.live.wait_for_build(20)
+    assert preview.live.builds == builds + 1
+    page.wait_for_timeout(500)  # time enough for a reload, were one asked for
+    assert page.evaluate("window.shownEarly === true")
 
 
 def test_a_broken_file_shows_an_overlay_with_file_and_line_until_it_is_fixed(live, page, browser):

@@ -58,10 +58,10 @@ def fetch(url: str, path: str, method: str = "GET") -> Response:
 class EventStream:
     """A reader of the server's event stream, as a page's EventSource would see it."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, paths: str = "") -> None:
         host, port = url.removeprefix("http://").rstrip("/").rsplit(":", 1)
         self.conn = http.client.HTTPConnection(host, int(port), timeout=10)
-        self.conn.request("GET", EVENTS_URL)
+        self.conn.request("GET", EVENTS_URL + (f"?paths={paths}" if paths else ""))
         self.response = self.conn.getresponse()
         assert self.response.getheader("Content-Type", "").startswith("text/event-stream")
 
@@ -304,12 +304,13 @@ def test_a_page_shown_early_is_served_at_once_while_the_build_runs_and_other_pag
     saved = tmp_path / "content" / "talks.md"
     early = PAGE.format("People, as saved")
 
-    def look(sources: frozenset[Path]) -> FirstLook | None:
-        return FirstLook("people/index.html", early.encode()) if sources == {saved} else None
+    def look(sources: frozenset[Path], shown: frozenset[str]) -> tuple[FirstLook, ...]:
+        assert sources == {saved} and shown == {"people/index.html"}  # what the open page said it shows
+        return (FirstLook("people/index.html", early.encode()),)
 
     preview = Preview(site, site.out, port=0, log=quiet, first_look=look)
     preview.start()
-    stream = EventStream(preview.url)
+    stream = EventStream(preview.url, paths="people/index.html")
     try:
         assert stream.next()[0] == "hello"
         site.files = {

@@ -27,6 +27,7 @@ from .cache import (
     settle,
 )
 from .parts import Run, Runs
+from .resident import LastSite, Resident
 from .scan import inputs_of
 from .splice import Quick, load_splicing, quick
 
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
     from ..pages import PageSpec
     from ..parallel import Early
     from .fingerprint import Fingerprints
-    from .resident import Resident
 
 STATE_BYTES_PER_FILE = 500  # about what the state keeps of each input: its time, size, record, page
 FLUSH_BODIES = 500  # rendered bodies kept before they go to the store: memory stays flat
@@ -296,9 +296,10 @@ class Engine:
         digests_pending: bool,
         linker: Linker,
         index: SiteIndex,
+        specs: list[PageSpec],
     ) -> BuildState:
         """What this build saw and made, saved for the next (with the bodies it rendered); a
-        resident keeps the index too."""
+        resident keeps the index and the page plan too."""
         self.close()
         state = BuildState(
             inputs=self.inputs,
@@ -318,7 +319,7 @@ class Engine:
             store.close()
             saved = self.cache.save(state, self._parse_write)
             if saved and self.resident is not None:
-                self.resident.saved(self.cache, self._parsed, (self.config, index))
+                self.resident.saved(self.cache, self._parsed, LastSite(self.config, index, specs))
         return state
 
 

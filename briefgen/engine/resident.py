@@ -1,8 +1,8 @@
 """Resident: what a long-lived process (the preview) keeps between its builds, so a save does not
 read again what the last build of the same process already held.
 
-It also keeps the index of the last full build and its settings (`site`), which the preview's
-first look renders a saved article's page against (see firstlook.py).
+It also keeps the last full build's settings, index and page plan (`site`), which the preview's
+first look renders pages against before the next build (see firstlook.py).
 
 It holds the parse cache as objects: unpickling it is most of a second at 10,000 articles, on
 every save. The objects are used only while the file on disk is the one this process last saw (its
@@ -15,6 +15,7 @@ kept and the file on disk are both still the last saved build's, so the two neve
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .cache import PARSED_FILE, Cache
@@ -23,15 +24,25 @@ if TYPE_CHECKING:
     from ..config import SiteConfig
     from ..content import Parsed
     from ..index import SiteIndex
+    from ..pages import PageSpec
 
 Mark = tuple[str, int, int, int]  # settings stamp, inode, time in ns, size
+
+
+@dataclass(frozen=True, slots=True)
+class LastSite:
+    """What the last full build of this process made its pages from."""
+
+    config: SiteConfig
+    index: SiteIndex
+    specs: list[PageSpec]
 
 
 class Resident:
     def __init__(self) -> None:
         self._parsed: Parsed | None = None
         self._mark: Mark | None = None
-        self.site: tuple[SiteConfig, SiteIndex] | None = None  # of the last full build saved
+        self.site: LastSite | None = None  # of the last full build saved
 
     def parsed(self, cache: Cache) -> Parsed:
         """The parse cache: the objects kept, if the file is still the one they match, else read."""
@@ -41,9 +52,9 @@ class Resident:
         self._parsed = self._mark = None
         return cache.parsed()
 
-    def saved(self, cache: Cache, parsed: Parsed | None, site: tuple[SiteConfig, SiteIndex]) -> None:
-        """The build ended and saved the cache: `parsed` is what the file now holds, `site` the
-        settings it was made with and its index."""
+    def saved(self, cache: Cache, parsed: Parsed | None, site: LastSite) -> None:
+        """The build ended and saved the cache: `parsed` is what the file now holds, `site` what
+        its pages were made from."""
         self._parsed, self._mark = parsed, _mark(cache)
         self.site = site
 

@@ -2,8 +2,8 @@
 // `briefgen build` writes never contain it. The server pushes one message per rebuild over
 // Server-Sent Events:
 //   hello  {server, generation, errors}  on (re)connect: reload if a build was missed meanwhile
-//   early  {changed}                     before a build, a saved article's page made against the
-//          last build (a first look): reload if it is this page
+//   early  {changed}                     before a build, open pages made against the last build
+//          (a first look, after a save of an article or a template): reload if this is one
 //   built  {generation, changed, removed, confirmed} after a good rebuild: reload this page only
 //          if its own output changed (unless it was shown early and the build made it the same:
 //          `confirmed`); swap stylesheets in place when only CSS changed
@@ -149,7 +149,8 @@
   }
 
   function connect() {
-    const events = new EventSource("/__briefgen__/events");
+    // the files this page shows: a save that changes them may have them made first (see `early`)
+    const events = new EventSource("/__briefgen__/events?paths=" + encodeURIComponent(paths.join(" ")));
     events.addEventListener("hello", (e) => onHello(JSON.parse(e.data)));
     events.addEventListener("built", (e) => onBuilt(JSON.parse(e.data)));
     events.addEventListener("early", (e) => {
