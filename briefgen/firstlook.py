@@ -1,39 +1,52 @@
 """The first look: the pages open in the browser, made against the last build before the next one.
 
-In the preview, a save of an article's front matter, a person's file or a template goes through
-the whole pipeline: seconds on a large site. The pages the analyst has open, though, can be made
-from the one file saved and what the last build knew. So, before the build, the preview makes them:
+In the preview, a save of an article's front matter, a person's, topic's or place's file or a
+template goes through the whole pipeline: seconds on a large site. The pages the analyst has
+open, though, can be made from the one file saved and what the last build knew. So, before the
+build, the preview makes them:
 - a saved article: its own page, from the file read again, against the last build's index (for
   the names of people, topics and places, and the articles its related ones are ranked among);
-- a saved person's file: their own page, with the person read again and the rest of the index
-  kept;
+- a saved person's, topic's or place's file: their own page, with the file read again and the
+  rest of the index kept;
 - a saved template: each open page again, from the last build's page plan, with the templates as
   they are now.
 The build that follows makes the exact pages, and the preview reloads one only if it differs.
 
 A page is made first only when it can be right about everything the saved file decides: an
 article that parses without a problem, names only people, topics and places the last build had
-pages for, and keeps its address; a person who keeps their name and aliases (which decide whose
-articles are whose); a template that compiles. The settings must be those of the last build.
-Otherwise nothing is made first, and the pages wait for the build as before.
+pages for, and keeps its address; a person whose names (the name and aliases, which decide whose
+articles are whose) changed only where no article uses them; a topic or place whose names and
+timezone are kept, and whose aliases changed only where no article uses them; a template that
+compiles. The settings must be those of the last build. Otherwise nothing is made first, and the
+pages wait for the build as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import urls
 from .config import SiteConfig
-from .content import PEOPLE_DIR, Report, load_registries, parse_file, resolve_article
+from .content import (
+    PEOPLE_DIR,
+    VOCABULARY_DIRS,
+    Parsed,
+    Registries,
+    Report,
+    load_registries,
+    parse_file,
+    resolve_article,
+)
 from .engine.resident import LastSite
 from .files import project_files
-from .index import SiteIndex, related_of
-from .model import Article, Event
+from .index import SiteIndex, Taxon, related_of
+from .model import Article, Event, Person
 from .network import cooccurrence
-from .pages import PageSpec, article_page, person_page
+from .pages import PageSpec, article_page, person_page, taxon_page
 from .render import make_environment, render
+from .slugs import fold
 
 TEMPLATE_SUFFIXES = (".html", ".xml")  # what a saved template may be; its stylesheets are static files
 MOST_PAGES = 8  # open pages made again after a template save, at most: each is a render before the build
@@ -57,8 +70,8 @@ def first_looks(
         return ()
     if is_template(config, saved):
         return pages_again(config, site.index, site.specs, shown)
-    if saved.is_relative_to(config.content_dir / PEOPLE_DIR):
-        look = person_look(config, site.index, saved, shown)
+    if any(saved.is_relative_to(config.content_dir / folder) for folder in (PEOPLE_DIR, *VOCABULARY_DIRS)):
+        look = file_look(config, site.index, saved, shown, site.parsed)
     else:
         look = first_look(config, site.index, saved, shown)
     return (look,) if look is not None else ()
@@ -86,25 +99,100 @@ def first_look(
     return FirstLook(spec.output, render(make_environment(config, index), spec).encode("utf-8"))
 
 
-def person_look(
-    config: SiteConfig, index: SiteIndex, path: Path, only: Container[str] | None = None
+def file_look(
+    config: SiteConfig,
+    index: SiteIndex,
+    path: Path,
+    only: Container[str] | None = None,
+    parsed: Parsed | None = None,
 ) -> FirstLook | None:
-    """The page of the person whose file is at `path`, as saved, against `index`; None when the
-    file is not a person of that build, their page is not among `only` (if given), or their name
-    or aliases changed (whose articles are whose may then have changed too)."""
+    """The page of the person, topic or place whose file is at `path`, as saved, against `index`;
+    None when the file is not one with a page in that build, that page is not among `only` (if
+    given), or the save reaches other pages (see `_person` and `_term`). `parsed`: the articles
+    as the last build parsed them, before their names were resolved."""
     report = Report()
     registries = load_registries(config, project_files(config), report)
-    person = next((p for p in registries.people.people.values() if p.path == path), None)
-    if person is None or report.problems:
+    if report.problems:
         return None
-    known = index.people.get(person.id)
-    if known is None or (known.name, known.aliases) != (person.name, person.aliases):
+    found: tuple[SiteIndex, Person | Taxon] | None
+    if path.is_relative_to(config.content_dir / PEOPLE_DIR):
+        found = _person(index, registries, path, parsed)
+    else:
+        found = _term(config, index, registries, path, parsed)
+    if found is None or (only is not None and urls.output_path(urls.url_of(found[1])) not in only):
         return None
-    if only is not None and urls.output_path(urls.url_of(person)) not in only:
-        return None
-    site = replace(index, people={**index.people, person.id: person})
-    spec = person_page(site, cooccurrence(site), person)
+    site, subject = found
+    if isinstance(subject, Person):
+        spec = person_page(site, cooccurrence(site), subject)
+    else:
+        spec = taxon_page(site, subject)
     return FirstLook(spec.output, render(make_environment(config, site), spec).encode("utf-8"))
+
+
+def _person(
+    index: SiteIndex, registries: Registries, path: Path, parsed: Parsed | None
+) -> tuple[SiteIndex, Person] | None:
+    """The index with the person of the file at `path` as saved, and that person; None if whose
+    articles are whose may have changed: they gained or lost a name (or alias) that an article
+    writes as an actor."""
+    person = next((p for p in registries.people.people.values() if p.path == path), None)
+    known = index.people.get(person.id) if person is not None else None
+    if person is None or known is None:
+        return None
+    moved = _names(known) ^ _names(person)
+    if moved and (parsed is None or any(fold(name) in moved for name in _actors_written(parsed))):
+        return None
+    return replace(index, people={**index.people, person.id: person}), person
+
+
+def _term(
+    config: SiteConfig, index: SiteIndex, registries: Registries, path: Path, parsed: Parsed | None
+) -> tuple[SiteIndex, Taxon] | None:
+    """The index with the topic or place of the vocabulary file at `path` as saved, and its
+    taxon; None if the save reaches other pages: its names (every page that shows the term shows
+    them), its timezone (the zone of every time written there), or an alias gained or lost that
+    an article writes."""
+    kind = next((k for k in VOCABULARY_DIRS if path.is_relative_to(config.content_dir / k)), None)
+    vocabulary = registries.topics if kind == "topics" else registries.places
+    entry = next((e for e in vocabulary.entries.values() if e.path == path), None) if kind else None
+    taxon = index.taxonomies[kind].get(entry.id) if kind and entry is not None else None
+    if kind is None or entry is None or taxon is None or taxon.entry is None:
+        return None
+    known = taxon.entry
+    if (known.names, known.timezone) != (entry.names, entry.timezone):
+        return None
+    moved = {fold(alias) for alias in known.aliases} ^ {fold(alias) for alias in entry.aliases}
+    if moved and (parsed is None or any(fold(name) in moved for name in _terms_written(parsed, kind))):
+        return None
+    fresh = replace(taxon, entry=entry)
+    terms = {**index.taxonomies[kind], fresh.slug: fresh}
+    return replace(index, taxonomies={**index.taxonomies, kind: terms}), fresh
+
+
+def _terms_written(parsed: Parsed, kind: str) -> Iterator[str]:
+    """Every topic or place (`kind`) as written in an article, of the article or of its events."""
+    for article in parsed.values():
+        own, of_events = (
+            (article.topics, article.event_topics)
+            if kind == "topics"
+            else (article.places, article.event_places)
+        )
+        yield from (written.text for written in own)
+        for names in of_events:
+            yield from (written.text for written in names or ())
+
+
+def _names(person: Person) -> set[str]:
+    """What an actor may be written as to name `person`, folded as the registry matches it."""
+    return {fold(name) for name in (person.id, person.name, *person.aliases)}
+
+
+def _actors_written(parsed: Parsed) -> Iterator[str]:
+    """Every actor as written in an article, of the article or of one of its events."""
+    for article in parsed.values():
+        yield from (written.text for written in article.actors)
+        for names in article.event_actors:
+            yield from (written.text for written in names or ())
 
 
 def is_template(config: SiteConfig, path: Path) -> bool:

@@ -11,7 +11,7 @@ from . import urls
 from .config import SiteConfig
 from .errors import BuildError
 from .feeds import FEED_ENTRIES
-from .index import TAXONOMIES, Month, SiteIndex
+from .index import TAXONOMIES, Month, SiteIndex, Taxon
 from .model import Article, Event, Person
 from .network import Links, cooccurrence, ego_network, site_network, strongest_pairs
 
@@ -137,17 +137,7 @@ def person_page(index: SiteIndex, links: Links, person: Person) -> PageSpec:
 def _taxonomies(index: SiteIndex) -> list[PageSpec]:
     specs = []
     for kind in TAXONOMIES:
-        for taxon in index.taxonomies[kind].values():
-            articles = index.articles_of(taxon.articles)
-            specs.append(
-                _spec(
-                    "taxon.html",
-                    urls.url_of(taxon),
-                    _paths(articles),
-                    taxon=taxon,
-                    articles=articles,
-                )
-            )
+        specs += [taxon_page(index, taxon) for taxon in index.taxonomies[kind].values()]
         specs.append(
             _spec(
                 "taxonomy.html",
@@ -157,6 +147,12 @@ def _taxonomies(index: SiteIndex) -> list[PageSpec]:
             )
         )
     return specs
+
+
+def taxon_page(index: SiteIndex, taxon: Taxon) -> PageSpec:
+    """A topic's or a place's page: what its vocabulary entry says, and the articles filed under it."""
+    articles = index.articles_of(taxon.articles)
+    return _spec("taxon.html", urls.url_of(taxon), _paths(articles), taxon=taxon, articles=articles)
 
 
 def _days(index: SiteIndex) -> list[PageSpec]:

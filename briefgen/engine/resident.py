@@ -36,6 +36,7 @@ class LastSite:
     config: SiteConfig
     index: SiteIndex
     specs: list[PageSpec]
+    parsed: Parsed | None = None  # every article as parsed, before its names were resolved
 
 
 class Resident:
