@@ -20,8 +20,10 @@ first look, see briefgen/firstlook.py), and then builds the rest: the "rebuild" 
 build, after which the next save is made. `--edit template` saves the article page's template
 (a copy of the shipped one in the project's templates/) with a sentence more in the article: the
 open page is then made again first, the same way. `--edit person` opens the page of the person
-named first in the article instead, and saves their file with a new description: their page is
-made first too.
+named first in the article instead, and saves their file with a new description; `--edit place`
+opens the page of its first place and saves that place's vocabulary file with new coordinates
+(the synthetic corpus gets a file for each of its places first, as a desk describing its places
+would have): their page is made first too.
 
 `--no-digests` turns PDF digests off in the projects, so that the first background pass (every
 day's PDF, most of an hour at 10,000 articles on 2 cores) is not waited for; a save outranks that
@@ -46,7 +48,9 @@ from pathlib import Path
 from playwright.sync_api import Page, sync_playwright
 
 from briefgen.config import load_config
+from briefgen.i18n import Translator
 from briefgen.serve import Preview, SiteBuilder
+from briefgen.slugs import slugify
 from briefgen.theme import shipped_templates
 from briefgen.watch import project_sources
 
@@ -109,7 +113,6 @@ def reloaded_with(page: Page, text: str, timeout: float = 60.0) -> float:
 TITLE = re.compile(r"^title: .*$", re.MULTILINE)
 ACTORS = re.compile(r"^actors: \[", re.MULTILINE)
 NAME = re.compile(r"^name: *(.+)$", re.MULTILINE)
-DESCRIPTION = re.compile(r"^description: .*\n?", re.MULTILINE)
 
 
 def edited(original: str, marker: str, edit: str) -> str:
@@ -122,6 +125,12 @@ def edited(original: str, marker: str, edit: str) -> str:
             raise SystemExit("the article has no one-line `actors: [...]` list to add a person to")
         return ACTORS.sub(lambda _: f"actors: [{json.dumps(marker, ensure_ascii=False)}, ", original, count=1)
     return f"{original.rstrip()}\n\n{marker}\n"
+
+
+def with_line(text: str, key: str, value: str) -> str:
+    """A YAML file's text with `key: value` as its last line, in place of the one it had (if any)."""
+    kept = re.sub(rf"^{key}: .*\n?", "", text, flags=re.MULTILINE).rstrip()
+    return f"{kept}\n{key}: {value}\n"
 
 
 def markers(content: Path, article: str, name: str, edit: str, saves: int) -> list[str]:
@@ -164,12 +173,14 @@ def measure(name: str, project: Path, saves: int, page: Page, edit: str = "body"
     try:
         article = pick_article(config.content_dir)
         page.goto(f"{preview.url}articles/{article.stem}/")
-        if edit == "person":  # the file saved is the page's person's; `original` is the article still
+        own_file = None  # for `person` and `place`: the file saved; `original` is the article still
+        if edit in ("person", "place"):
+            folder = "people" if edit == "person" else "places"
             page.wait_for_function("document.readyState === 'complete'")
-            link = page.locator(".meta-panel a.person").first  # the first actor, by their page's link
+            link = page.locator(f'.meta-panel a[href*="{folder}/"]').first  # the first, by its link
             page.goto(link.evaluate("a => a.href"))
             parts = page.url.split("/")
-            person = config.content_dir / "people" / f"{parts[parts.index('people') + 1]}.yaml"
+            own_file = config.content_dir / folder / f"{parts[parts.index(folder) + 1]}.yaml"
         original = article.read_text("utf-8")
         page.wait_for_function("document.readyState === 'complete'")
         if page.locator("main").count() == 0:
@@ -179,15 +190,17 @@ def measure(name: str, project: Path, saves: int, page: Page, edit: str = "body"
         logged.clear()
         times = []
         layout = template.read_text("utf-8") if edit == "template" else ""
-        own = person.read_text("utf-8") if edit == "person" else ""
-        for marker in markers(config.content_dir, original, name, edit, saves):
+        own = own_file.read_text("utf-8") if own_file is not None else ""
+        for n, marker in enumerate(markers(config.content_dir, original, name, edit, saves)):
             started = time.perf_counter()
             if edit == "template":
                 save(template, layout.replace(ARTICLE_TAG, f"{ARTICLE_TAG}<p>{marker}</p>", 1))
-            elif edit == "person":
-                line = f"description: {json.dumps(marker)}"
-                kept = DESCRIPTION.sub("", own).rstrip()  # the one the file had, if any, replaced
-                save(person, f"{kept}\n{line}\n")
+            elif own_file is not None and edit == "person":
+                save(own_file, with_line(own, "description", json.dumps(marker)))
+            elif own_file is not None:  # a place: the marker is its coordinates as the page writes them
+                where = (10 + n / 100, 20 + n / 100)
+                marker = Translator(config.language, config.timezone).coordinates(where)
+                save(own_file, with_line(own, "coordinates", f"[{where[0]}, {where[1]}]"))
             else:
                 save(article, edited(original, marker, edit))
             times.append(reloaded_with(page, marker) - started)
@@ -199,8 +212,8 @@ def measure(name: str, project: Path, saves: int, page: Page, edit: str = "body"
             builder.wait_background(600)
         builds = [float(m.group(1)) for line in logged if (m := BUILT.search(line))]
         save(article, original)
-        if edit == "person":
-            save(person, own)
+        if own_file is not None:
+            save(own_file, own)
         times.sort()
         return Result(
             site=name,
@@ -230,13 +243,21 @@ def sample_project(work: Path, no_digests: bool = False) -> Path:
     return project
 
 
-def corpus_project(work: Path, articles: int, no_digests: bool = False) -> Path:
+def corpus_project(work: Path, articles: int, no_digests: bool = False, places: bool = False) -> Path:
     project = work / f"corpus-{articles}"
     subprocess.run(
         [sys.executable, str(GEN_CORPUS), str(project / "content"), str(articles)],
         check=True,
         stdout=subprocess.DEVNULL,
     )
+    if places:  # a vocabulary file for each place the corpus writes, named as it writes them
+        sys.path.insert(0, str(GEN_CORPUS.parent))
+        from corpus import PLACES
+
+        folder = project / "content" / "places"
+        folder.mkdir()
+        for place in PLACES:
+            (folder / f"{slugify(place)}.yaml").write_text(f"name: {json.dumps(place)}\n", "utf-8")
     config = "title: Benchmark corpus\n" + (NO_DIGESTS if no_digests else "")
     (project / "briefgen.yaml").write_text(config, "utf-8")
     return project
@@ -250,7 +271,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument(
         "--edit",
-        choices=("body", "title", "actor", "template", "person"),
+        choices=("body", "title", "actor", "template", "person", "place"),
         default="body",
         help="what each save changes",
     )
@@ -267,7 +288,7 @@ def main() -> int:
             )
             print(json.dumps(asdict(results[-1])), flush=True)
             if not args.skip_large:
-                project = corpus_project(work, args.articles, args.no_digests)
+                project = corpus_project(work, args.articles, args.no_digests, args.edit == "place")
                 name = f"{args.articles:,} articles"
                 results.append(measure(name, project, args.saves, page, args.edit))
                 print(json.dumps(asdict(results[-1])), flush=True)
