@@ -8,7 +8,8 @@ process, with `time.perf_counter` around each stage of the full pipeline: loadin
 the index and page plan, the pages' fingerprints (what to render), rendering, writing. A rebuild
 the engine finishes on its own (nothing changed, only bodies) runs none of them. The rest of the
 total is starting up, the scan of the inputs and the build state. Make the edit to time first,
-then run this in the project.
+then run this in the project. It also lists the pages that took longest to render (`SLOWEST`),
+each timed alone.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ STAGES: list[tuple[str, Any, str]] = [
     ("rendering", build, "_render"),
     ("writing", writer.Writer, "commit"),
 ]
+SLOWEST = 8
 spent: dict[str, float] = {}
+pages: list[tuple[float, str]] = []  # (seconds, output path) of each page rendered
 
 
 def timed(label: str, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -42,9 +45,24 @@ def timed(label: str, function: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def each_page_timed(render_batch: Callable[..., Any]) -> Callable[..., Any]:
+    """build._render_batch, rendering its batch one page at a time, each timed."""
+
+    def wrapper(job: Any, batch: list[int]) -> Any:
+        done = []
+        for i in batch:
+            started = time.perf_counter()
+            done += render_batch(job, [i])
+            pages.append((time.perf_counter() - started, job.specs[i].output))
+        return done
+
+    return wrapper
+
+
 def main() -> int:
     for label, owner, name in STAGES:
         setattr(owner, name, timed(label, getattr(owner, name)))
+    build._render_batch = each_page_timed(build._render_batch)  # type: ignore[method-assign]
     sys.argv = ["briefgen", "build", *(sys.argv[1:] or ["-q", "--no-digests", "--no-search"])]
     started = time.perf_counter()
     try:
@@ -57,6 +75,11 @@ def main() -> int:
         print(f"{label:<32} {spent.get(label, 0.0):6.2f} s", file=sys.stderr)
     print(f"{'the rest':<32} {total - sum(spent.values()):6.2f} s", file=sys.stderr)
     print(f"{'total':<32} {total:6.2f} s", file=sys.stderr)
+    if pages:  # rendered in this process (helpers' pages, on a large first build, are not seen)
+        pages.sort(reverse=True)
+        print(f"{len(pages)} pages rendered here, the slowest:", file=sys.stderr)
+        for seconds, output in pages[:SLOWEST]:
+            print(f"  {seconds:6.2f} s  {output}", file=sys.stderr)
     return 0
 
 

@@ -319,9 +319,7 @@ class Engine:
             store.close()
             saved = self.cache.save(state, self._parse_write)
             if saved and self.resident is not None:
-                self.resident.saved(
-                    self.cache, self._parsed, LastSite(self.config, index, specs, self._parsed)
-                )
+                self.resident.saved(self.cache, LastSite(self.config, index, specs, self._parsed))
         return state
 
 

@@ -53,10 +53,10 @@ class Resident:
         self._parsed = self._mark = None
         return cache.parsed()
 
-    def saved(self, cache: Cache, parsed: Parsed | None, site: LastSite) -> None:
-        """The build ended and saved the cache: `parsed` is what the file now holds, `site` what
-        its pages were made from."""
-        self._parsed, self._mark = parsed, _mark(cache)
+    def saved(self, cache: Cache, site: LastSite) -> None:
+        """The build ended and saved the cache: `site` is what its pages were made from, and its
+        parses what the cache file now holds."""
+        self._parsed, self._mark = site.parsed, _mark(cache)
         self.site = site
 
 
