@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""A synthetic, deterministic briefing archive for benchmarks: articles plus a people registry.
+"""A synthetic, deterministic briefing archive for benchmarks: articles, people and vocabularies.
 
     python3 bench/corpus.py OUTDIR N [--days D] [--seed S] [--start YYYY-MM-DD] [--flavor briefgen|pelican]
 
 Writes N articles as OUTDIR/YYYY-MM-DD-<slug>.md spread over D days (default N/20, so twenty a
-day), and OUTDIR/people/<id>.yaml for a pool of 300 people. Articles are 60 % French and 40 %
+day), OUTDIR/people/<id>.yaml for a pool of 300 people, and OUTDIR/topics/<id>.yaml and
+OUTDIR/places/<id>.yaml for the 40 topics and 50 places the articles draw from (their names only,
+as a desk describing its vocabulary would start). Articles are 60 % French and 40 %
 English, 300 to 900 words in four to eight paragraphs, with emphasis, a link, a bulleted list and
 a quotation; their actors, topics and places follow Zipf-like popularity, as in a real archive
 where a few names dominate.
@@ -547,6 +549,13 @@ def write_people(folder: Path, people: list[Person]) -> None:
         )
 
 
+def write_vocabulary(folder: Path, names: Sequence[str]) -> None:
+    """A vocabulary file (`content/topics/`, `content/places/`) for each name, giving only the name."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / f"{slugify(name)}.yaml").write_text(f"name: {quoted(name)}\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("outdir", type=Path)
@@ -566,6 +575,8 @@ def main(argv: list[str] | None = None) -> None:
     topic_pool = Popularity(TOPICS, 0.9, rng)
     place_pool = Popularity(PLACES, 0.9, rng)
     write_people(args.outdir / "people", people)
+    write_vocabulary(args.outdir / "topics", TOPICS)
+    write_vocabulary(args.outdir / "places", PLACES)
 
     zone = dt.timezone(dt.timedelta(hours=1))
     taken: set[str] = set()

@@ -678,6 +678,12 @@ def rebuild_changes(project: Path) -> list[Change]:
     person = sorted((project / "content" / "people").glob("*.yaml"))[0]
     person_text = person.read_bytes()
     described = person_text.rstrip(b"\n") + b'\ndescription: "Added by the benchmark."\n'
+    place = sorted((project / "content" / "places").glob("*.yaml"))[0]
+    place_text = place.read_bytes()
+    located = place_text.rstrip(b"\n") + b"\ncoordinates: [48.8566, 2.3522]\n"
+    topic = sorted((project / "content" / "topics").glob("*.yaml"))[0]
+    topic_text = topic.read_bytes()
+    aliased = topic_text.rstrip(b"\n") + b'\naliases: ["Added by the benchmark"]\n'
     body_edit = with_sentence(text)
     return [
         Change("nothing changed"),
@@ -689,6 +695,8 @@ def rebuild_changes(project: Path) -> list[Change]:
             with_actor_added(text, project / "content").encode(),
         ),
         Change("one person's file edited (a description added)", person, person_text, described),
+        Change("one place's file edited (coordinates added)", place, place_text, located),
+        Change("one topic's file edited (an alias added)", topic, topic_text, aliased),
         Change("template of all person pages edited", template, template_text, with_comment(template_text)),
     ]
 

@@ -22,8 +22,7 @@ build, after which the next save is made. `--edit template` saves the article pa
 open page is then made again first, the same way. `--edit person` opens the page of the person
 named first in the article instead, and saves their file with a new description; `--edit place`
 opens the page of its first place and saves that place's vocabulary file with new coordinates
-(the synthetic corpus gets a file for each of its places first, as a desk describing its places
-would have): their page is made first too.
+(bench/corpus.py writes one for each of its places): their page is made first too.
 
 `--no-digests` turns PDF digests off in the projects, so that the first background pass (every
 day's PDF, most of an hour at 10,000 articles on 2 cores) is not waited for; a save outranks that
@@ -50,7 +49,6 @@ from playwright.sync_api import Page, sync_playwright
 from briefgen.config import load_config
 from briefgen.i18n import Translator
 from briefgen.serve import Preview, SiteBuilder
-from briefgen.slugs import slugify
 from briefgen.theme import shipped_templates
 from briefgen.watch import project_sources
 
@@ -243,21 +241,13 @@ def sample_project(work: Path, no_digests: bool = False) -> Path:
     return project
 
 
-def corpus_project(work: Path, articles: int, no_digests: bool = False, places: bool = False) -> Path:
+def corpus_project(work: Path, articles: int, no_digests: bool = False) -> Path:
     project = work / f"corpus-{articles}"
     subprocess.run(
         [sys.executable, str(GEN_CORPUS), str(project / "content"), str(articles)],
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    if places:  # a vocabulary file for each place the corpus writes, named as it writes them
-        sys.path.insert(0, str(GEN_CORPUS.parent))
-        from corpus import PLACES
-
-        folder = project / "content" / "places"
-        folder.mkdir()
-        for place in PLACES:
-            (folder / f"{slugify(place)}.yaml").write_text(f"name: {json.dumps(place)}\n", "utf-8")
     config = "title: Benchmark corpus\n" + (NO_DIGESTS if no_digests else "")
     (project / "briefgen.yaml").write_text(config, "utf-8")
     return project
@@ -288,7 +278,7 @@ def main() -> int:
             )
             print(json.dumps(asdict(results[-1])), flush=True)
             if not args.skip_large:
-                project = corpus_project(work, args.articles, args.no_digests, args.edit == "place")
+                project = corpus_project(work, args.articles, args.no_digests)
                 name = f"{args.articles:,} articles"
                 results.append(measure(name, project, args.saves, page, args.edit))
                 print(json.dumps(asdict(results[-1])), flush=True)
