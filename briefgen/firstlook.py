@@ -27,7 +27,7 @@ from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import urls
+from . import pipeline, urls
 from .config import SiteConfig
 from .content import (
     PEOPLE_DIR,
@@ -39,6 +39,7 @@ from .content import (
     parse_file,
     resolve_article,
 )
+from .engine.cache import Cache
 from .engine.resident import LastSite
 from .files import project_files
 from .index import SiteIndex, Taxon, related_of
@@ -58,6 +59,15 @@ class FirstLook:
 
     output: str
     data: bytes
+
+
+def ready(config: SiteConfig) -> LastSite:
+    """What a first look needs, made without a build: the content loaded (through the parse cache
+    of the last build), indexed and planned. For a preview whose first build had nothing to do,
+    and so made none of it; raises Problems when the content does not load."""
+    parsed = Cache(config).parsed()
+    _, index, specs = pipeline.load(config, parsed)
+    return LastSite(config, index, specs, parsed)
 
 
 def first_looks(

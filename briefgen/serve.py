@@ -36,7 +36,7 @@ from .config import SiteConfig
 from .digest_pass import Pass, make_digests
 from .engine.resident import Resident
 from .errors import BriefgenError, Problem, Problems, shown
-from .firstlook import FirstLook, first_looks
+from .firstlook import FirstLook, first_looks, ready
 from .theme import shipped_templates
 from .watch import Sources, Watcher
 
@@ -190,6 +190,8 @@ class SiteBuilder:
         self._background = Background(log) if after_html is not None else None
         self._resident = Resident()  # what each build keeps for the next (parse cache, index)
         self._looked: tuple[FirstLook, ...] = ()  # the pages shown before the build under way
+        self._builds = 0  # builds begun: what the background makes for the first look is current
+        # only if none began meanwhile
 
     def first_look(self, sources: frozenset[Path], shown: frozenset[str]) -> tuple[FirstLook, ...]:
         """The pages among `shown` (output paths of open pages) that can be made before the build,
@@ -209,6 +211,7 @@ class SiteBuilder:
     def __call__(self, sources: frozenset[Path]) -> RebuildReport:
         """Build the pages; `sources` (what changed) go first in the next PDF pass."""
         self._stop.set()  # a save outranks the PDF pass, which keeps what it finished
+        self._builds += 1
         looked, self._looked = self._looked, ()
         with self._lock:
             try:
@@ -237,6 +240,7 @@ class SiteBuilder:
     def _after(self, config: SiteConfig, stop: threading.Event) -> None:
         if self._after_html is None or stop.is_set():
             return
+        self._get_ready(config, stop)
         # the search index first (seconds, where digests may take minutes), without the output
         # folder's lock: Pagefind only reads the pages, a save stops it, and an index made from
         # pages that changed meanwhile is made again by the next pass
@@ -246,6 +250,21 @@ class SiteBuilder:
         urgent = frozenset(self._urgent)
         if self._after_html(Pass(config, urgent, stop, self._lock, self._log, self._failed)):
             self._urgent -= urgent
+
+    def _get_ready(self, config: SiteConfig, stop: threading.Event) -> None:
+        """After a build that left nothing for the first look (a first build with nothing to do
+        goes no further than the inputs' times and sizes), make it here, so that the first save
+        gets its pages first too. Kept only if no build began meanwhile (a newer one keeps its
+        own); a content that does not load is left to the next build to report."""
+        if self._resident.site is not None or stop.is_set():
+            return
+        builds = self._builds
+        try:
+            site = ready(config)
+        except BriefgenError:
+            return
+        if builds == self._builds and self._resident.site is None:
+            self._resident.site = site
 
     @property
     def background_busy(self) -> bool:

@@ -16,6 +16,7 @@ import pytest
 from conftest import CHROMIUM, Project, article
 from playwright.sync_api import Browser, Page, expect
 
+from briefgen.build import build
 from briefgen.config import load_config
 from briefgen.serve import Preview, RebuildReport, SiteBuilder
 from briefgen.theme import shipped_templates
@@ -136,9 +137,11 @@ class HeldBuilds(SiteBuilder):
         return super().__call__(sources)
 
 
-@pytest.fixture
-def held(make_site) -> Iterator[tuple[Project, HeldBuilds, Preview]]:
-    """`briefgen serve` on a small site with the site's own person template, builds held at will."""
+@pytest.fixture(params=["new site", "site built before"])
+def held(make_site, request) -> Iterator[tuple[Project, HeldBuilds, Preview]]:
+    """`briefgen serve` on a small site with the site's own person template, builds held at will:
+    on a new site (its first build makes every page), or on a site built before (its first build
+    has nothing to do, and what the first look needs is made in the background)."""
     project = make_site(
         {
             "briefgen.yaml": "title: Live preview test\nlanguage: en\ndigest: {enabled: false}\n",
@@ -147,6 +150,8 @@ def held(make_site) -> Iterator[tuple[Project, HeldBuilds, Preview]]:
         }
     )
     config = load_config(project.root)
+    if request.param == "site built before":
+        build(config, digests=False)
     builder = HeldBuilds(project.root, lambda: load_config(project.root))
     preview = Preview(
         builder,
@@ -157,6 +162,7 @@ def held(make_site) -> Iterator[tuple[Project, HeldBuilds, Preview]]:
         first_look=builder.first_look,
     )
     preview.start()
+    assert builder.wait_background(30)  # the search index, and what the first look needs if not made
     yield project, builder, preview
     preview.stop()
     builder.close()
