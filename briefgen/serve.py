@@ -195,7 +195,8 @@ class SiteBuilder:
 
     def first_look(self, sources: frozenset[Path], shown: frozenset[str]) -> tuple[FirstLook, ...]:
         """The pages among `shown` (output paths of open pages) that can be made before the build,
-        when one article, person's file or template was saved (see firstlook.py); often none."""
+        when one article, person's, topic's or place's file or template was saved (see
+        firstlook.py); often none."""
         self._looked = ()
         kept = self._resident.site
         if len(sources) != 1 or kept is None or not shown:
@@ -662,7 +663,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             path = "/" + path[len(prefix) :]
         found = locate(self.server.root, path)
         early = self.server.live.shown_early(found.relative) if found.redirect is None else None
-        if early is not None:  # the saved article's page, made before the build under way
+        if early is not None:  # a page made before the build under way (a first look)
             data, generation = early
             page = self._with_script(data, [found.relative], generation, early=True)
             self._send(HTTPStatus.OK, _TYPES[".html"], page, head=head)
