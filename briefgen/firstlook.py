@@ -101,8 +101,8 @@ def first_look(
         return None  # the build reports them
     report = Report()
     article = resolve_article(parsed, load_registries(config, project_files(config), report), report)
-    if article is None or report.problems or report.warnings:
-        return None
+    if article is None or report.problems:
+        return None  # warnings (a person with no file) are fine if the last build had their page
     if article.slug != known.slug or (article.draft and not config.drafts) or not _all_known(index, article):
         return None
     spec = article_page(index, article, related_of(index, article, config.related_articles))

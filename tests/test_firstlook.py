@@ -11,6 +11,7 @@ import random
 from pathlib import Path
 
 import pytest
+from conftest import article
 from test_incremental import GLOBAL_READERS
 from test_incremental_fields import ARTICLE, PEOPLE, PERSON, TERMS, VOCABULARY, Site
 
@@ -134,6 +135,26 @@ def test_pages_made_again_after_a_template_save_are_the_pages_the_build_then_wri
     for look in looks:
         assert (project.root / "site" / look.output).read_bytes() == look.data, look.output
         assert b"Every page, edited." in look.data
+
+
+def test_an_article_naming_a_person_with_no_file_gets_a_first_look_once_their_page_exists(make_site, cli):
+    project = make_site(
+        {"content/2023-06-20-xi.md": article("Xi receives Blinken", "2023-06-19", actors="[Xi Jinping]")}
+    )
+    assert cli(project, "build", "-q").code == 0  # Xi Jinping has no file: a warning, and a page
+    config = load_config(project.root)
+    _, index, _ = pipeline.load(config)
+    path = project.root / "content/2023-06-18-talks.md"
+    path.write_text(
+        path.read_text("utf-8").replace(
+            "actors: [Antony Blinken, qin gang]", "actors: [Antony Blinken, qin gang, Xi Jinping]"
+        ),
+        "utf-8",
+    )
+    look = first_look(config, index, path)
+    assert look is not None and b"people/xi-jinping/" in look.data
+    assert cli(project, "build", "-q").code == 0
+    assert (project.root / "site" / look.output).read_bytes() == look.data
 
 
 @pytest.mark.parametrize("kind", sorted(VOCABULARY))
