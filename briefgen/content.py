@@ -261,6 +261,16 @@ def day_start(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
         return dt.datetime.combine(day, dt.time.min, dt.UTC)
 
 
+def person_keys(person: Person) -> set[str]:
+    """What an actor may be written as to name `person` (id, name, aliases), folded (see fold)."""
+    return {fold(key) for key in (person.id, person.name, *person.aliases)}
+
+
+def vocable_keys(entry: Vocable) -> set[str]:
+    """What a topic or place may be written as to name `entry` (id, names, aliases), folded."""
+    return {fold(key) for key in (entry.id, *(name for _, name in entry.names), *entry.aliases)}
+
+
 class Vocabulary:
     """Resolves a topic or place as written (id, a name in any language, alias; any case, any
     accents) to its vocabulary entry, the way Registry resolves people."""
@@ -273,8 +283,8 @@ class Vocabulary:
         for entry in entries:
             self.entries[entry.id] = entry
             self.labels[entry.id] = typeset(entry.name_in(language), language)
-            for key in {entry.id, *(name for _, name in entry.names), *entry.aliases}:
-                self.keys.setdefault(fold(key), set()).add(entry.id)
+            for key in vocable_keys(entry):
+                self.keys.setdefault(key, set()).add(entry.id)
 
     def resolve(self, written: Scalar, lang: str, path: Path, label: str, report: Report) -> Term:
         name = " ".join(written.text.split())
@@ -335,8 +345,8 @@ class Registry:
         self.stubs: dict[str, Person] = {}
         for person in people:
             self.people[person.id] = person
-            for key in {person.id, person.name, *person.aliases}:
-                self.keys.setdefault(fold(key), set()).add(person.id)
+            for key in person_keys(person):
+                self.keys.setdefault(key, set()).add(person.id)
 
     def shared(self) -> Iterator[tuple[str, list[Person]]]:
         """Each name or alias that several people hold, with those people."""

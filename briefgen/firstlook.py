@@ -37,7 +37,9 @@ from .content import (
     Report,
     load_registries,
     parse_file,
+    person_keys,
     resolve_article,
+    vocable_keys,
 )
 from .engine.cache import Cache
 from .engine.resident import LastSite
@@ -80,8 +82,11 @@ def first_looks(
         return ()
     if is_template(config, saved):
         return pages_again(config, site.index, site.specs, shown)
-    if any(saved.is_relative_to(config.content_dir / folder) for folder in (PEOPLE_DIR, *VOCABULARY_DIRS)):
-        look = file_look(config, site.index, saved, shown, site.parsed)
+    kind = next(
+        (k for k in (PEOPLE_DIR, *VOCABULARY_DIRS) if saved.is_relative_to(config.content_dir / k)), None
+    )
+    if kind is not None:
+        look = file_look(config, site.index, saved, kind, shown, site.parsed)
     else:
         look = first_look(config, site.index, saved, shown)
     return (look,) if look is not None else ()
@@ -113,22 +118,24 @@ def file_look(
     config: SiteConfig,
     index: SiteIndex,
     path: Path,
+    kind: str,
     only: Container[str] | None = None,
     parsed: Parsed | None = None,
 ) -> FirstLook | None:
-    """The page of the person, topic or place whose file is at `path`, as saved, against `index`;
-    None when the file is not one with a page in that build, that page is not among `only` (if
-    given), or the save reaches other pages (see `_person` and `_term`). `parsed`: the articles
-    as the last build parsed them, before their names were resolved."""
+    """The page of the person, topic or place (`kind`: the folder of `path`, PEOPLE_DIR or one
+    of VOCABULARY_DIRS) whose file is at `path`, as saved, against `index`; None when the file is
+    not one with a page in that build, that page is not among `only` (if given), or the save
+    reaches other pages (see `_person` and `_term`). `parsed`: the articles as the last build
+    parsed them, before their names were resolved."""
     report = Report()
     registries = load_registries(config, project_files(config), report)
     if report.problems:
         return None
     found: tuple[SiteIndex, Person | Taxon] | None
-    if path.is_relative_to(config.content_dir / PEOPLE_DIR):
+    if kind == PEOPLE_DIR:
         found = _person(index, registries, path, parsed)
     else:
-        found = _term(config, index, registries, path, parsed)
+        found = _term(kind, index, registries, path, parsed)
     if found is None or (only is not None and urls.output_path(urls.url_of(found[1])) not in only):
         return None
     site, subject = found
@@ -149,29 +156,28 @@ def _person(
     known = index.people.get(person.id) if person is not None else None
     if person is None or known is None:
         return None
-    moved = _names(known) ^ _names(person)
+    moved = person_keys(known) ^ person_keys(person)
     if moved and (parsed is None or any(fold(name) in moved for name in _actors_written(parsed))):
         return None
     return replace(index, people={**index.people, person.id: person}), person
 
 
 def _term(
-    config: SiteConfig, index: SiteIndex, registries: Registries, path: Path, parsed: Parsed | None
+    kind: str, index: SiteIndex, registries: Registries, path: Path, parsed: Parsed | None
 ) -> tuple[SiteIndex, Taxon] | None:
-    """The index with the topic or place of the vocabulary file at `path` as saved, and its
-    taxon; None if the save reaches other pages: its names (every page that shows the term shows
-    them), its timezone (the zone of every time written there), or an alias gained or lost that
-    an article writes."""
-    kind = next((k for k in VOCABULARY_DIRS if path.is_relative_to(config.content_dir / k)), None)
+    """The index with the topic or place (`kind`) of the vocabulary file at `path` as saved, and
+    its taxon; None if the save reaches other pages: its names (every page that shows the term
+    shows them), its timezone (the zone of every time written there), or an alias gained or lost
+    that an article writes."""
     vocabulary = registries.topics if kind == "topics" else registries.places
-    entry = next((e for e in vocabulary.entries.values() if e.path == path), None) if kind else None
-    taxon = index.taxonomies[kind].get(entry.id) if kind and entry is not None else None
-    if kind is None or entry is None or taxon is None or taxon.entry is None:
+    entry = next((e for e in vocabulary.entries.values() if e.path == path), None)
+    taxon = index.taxonomies[kind].get(entry.id) if entry is not None else None
+    if entry is None or taxon is None or taxon.entry is None:
         return None
     known = taxon.entry
     if (known.names, known.timezone) != (entry.names, entry.timezone):
         return None
-    moved = {fold(alias) for alias in known.aliases} ^ {fold(alias) for alias in entry.aliases}
+    moved = vocable_keys(known) ^ vocable_keys(entry)  # with the names the same: the aliases
     if moved and (parsed is None or any(fold(name) in moved for name in _terms_written(parsed, kind))):
         return None
     fresh = replace(taxon, entry=entry)
@@ -190,11 +196,6 @@ def _terms_written(parsed: Parsed, kind: str) -> Iterator[str]:
         yield from (written.text for written in own)
         for names in of_events:
             yield from (written.text for written in names or ())
-
-
-def _names(person: Person) -> set[str]:
-    """What an actor may be written as to name `person`, folded as the registry matches it."""
-    return {fold(name) for name in (person.id, person.name, *person.aliases)}
 
 
 def _actors_written(parsed: Parsed) -> Iterator[str]:
