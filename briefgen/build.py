@@ -28,7 +28,7 @@ from .files import FilePolicy, file_policy, read_regular, walk
 from .hashing import content_hash
 from .lock import project_lock
 from .manifest import WrittenFile
-from .writer import Writer, check_output_dir, recover, unchanged
+from .writer import Stager, Writer, check_output_dir, recover, unchanged
 
 if TYPE_CHECKING:
     from .index import SiteIndex
@@ -222,7 +222,7 @@ class _Job:
     checker: LinkChecker
     out: Path
     previous: dict[str, WrittenFile]
-    write: bool  # False: nothing is written (check)
+    stager: Stager | None  # None: nothing is written (check)
 
 
 def _render_batch(job: _Job, batch: list[int]) -> list[Rendered]:
@@ -235,7 +235,9 @@ def _render_batch(job: _Job, batch: list[int]) -> list[Rendered]:
         html = render_page(job.env, spec)  # type: ignore[arg-type]
         data = html.encode("utf-8")
         page_digest = content_hash(data)
-        changed = job.write and not unchanged(job.out, job.previous, spec.output, page_digest)
+        staged = None
+        if job.stager is not None and not unchanged(job.out, job.previous, spec.output, page_digest):
+            staged = job.stager.write(spec.output, data)  # here: the bytes never leave this process
         body = None
         article = spec.context.get("article")
         if isinstance(article, Article) and spec.template == "article.html":
@@ -244,7 +246,7 @@ def _render_batch(job: _Job, batch: list[int]) -> list[Rendered]:
         fresh = tuple(job.bodies.fresh.items())
         job.bodies.fresh.clear()
         dead = tuple(job.checker.dead(spec.output, html))
-        results.append(Rendered(i, page_digest, data if changed else None, dead, body, fresh))
+        results.append(Rendered(i, page_digest, staged, dead, body, fresh))
     return results
 
 
@@ -330,9 +332,9 @@ def _full(
         checker = LinkChecker(
             existing, plain=plain_attributes(template_sources(config)), root=urls.base_path(config.base_url)
         )
-        job = _Job(
-            env, specs, todo, bodies, checker, config.output_dir, writer.previous if writer else {}, write
-        )
+        previous = writer.previous if writer else {}
+        stager = writer.stager if writer else None
+        job = _Job(env, specs, todo, bodies, checker, config.output_dir, previous, stager)
         _render(job, engine, writer, worker_count(config), progress, content)
         removed: list[str] = []
         if writer is not None:
@@ -391,8 +393,8 @@ def _render(
         crash_point("render")
         engine.rendered(spec, result)
         if writer is not None:
-            if result.data is not None:  # one process writes: parallel writers contend in the kernel
-                writer.put(spec.output, result.data, result.digest)
+            if result.staged is not None:  # by the process that rendered it
+                writer.staged(spec.output, result.digest, result.staged)
             else:
                 writer.keep(spec.output)
     if problems:

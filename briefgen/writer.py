@@ -405,6 +405,38 @@ def _renameat2() -> Any:
         return None
 
 
+class Stager:
+    """Writes files at their places under the staging folder (and a new site's second tree).
+
+    It holds no more than where they go, so the processes that render pages (forked after it is
+    made) each stage their own pages, and the pages' bytes never travel between processes; the
+    Writer records what was staged (`Writer.staged`). Each process keeps its own list of the
+    folders it made.
+    """
+
+    def __init__(self, out: Path, twin: Path | None) -> None:
+        self.out = out
+        self.staging = out / STAGING
+        self.twin = twin
+        self._roots = (self.staging,) if twin is None else (self.staging, twin)
+        self._made = {""}  # folders made under the roots, relative
+
+    def write(self, relative: str, data: bytes) -> tuple[int, int]:
+        """Stage `data` as `relative` (checked with `safe_relative`): its time in ns and size."""
+        try:
+            folder = posixpath.dirname(safe_relative(relative))
+            if folder not in self._made:  # most pages have a folder of their own
+                _make_folder(self._roots, folder, self._made)
+            written = stage(f"{self.staging}/{relative}", data)
+            if self.twin is not None:
+                os.link(f"{self.staging}/{relative}", f"{self.twin}/{relative}", follow_symlinks=False)
+        except OSError as error:
+            raise BuildError(
+                f"cannot write {relative} ({error.strerror}); nothing was changed in {self.out}"
+            ) from None
+        return written
+
+
 class Writer:
     """Collect a build's files in a staging folder, then swap them into place, or abort.
 
@@ -436,7 +468,6 @@ class Writer:
         if self.staging.exists():
             shutil.rmtree(self.staging)  # left by a build that was killed
         self.staging.mkdir(parents=True)
-        self._staged_folders = {""}  # folders made under the staging folder (and the twin), relative
         self._second_tree = _new_id()  # the generation id of a second tree made whole (a new site)
         # where the previous generation is kept, if it can be exchanged with the site (else None)
         exchangeable = generations is not None and self._exchangeable(generations)
@@ -450,7 +481,7 @@ class Writer:
             if self.generations is not None and not self.previous and not partial:
                 twin.mkdir(parents=True)
                 self._twin = twin
-        self._folder_roots = (self.staging,) if self._twin is None else (self.staging, self._twin)
+        self.stager = Stager(self.out, self._twin)
 
     def _claim(self, relative: str) -> None:
         if relative in self.added:
@@ -468,17 +499,15 @@ class Writer:
     def put(self, relative: str, data: bytes, new_digest: str) -> None:
         """Stage `data`, whose digest is `new_digest`, for `relative`."""
         self._claim(safe_relative(relative))
-        try:
-            folder = posixpath.dirname(relative)
-            if folder not in self._staged_folders:  # most pages have a folder of their own
-                _make_folder(self._folder_roots, folder, self._staged_folders)
-            written = stage(f"{self.staging}/{relative}", data)
-            if self._twin is not None:
-                os.link(f"{self.staging}/{relative}", f"{self._twin}/{relative}", follow_symlinks=False)
-        except OSError as error:
-            raise BuildError(
-                f"cannot write {relative} ({error.strerror}); nothing was changed in {self.out}"
-            ) from None
+        self._record(relative, new_digest, self.stager.write(relative, data))
+
+    def staged(self, relative: str, new_digest: str, written: tuple[int, int]) -> None:
+        """`relative` was staged by `stager.write` (in whichever process rendered it): its digest,
+        time and size."""
+        self._claim(safe_relative(relative))
+        self._record(relative, new_digest, written)
+
+    def _record(self, relative: str, new_digest: str, written: tuple[int, int]) -> None:
         self.files[relative] = (new_digest, *written)  # a move keeps the time and size
         self.changed.append(relative)
         crash_point("stage")

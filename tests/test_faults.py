@@ -222,7 +222,8 @@ def test_on_another_file_system_a_swap_killed_halfway_is_finished_before_anythin
         subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
-def test_a_full_disk_is_a_clear_error_and_the_site_stays(make_site, cli, monkeypatch):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_full_disk_is_a_clear_error_and_the_site_stays(make_site, cli, monkeypatch, jobs):
     project = make_site()
     assert cli(project, "build").code == 0
     old = project.snapshot()
@@ -232,7 +233,9 @@ def test_a_full_disk_is_a_clear_error_and_the_site_stays(make_site, cli, monkeyp
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
     monkeypatch.setattr(writer, "stage", full)
-    result = cli(project, "build")
+    # with two jobs, a forked helper renders and stages pages too: its error reaches the command
+    monkeypatch.setattr("briefgen.parallel.RENDER_MIN", 1)
+    result = cli(project, "build", "--jobs", jobs)
     assert result.code == 1
     assert "No space left on device); nothing was changed in" in result.err
     assert "Traceback" not in result.err

@@ -51,7 +51,7 @@ class Rendered:
 
     index: int  # position in the page plan
     digest: str
-    data: bytes | None  # the page, unless the file on disk already holds exactly these bytes
+    staged: tuple[int, int] | None  # time and size of the page staged, None if the file on disk holds it
     dead: tuple[str, ...]
     body: tuple[str, bool] | None = None  # for article pages: body key, page holds it exactly once
     fresh: tuple[tuple[str, str], ...] = field(default=())  # bodies rendered here, for the store
