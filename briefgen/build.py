@@ -315,6 +315,7 @@ def _full(
 
     parsed, trusted = engine.parses()
     content = load_content(config, parsed, jobs=worker_count(config), trusted=trusted)
+    del parsed  # the engine keeps what it needs of the parses (see Engine.loaded)
     _check_templates(config, content)
     engine.loaded(worker_count(config))
     store = engine.body_store()

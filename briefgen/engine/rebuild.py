@@ -73,6 +73,7 @@ class Engine:
         self._inputs: Stats | None = None
         self.state = self.cache.state() if self.cache is not None else None
         self._parsed: Parsed | None = None
+        self._fronts: dict[str, str] = {}  # path -> digest of its front matter, once loaded
         self._known: Parsed = {}
         self._parse_write: PendingWrite | None = None
         self._store: BodyStore | None = None
@@ -142,6 +143,14 @@ class Engine:
             from ..parallel import worth_aside
 
             self._parse_write = self.cache.write_parsed(parsed, worth_aside(jobs, len(parsed)))
+        self._known = {}
+        if parsed is not None:
+            # from here on, only the digest of each article's front matter is asked for, but by a
+            # resident, which keeps every parse for the first look (a whole second copy of the
+            # articles, which large sites render without)
+            self._fronts = {path: parse.front for path, parse in parsed.items()}
+            if self.resident is None:
+                self._parsed = None
 
     def body_store(self) -> BodyStore | None:
         """Bodies rendered by earlier builds (None when there are none to ask)."""
@@ -236,10 +245,10 @@ class Engine:
         if self._late and self._fingerprints is not None:
             # here, not in helpers: the digest of each article and event is then made once
             self.prints[spec.output] = self._fingerprints.page(spec)
-        if result.body is not None and self._parsed is not None:
+        if result.body is not None and self._fronts:
             article = spec.context["article"]
             self.records[str(article.path)] = ArticleRecord(
-                front=self._parsed[str(article.path)].front,
+                front=self._fronts[str(article.path)],
                 body=result.body[0],
                 lang=article.lang,
                 output=spec.output,
