@@ -425,6 +425,16 @@ def test_worker_processes_build_the_same_site_as_one_process(make_site, cli, tmp
     assert result.code == 1 and "dead link '../nowhere/'" in result.err
     assert (cache / "parsed.pickle").read_bytes() == parse_cache
     assert not (cache / ".parsed.pickle.tmp").exists()
+    # the helper staged its pages, and linked them into the second tree that became the previous
+    # generation: a rebuild swaps with that tree, so it ends as a one-process build of the same
+    edited = random_article(rng, 0, extra=" An edit.")
+    parallel.write({"content/a000.md": edited})
+    assert cli(parallel, "build", "-q", "--jobs", "2").code == 0
+    cold = Project(tmp_path / "cold")
+    shutil.copytree(parallel.root / "content", cold.root / "content")
+    shutil.copy(parallel.root / "briefgen.yaml", cold.root / "briefgen.yaml")
+    assert cli(cold, "build", "-q", "--jobs", "1").code == 0
+    assert output(parallel, "site") == output(cold, "site")
 
 
 def age(path: Path, seconds: float) -> None:
