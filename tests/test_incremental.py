@@ -427,9 +427,14 @@ def test_worker_processes_build_the_same_site_as_one_process(make_site, cli, tmp
     assert not (cache / ".parsed.pickle.tmp").exists()
     # the helper staged its pages, and linked them into the second tree that became the previous
     # generation: a rebuild swaps with that tree, so it ends as a one-process build of the same
-    edited = random_article(rng, 0, extra=" An edit.")
-    parallel.write({"content/a000.md": edited})
-    assert cli(parallel, "build", "-q", "--jobs", "2").code == 0
+    # (new actors: the whole pipeline); two edits, so the second rebuild trusts what the first
+    # one recorded
+    for number in (0, 1):
+        path = f"content/a{number:03d}.md"
+        edited = random_article(rng, number, extra=" An edit.")
+        assert edited.partition("---\n\n")[0] != (parallel.root / path).read_text().partition("---\n\n")[0]
+        parallel.write({path: edited})
+        assert cli(parallel, "build", "-q", "--jobs", "2").code == 0
     cold = Project(tmp_path / "cold")
     shutil.copytree(parallel.root / "content", cold.root / "content")
     shutil.copy(parallel.root / "briefgen.yaml", cold.root / "briefgen.yaml")
