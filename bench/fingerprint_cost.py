@@ -26,8 +26,6 @@ from briefgen.engine.cache import Cache
 from briefgen.engine.fingerprint import Fingerprints
 from briefgen.markdown import Bodies
 from briefgen.mentions import site_linker
-from briefgen.model import Article
-from briefgen.pages import PageSpec
 from briefgen.pipeline import plan
 from briefgen.render import make_environment
 
@@ -43,11 +41,8 @@ def main() -> int:
     bodies = Bodies(None, site_linker(config, index))
     env = make_environment(config, index, bodies)
 
-    def article_page(spec: PageSpec) -> bool:
-        return isinstance(spec.context.get("article"), Article) and spec.template == "article.html"
-
-    articles = [spec for spec in specs if article_page(spec)]
-    lists = [spec for spec in specs if not article_page(spec)]
+    articles = [spec for spec in specs if spec.own_article is not None]
+    lists = [spec for spec in specs if spec.own_article is None]
     groups = {"list pages": lists, "article pages": articles}
     for order in (["list pages", "article pages"], ["article pages", "list pages"]):
         prints = Fingerprints(env, index, bodies.salt)

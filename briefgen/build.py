@@ -226,7 +226,6 @@ class _Job:
 
 
 def _render_batch(job: _Job, batch: list[int]) -> list[Rendered]:
-    from .model import Article
     from .render import render as render_page
 
     results = []
@@ -239,8 +238,8 @@ def _render_batch(job: _Job, batch: list[int]) -> list[Rendered]:
         if job.stager is not None and not unchanged(job.out, job.previous, spec.output, page_digest):
             staged = job.stager.write(spec.output, data)  # here: the bytes never leave this process
         body = None
-        article = spec.context.get("article")
-        if isinstance(article, Article) and spec.template == "article.html":
+        article = spec.own_article
+        if article is not None:
             key, body_html = job.bodies.of(article)
             body = (key, bool(body_html) and html.count(body_html) == 1)
         fresh = tuple(job.bodies.fresh.items())
@@ -407,12 +406,11 @@ def _dead_link(spec: PageSpec, link: str) -> Problem:
     """A dead link, placed at the line of the article that writes it, else at the page's source."""
     from .content import read_body
     from .links import line_of
-    from .model import Article
     from .pages import page_errors_source
 
-    article = spec.context.get("article")
+    article = spec.own_article
     message = f"dead link '{link}' on page /{spec.url}"
-    if isinstance(article, Article) and spec.template == "article.html":
+    if article is not None:
         try:
             body = read_body(article)
         except BuildError:

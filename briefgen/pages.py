@@ -16,6 +16,7 @@ from .model import Article, Event, Person
 from .network import Links, cooccurrence, ego_network, site_network, strongest_pairs
 
 NETWORK = "network/"
+ARTICLE_TEMPLATE = "article.html"  # an article's own page
 
 # Templates whose names start with "@" are made by Python code, not Jinja (see render.GENERATORS).
 CALENDAR = "@calendar.ics"
@@ -38,6 +39,12 @@ class PageSpec:
     @property
     def output(self) -> str:
         return urls.output_path(self.url)
+
+    @property
+    def own_article(self) -> Article | None:
+        """The article this is the page of (made with article.html), else None."""
+        article = self.context.get("article")
+        return article if isinstance(article, Article) and self.template == ARTICLE_TEMPLATE else None
 
 
 def _spec(template: str, url: str, inputs: Iterable[str] = (), **context: Any) -> PageSpec:
@@ -100,7 +107,7 @@ def _articles(index: SiteIndex) -> list[PageSpec]:
 def article_page(index: SiteIndex, article: Article, related: Iterable[str]) -> PageSpec:
     """An article's page, listing the `related` articles (slugs) of the index."""
     return _spec(
-        "article.html",
+        ARTICLE_TEMPLATE,
         urls.url_of(article),
         [str(article.path)],
         article=article,

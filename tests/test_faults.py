@@ -222,20 +222,24 @@ def test_on_another_file_system_a_swap_killed_halfway_is_finished_before_anythin
         subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_full_disk_is_a_clear_error_and_the_site_stays(make_site, cli, monkeypatch, jobs):
+@pytest.mark.parametrize("where", ["here", "in a helper"])
+def test_a_full_disk_is_a_clear_error_and_the_site_stays(make_site, cli, monkeypatch, where):
     project = make_site()
     assert cli(project, "build").code == 0
     old = project.snapshot()
     edit(project)
+    here, stage = os.getpid(), writer.stage
 
-    def full(path: Path, data: bytes) -> None:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+    def full(path: str, data: bytes) -> tuple[int, int]:
+        if where == "here" or os.getpid() != here:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+        return stage(path, data)
 
     monkeypatch.setattr(writer, "stage", full)
-    # with two jobs, a forked helper renders and stages pages too: its error reaches the command
+    # with two jobs a forked helper renders the article pages while this process renders the
+    # lists, and stages them itself: the disk fills up in the helper, whose error reaches the command
     monkeypatch.setattr("briefgen.parallel.RENDER_MIN", 1)
-    result = cli(project, "build", "--jobs", jobs)
+    result = cli(project, "build", "--jobs", "1" if where == "here" else "2")
     assert result.code == 1
     assert "No space left on device); nothing was changed in" in result.err
     assert "Traceback" not in result.err

@@ -226,10 +226,8 @@ class Engine:
             return False
         if not unchanged(self.out, previous, spec.output, previous[spec.output][0]):
             return False
-        from ..model import Article
-
-        article = spec.context.get("article")
-        if isinstance(article, Article) and spec.template == "article.html":
+        article = spec.own_article
+        if article is not None:
             record = state.articles.get(str(article.path))
             if record is None:
                 return False
