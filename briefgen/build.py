@@ -256,14 +256,13 @@ def _render_pages(job: _Job, jobs: int, progress: Progress | None) -> Iterator[R
     cache of rendered list items, which then exists once instead of once per process.
     """
     from .heap import large_blocks_apart
-    from .model import Article
     from .parallel import processes_for, run_chunks
     from .render import list_stage, lists_rendered, stage_rendered
 
     total = len(job.todo)
     step = 50
-    lists = [i for i in job.todo if not isinstance(job.specs[i].context.get("article"), Article)]
-    articles = [i for i in job.todo if isinstance(job.specs[i].context.get("article"), Article)]
+    articles = [i for i in job.todo if job.specs[i].own_article is not None]
+    lists = [i for i in job.todo if job.specs[i].own_article is None]
     # list pages by stage: what each stage's pages alone use is dropped once they are done
     stages = {i: list_stage(job.specs[i]) for i in lists}
     lists.sort(key=stages.__getitem__)
