@@ -83,7 +83,7 @@ def switch_off(parts: set[str]) -> None:
 
             def cancel(self) -> None: ...
 
-        cache.Cache.write_parsed = lambda self, parsed, fork: NotWritten()  # type: ignore[assignment,method-assign,return-value]
+        cache.Cache.write_parsed = lambda self, *given: NotWritten()  # type: ignore[assignment,method-assign,return-value]
     if "links" in parts:
         links.LinkChecker.dead = lambda self, page_output, html: []  # type: ignore[method-assign]
     if "markdown" in parts:

@@ -77,7 +77,7 @@ def clean_build(project: Project, tmp_path: Path, search: bool = True) -> dict[s
 
 
 BEFORE_SWAP = ["render", "stage", "generation", "journal"]
-AFTER_SWAP = ["swap", "manifest", "cache:parsed.pickle", "cache:build-state.marshal"]
+AFTER_SWAP = ["swap", "manifest", "cache:parsed", "cache:parsed-commit", "cache:build-state.marshal"]
 
 
 @pytest.mark.parametrize("point", BEFORE_SWAP + AFTER_SWAP)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, Project, article
 
+from briefgen.hashing import spread
 from briefgen.manifest import MARKER
 
 PEOPLE = ["Antony Blinken", "Qin Gang", "Wang Yi", "Xi Jinping", "Janet Yellen", "Li Qiang"]
@@ -350,8 +351,13 @@ def test_a_new_description_renders_only_that_persons_pages(make_site, cli, tmp_p
 
 
 def _garbage(cache: Path) -> None:
-    for name in ("build-state.marshal", "parsed.pickle"):
-        (cache / name).write_bytes(b"\x80\x04garbage")
+    for path in (cache / "build-state.marshal", *(cache / "parsed").iterdir()):
+        path.write_bytes(b"\x80\x04garbage")
+
+
+def parse_shards(cache: Path) -> dict[str, bytes]:
+    """The parse cache's files, by name (with any left half-written: their names start with '.')."""
+    return {path.name: path.read_bytes() for path in (cache / "parsed").iterdir()}
 
 
 def _one_byte_inside_the_state(cache: Path) -> None:
@@ -373,6 +379,26 @@ def test_a_damaged_cache_is_discarded_with_a_warning_and_the_site_is_right(make_
     assert result.code == 0
     assert "warning: ignoring the damaged build cache" in result.err
     assert output(project, "site") == cold_build(project, cli, tmp_path)
+
+
+def test_a_damaged_shard_of_the_parse_cache_is_parsed_again_and_written_whole(make_site, cli, tmp_path):
+    project = make_site(site_files(random.Random(8), 40), basic=False)
+    assert cli(project, "build", "-q").code == 0
+    shards = project.root / ".briefgen/parsed"
+    damaged = max(shards.iterdir(), key=lambda path: path.stat().st_size)  # one holding articles
+    damaged.write_bytes(b"\x80\x04garbage")
+    path = project.root / "content/a003.md"
+    path.write_text(path.read_text("utf-8").replace('title: "', 'title: "Retitled ', 1), "utf-8")
+    result = cli(project, "build")
+    assert result.code == 0
+    assert f"warning: ignoring the damaged build cache {damaged}" in result.err
+    assert "Retitled" in project.read("site/articles/a003/index.html")
+    assert output(project, "site") == cold_build(project, cli, tmp_path)
+    # written whole again: the next build reads it without a word
+    path.write_text(path.read_text("utf-8").replace("Retitled ", "Renamed ", 1), "utf-8")
+    result = cli(project, "build")
+    assert result.code == 0 and "damaged" not in result.err
+    assert output(project, "site") == cold_build(project, cli, tmp_path / "again")
 
 
 def test_a_stale_body_store_never_reaches_the_site(make_site, cli, tmp_path):
@@ -411,20 +437,20 @@ def test_worker_processes_build_the_same_site_as_one_process(make_site, cli, tmp
     assert cli(parallel, "build", "-q", "--jobs", "2").code == 0
     assert output(parallel, "site") == output(serial, "site")
     cache = parallel.root / ".briefgen"
-    parse_cache = (cache / "parsed.pickle").read_bytes()
+    parse_cache = parse_shards(cache)
+    assert len(parse_cache) == 64 and not [name for name in parse_cache if name.startswith(".")]
     assert sorted(p.name for p in cache.iterdir()) == [
         "bodies.sqlite",
         "build-state.marshal",
         "lock",
-        "parsed.pickle",
+        "parsed",
         "previous-site",  # the site's previous generation, for the atomic swap
     ]
     # and a dead link found by a worker is reported like any other; the parse cache stays as it was
     parallel.write({"content/a000.md": random_article(rng, 0, extra=" [x](../nowhere/)")})
     result = cli(parallel, "build", "--jobs", "2")
     assert result.code == 1 and "dead link '../nowhere/'" in result.err
-    assert (cache / "parsed.pickle").read_bytes() == parse_cache
-    assert not (cache / ".parsed.pickle.tmp").exists()
+    assert parse_shards(cache) == parse_cache  # nothing half-written left either
     # the helper staged its pages, and linked them into the second tree that became the previous
     # generation: a rebuild swaps with that tree, so it ends as a one-process build of the same
     # (new actors: the whole pipeline); two edits, so the second rebuild trusts what the first
@@ -486,21 +512,30 @@ def test_a_rebuild_with_nothing_to_render_loads_no_template_or_markdown_library(
     assert done.stdout.split("\n")[-2] == "0 []", done.stdout + done.stderr
 
 
-def test_the_parse_cache_is_written_again_only_when_a_file_was_parsed_again(make_site, cli):
+def test_the_parse_cache_is_written_again_only_where_a_file_was_parsed_again(make_site, cli, tmp_path):
     project = make_site(site_files(random.Random(5), 6), basic=False)
     assert cli(project, "build", "-q").code == 0
-    parse_cache = project.root / ".briefgen/parsed.pickle"
-    written = parse_cache.stat().st_mtime_ns
+    cache = project.root / ".briefgen"
+
+    def written() -> dict[str, int]:
+        return {path.name: path.stat().st_mtime_ns for path in (cache / "parsed").iterdir()}
+
+    first = written()
     item = (REPO / "templates/_article_item.html").read_text("utf-8")
     project.write({"templates/_article_item.html": item.replace('"article-item"', '"article-item x"')})
     assert cli(project, "build", "-q").code == 0
-    assert parse_cache.stat().st_mtime_ns == written  # a template edit parses nothing
+    assert written() == first  # a template edit parses nothing
     path = project.root / "content/a002.md"
     path.write_text(path.read_text("utf-8").replace('title: "', 'title: "Edited ', 1), "utf-8")
     assert cli(project, "build", "-q").code == 0
-    assert parse_cache.stat().st_mtime_ns != written
+    again = written()
+    # one shard, the one holding that article, and no other
+    assert again.keys() == first.keys()
+    assert [name for name in first if again[name] != first[name]] == [f"{spread(str(path), 64):02d}.pickle"]
+    path.write_text(path.read_text("utf-8").replace("Edited ", "Edited twice ", 1), "utf-8")
     assert cli(project, "build", "-q").code == 0  # and the cache written then serves the next build
-    assert "Edited Article 2" in project.read("site/articles/a002/index.html")
+    assert "Edited twice Article 2" in project.read("site/articles/a002/index.html")
+    assert output(project, "site") == cold_build(project, cli, tmp_path)
 
 
 def test_settings_that_change_no_page_keep_the_cache(make_site, cli):

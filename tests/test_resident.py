@@ -15,7 +15,7 @@ from briefgen.config import load_config
 from briefgen.engine.resident import Resident
 from briefgen.errors import Problems
 
-PARSED = ".briefgen/parsed.pickle"
+PARSED = ".briefgen/parsed"  # the parse cache's shards
 
 
 def retitle(project: Project, name: str, title: str) -> None:
@@ -25,12 +25,13 @@ def retitle(project: Project, name: str, title: str) -> None:
     path.write_text("".join(lines), "utf-8")
 
 
-def damage_in_place(path: Path) -> None:
-    """Garbage of the same size, written in place, with the file's time put back: only a process
-    that holds the cache already can build as if nothing happened."""
-    before = path.stat()
-    path.write_bytes(b"\x80\x04garbage".ljust(before.st_size, b"!"))
-    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+def damage_in_place(folder: Path) -> None:
+    """Garbage of the same size, written in place in every shard, with each file's time put back:
+    only a process that holds the cache already can build as if nothing happened."""
+    for path in folder.iterdir():
+        before = path.stat()
+        path.write_bytes(b"\x80\x04garbage".ljust(before.st_size, b"!"))
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
 
 
 def test_the_preview_uses_the_parse_cache_it_holds_and_a_command_reads_the_file(make_site, cli, tmp_path):

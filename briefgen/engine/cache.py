@@ -14,7 +14,7 @@ import os
 import sqlite3
 import stat
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -31,10 +31,11 @@ if TYPE_CHECKING:
     from ..content import ParsedArticle
     from ..parallel import Aside
 
-CACHE_FORMAT = 15  # raise whenever what the cache holds changes shape
+CACHE_FORMAT = 16  # raise whenever what the cache holds changes shape
 CACHE_DIR = ".briefgen"
 STATE_FILE = "build-state.marshal"
-PARSED_FILE = "parsed.pickle"
+PARSED_DIR = "parsed"  # the parse cache, in shards: a save rewrites only those holding what changed
+PARSE_SHARDS = 64
 BODIES_FILE = "bodies.sqlite"
 
 Stat = tuple[int, int, str]  # mtime in ns, size, and the digest of a file that was racy (see settle)
@@ -296,16 +297,18 @@ class Cache:
         os.replace(self._write(name, value, dump), self.folder / name)
 
     def _tmp(self, name: str) -> Path:
-        return self.folder / f".{name}.tmp"
+        final = self.folder / name
+        return final.with_name(f".{final.name}.tmp")
 
     def _write(self, name: str, value: object, dump: Dump = _pickled) -> Path:
         """Write `value` next to the cache file `name`; the caller puts it in place."""
-        self.folder.mkdir(exist_ok=True)
         tmp = self._tmp(name)
+        tmp.parent.mkdir(parents=True, exist_ok=True)
         try:
             with tmp.open("wb") as handle:
                 dump((self.stamp, value), handle)
-                crash_point(f"cache:{name}")  # the tests' "killed while writing the cache"
+                # the tests' "killed while writing the cache" (any shard of the parse cache: "parsed")
+                crash_point(f"cache:{name.partition('/')[0]}")
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
@@ -331,8 +334,44 @@ class Cache:
             return 0
 
     def parsed(self) -> dict[str, ParsedArticle]:
-        value = self._load(PARSED_FILE)
-        return value if isinstance(value, dict) else {}
+        """The parse cache: what every shard that can be read holds (the files of one that cannot
+        are parsed again, and it is written anew)."""
+        found: dict[str, ParsedArticle] = {}
+        warned = len(self.warnings)
+        for name in self._shards():
+            value = self._load(name)
+            if isinstance(value, dict):
+                found.update(value)
+        if len(self.warnings) > warned + 1:  # one line for the parse cache, however many shards
+            count = len(self.warnings) - warned
+            del self.warnings[warned:]
+            self.warnings.append(
+                f"ignoring the damaged build cache {self.folder / PARSED_DIR} ({count} of its shards)"
+            )
+        return found
+
+    def _shards(self) -> list[str]:
+        """The parse cache's shard files there are, as names for _load."""
+        try:
+            with os.scandir(self.folder / PARSED_DIR) as found:
+                names = sorted(
+                    e.name for e in found if e.name.endswith(".pickle") and not e.name.startswith(".")
+                )
+        except OSError:
+            return []
+        return [f"{PARSED_DIR}/{name}" for name in names]
+
+    def parsed_mark(self) -> tuple[tuple[str, int, int, int], ...] | None:
+        """The parse cache's shard files as they are on disk (name, inode, time, size): it changes
+        whenever a build anywhere saves the cache. None if there is none."""
+        marks = []
+        for name in self._shards():
+            try:
+                found = os.stat(self.folder / name)
+            except OSError:
+                return None
+            marks.append((name, found.st_ino, found.st_mtime_ns, found.st_size))
+        return tuple(marks) or None
 
     def save(self, state: BuildState, parsed: PendingWrite | None) -> bool:
         """Save what the build learnt; `parsed`, when given, as started by write_parsed(). Whether
@@ -344,6 +383,7 @@ class Cache:
         try:
             if parsed is not None:
                 parsed.commit()
+                (self.folder / "parsed.pickle").unlink(missing_ok=True)  # the one file of format 15
             self._save(STATE_FILE, state.values(), _marshalled)
         except (OSError, BuildError) as error:
             if parsed is not None:
@@ -353,18 +393,34 @@ class Cache:
             return False
         return True
 
-    def write_parsed(self, parsed: dict[str, ParsedArticle], fork: bool) -> PendingWrite:
-        """Start writing the parse cache, in another process if `fork`, for save() to finish.
+    def write_parsed(
+        self, parsed: dict[str, ParsedArticle], changed: Iterable[str] | None, jobs: int
+    ) -> PendingWrite:
+        """Start writing the shards of the parse cache that hold the paths `changed` (parsed again,
+        new or gone; None: all of them), for save() to finish.
 
-        Pickling 10,000 parsed articles takes a third of a second, done meanwhile by another process
-        when `fork`. It starts before the index is built, so that it ends before pages are rendered:
-        beside the helpers that render, one more copy of the process would add to the memory peak.
-        Nothing replaces the current cache file before save().
+        A save after one article's edit rewrites one shard, a sixty-fourth of the articles. When
+        there are many to write (a first build: pickling 10,000 parsed articles takes a third of a
+        second), another process writes them meanwhile, if `jobs` allows it. It starts before the
+        index is built, so that it ends before pages are rendered: beside the helpers that render,
+        one more copy of the process would add to the memory peak. Nothing replaces the shards
+        on disk before save().
         """
-        from ..parallel import Aside
+        from ..parallel import Aside, worth_aside
 
-        writing = Aside(lambda: self._write(PARSED_FILE, parsed), fork)
-        return PendingWrite(writing, self._tmp(PARSED_FILE), self.folder / PARSED_FILE)
+        wanted = range(PARSE_SHARDS) if changed is None else {spread(path, PARSE_SHARDS) for path in changed}
+        pieces: dict[int, dict[str, ParsedArticle]] = {number: {} for number in wanted}
+        for path, parse in parsed.items():
+            piece = pieces.get(spread(path, PARSE_SHARDS))
+            if piece is not None:
+                piece[path] = parse
+        names = {number: f"{PARSED_DIR}/{number:02d}.pickle" for number in pieces}
+        entries = sum(len(piece) for piece in pieces.values())
+        writing = Aside(
+            lambda: [self._write(names[number], piece) for number, piece in pieces.items()],
+            worth_aside(jobs, entries),
+        )
+        return PendingWrite(writing, [(self._tmp(name), self.folder / name) for name in names.values()])
 
     def forget_state(self) -> None:
         """Before writing the output: if the build dies halfway, the next one starts afresh."""
@@ -376,20 +432,29 @@ class Cache:
 
 
 class PendingWrite:
-    """A cache file being written aside; commit() puts it in place, cancel() drops it."""
+    """Cache files being written aside; commit() puts them in place, cancel() drops them.
 
-    def __init__(self, writing: Aside[Path], tmp: Path, final: Path) -> None:
+    A process killed between two of commit()'s moves leaves some shards new and some old: each
+    entry still names the digest of the file it was parsed from, and the build state, which could
+    vouch for a file unread, was removed before the site was written (Cache.forget_state).
+    """
+
+    def __init__(self, writing: Aside[list[Path]], places: list[tuple[Path, Path]]) -> None:
         self.writing = writing
-        self.tmp = tmp
-        self.final = final
+        self.places = places  # (written aside, final)
 
     def commit(self) -> None:
-        os.replace(self.writing.result(), self.final)
+        self.writing.result()
+        for number, (tmp, final) in enumerate(self.places):
+            os.replace(tmp, final)
+            if number == 0:
+                crash_point("cache:parsed-commit")  # the tests' "killed between two shards"
 
     def cancel(self) -> None:
         self.writing.cancel()
-        with contextlib.suppress(OSError):
-            self.tmp.unlink()
+        for tmp, _ in self.places:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
 
 class BodyStore:

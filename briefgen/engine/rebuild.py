@@ -139,10 +139,10 @@ class Engine:
         """Content is loaded: the parse cache, if a file was parsed again, is written aside while
         the index is built (a rebuild after a template edit has nothing new)."""
         parsed = self._parsed
-        if self.cache is not None and parsed is not None and _parses_changed(self._known, parsed):
-            from ..parallel import worth_aside
-
-            self._parse_write = self.cache.write_parsed(parsed, worth_aside(jobs, len(parsed)))
+        changed = _parses_changed(self._known, parsed) if parsed is not None else []
+        if self.cache is not None and parsed is not None and changed:
+            # all the shards when none could be read: one left by other settings goes too
+            self._parse_write = self.cache.write_parsed(parsed, changed if self._known else None, jobs)
         self._known = {}
         if parsed is not None:
             # from here on, only the digest of each article's front matter is asked for, but by a
@@ -347,6 +347,7 @@ def _start_scan(config: SiteConfig, cache: Cache | None, scanned_ns: int) -> lis
     return [Early(share(number), fork=fork) for number in range(shares)]
 
 
-def _parses_changed(before: Parsed, after: Parsed) -> bool:
-    """Whether loading the content parsed a file again, or dropped one, since the cache was read."""
-    return before.keys() != after.keys() or any(after[path] is not parse for path, parse in before.items())
+def _parses_changed(before: Parsed, after: Parsed) -> list[str]:
+    """The files loading the content parsed again, or dropped, since the cache was read."""
+    again = [path for path, parse in after.items() if before.get(path) is not parse]
+    return again + [path for path in before.keys() - after.keys()]

@@ -5,20 +5,20 @@ It also keeps the last full build's settings, index and page plan (`site`), whic
 first look renders pages against before the next build (see firstlook.py).
 
 It holds the parse cache as objects: unpickling it is most of a second at 10,000 articles, on
-every save. The objects are used only while the file on disk is the one this process last saw (its
-settings stamp, inode, time and size): a build elsewhere (`make build` in a terminal) replaces the
-file, and the next build here reads it again. Each build gets a copy to add its parses to, and
-only a build whose cache was saved hands its own back (`saved`): after a failed build, the objects
-kept and the file on disk are both still the last saved build's, so the two never disagree.
+every save. The objects are used only while the files on disk are the ones this process last saw
+(the settings stamp, and each shard's inode, time and size): a build elsewhere (`make build` in a
+terminal) replaces a shard, and the next build here reads them again. Each build gets a copy to
+add its parses to, and only a build whose cache was saved hands its own back (`saved`): after a
+failed build, the objects kept and the files on disk are both still the last saved build's, so
+the two never disagree.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .cache import PARSED_FILE, Cache
+from .cache import Cache
 
 if TYPE_CHECKING:
     from ..config import SiteConfig
@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from ..index import SiteIndex
     from ..pages import PageSpec
 
-Mark = tuple[str, int, int, int]  # settings stamp, inode, time in ns, size
+Mark = tuple[
+    str, tuple[tuple[str, int, int, int], ...]
+]  # settings stamp, each shard's name, inode, time, size
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +63,5 @@ class Resident:
 
 
 def _mark(cache: Cache) -> Mark | None:
-    try:
-        found = os.stat(cache.folder / PARSED_FILE)
-    except OSError:
-        return None
-    return (cache.stamp, found.st_ino, found.st_mtime_ns, found.st_size)
+    found = cache.parsed_mark()
+    return None if found is None else (cache.stamp, found)
