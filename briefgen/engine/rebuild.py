@@ -136,8 +136,9 @@ class Engine:
         return parsed, trusted
 
     def loaded(self, jobs: int) -> None:
-        """Content is loaded: the parse cache, if a file was parsed again, is written aside while
-        the index is built (a rebuild after a template edit has nothing new)."""
+        """Content is loaded: the shards of the parse cache that hold a file parsed again (or
+        dropped) are written while the index is built, aside when they are many (a rebuild after a
+        template edit has nothing new, one after a front-matter edit one shard)."""
         parsed = self._parsed
         changed = _parses_changed(self._known, parsed) if parsed is not None else []
         if self.cache is not None and parsed is not None and changed:
