@@ -206,16 +206,17 @@ def remove(path: Path) -> None:
         shutil.rmtree(path)
 
 
-def retire(path: Path) -> None:
-    """Move `path` out of the way, to be deleted when the benchmark ends.
+def retire(path: Path, trash: Path = TRASH) -> None:
+    """Move `path` out of the way, into `trash` (on the same file system), to be deleted when the
+    benchmark ends.
 
     Deleting a 10,000-page output just before a build slows that build down: for a while after
     mass deletions ext4 skips the freed inodes when it allocates new ones, and that scan shows up
     as seconds of system time in whichever tool runs next. A rename costs nothing.
     """
     if path.exists() or path.is_symlink():
-        TRASH.mkdir(parents=True, exist_ok=True)
-        os.replace(path, TRASH / f"{path.name}-{time.monotonic_ns()}")
+        trash.mkdir(parents=True, exist_ok=True)
+        os.replace(path, trash / f"{path.name}-{time.monotonic_ns()}")
 
 
 def say(message: str) -> None:

@@ -20,24 +20,21 @@ The first four are work a cold build does only so that the next build can be qui
 turns (run 1 of each, then run 2...), each after `site/` and `.briefgen/` were moved aside (not
 deleted: see `retire` in run.py), and the medians are printed as a Markdown table with the
 command line. Needs a project whose content is there (bench/corpus.py makes one); it moves its
-`site/` and `.briefgen/` aside and deletes them at the end.
+`site/` and `.briefgen/` aside and deletes them at the end; each build's output is in `.without-logs/`.
 """
 
 from __future__ import annotations
 
 import argparse
 import html
-import os
-import shutil
 import statistics
 import sys
-import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from run import BRIEFGEN, Measurement, measure, say  # noqa: E402
+from run import BRIEFGEN, Measurement, measure, remove, retire, say  # noqa: E402
 
 PARTS = ("twin", "fingerprints", "bodies", "parses", "links", "markdown")
 REBUILDS_ONLY = ("twin", "fingerprints", "bodies", "parses")
@@ -83,7 +80,7 @@ def switch_off(parts: set[str]) -> None:
 
             def cancel(self) -> None: ...
 
-        cache.Cache.write_parsed = lambda self, *given: NotWritten()  # type: ignore[assignment,method-assign,return-value]
+        cache.Cache.write_parsed = lambda self, *given: NotWritten()  # type: ignore[assignment,method-assign]
     if "links" in parts:
         links.LinkChecker.dead = lambda self, page_output, html: []  # type: ignore[method-assign]
     if "markdown" in parts:
@@ -124,9 +121,7 @@ def main() -> int:
         for number in range(1, args.runs + 1):
             for name, parts in VARIANTS.items():
                 for folder in (project / "site", project / ".briefgen"):
-                    if folder.exists():
-                        trash.mkdir(exist_ok=True)
-                        os.replace(folder, trash / f"{folder.name}-{time.monotonic_ns()}")
+                    retire(folder, trash)  # beside the project: the same file system
                 command = [sys.executable, __file__, "--child", ",".join(parts)]
                 log = logs / f"{number}-{'-'.join(parts) or 'as-it-is'}.log"
                 run = measure(command, project, log, args.timeout)
@@ -136,7 +131,7 @@ def main() -> int:
                 runs[name].append(run)
                 say(f"run {number}, {name}: {run.wall_s:.2f} s wall, {run.cpu_s:.2f} s CPU")
     finally:
-        shutil.rmtree(trash, ignore_errors=True)
+        remove(trash)
     base = statistics.median(run.wall_s for run in runs["as it is"])
     called = " ".join(["bench/without.py", *sys.argv[1:]])
     print(f"`{called}` in {project.name}, {args.runs} run(s) each, medians:\n")

@@ -261,8 +261,10 @@ def _render_pages(job: _Job, jobs: int, progress: Progress | None) -> Iterator[R
 
     total = len(job.todo)
     step = 50
-    articles = [i for i in job.todo if job.specs[i].own_article is not None]
-    lists = [i for i in job.todo if job.specs[i].own_article is None]
+    articles: list[int] = []
+    lists: list[int] = []
+    for i in job.todo:
+        (lists if job.specs[i].own_article is None else articles).append(i)
     # list pages by stage: what each stage's pages alone use is dropped once they are done
     stages = {i: list_stage(job.specs[i]) for i in lists}
     lists.sort(key=stages.__getitem__)

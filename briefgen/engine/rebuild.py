@@ -141,7 +141,8 @@ class Engine:
         template edit has nothing new, one after a front-matter edit one shard)."""
         parsed = self._parsed
         changed = _parses_changed(self._known, parsed) if parsed is not None else []
-        if self.cache is not None and parsed is not None and changed:
+        if self.cache is not None and changed:
+            assert parsed is not None
             # all the shards when none could be read: one left by other settings goes too
             self._parse_write = self.cache.write_parsed(parsed, changed if self._known else None, jobs)
         self._known = {}
