@@ -42,6 +42,17 @@ class Vocable:
         """The name in `language` (`fr-CA`, then `fr`), else English, else the first given."""
         return pick(self.names, language)
 
+    def other_names(self, shown: str) -> tuple[tuple[str, str], ...]:
+        """Its other names as (language, name), the language "" for aliases: every name in another
+        language, then every alias, each once and none equal to `shown` (the page's title)."""
+        seen = {shown.casefold()}
+        found: list[tuple[str, str]] = []
+        for lang, name in (*self.names, *(("", alias) for alias in self.aliases)):
+            if name.casefold() not in seen:
+                seen.add(name.casefold())
+                found.append((lang, name))
+        return tuple(found)
+
 
 def pick(texts: tuple[tuple[str, str], ...], language: str) -> str:
     """The text for `language` among (language, text) pairs: exact tag, base language, English, first."""

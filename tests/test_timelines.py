@@ -135,6 +135,13 @@ def test_two_spellings_of_a_place_reach_one_page_titled_in_the_site_language(mak
     assert "Talks" in place and "L’audience" in place
 
 
+def test_a_place_page_shows_its_other_names_under_its_title(make_site, cli):
+    french = build_places(make_site, cli, "fr").read("site/places/beijing/index.html")
+    assert '<p class="aliases"><span lang="en">Beijing</span> · <span>北京</span></p>' in french
+    english = build_places(make_site, cli, "en").read("site/places/beijing/index.html")
+    assert '<p class="aliases"><span lang="fr">Pékin</span> · <span>北京</span></p>' in english
+
+
 def test_an_unknown_place_is_a_warning_with_a_suggestion_and_an_error_when_strict(make_site, cli):
     project = make_site(
         {
