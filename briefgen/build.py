@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from . import search
 from .collector import collector_paused
@@ -37,7 +37,16 @@ if TYPE_CHECKING:
     from .model import Article, Content
     from .pages import PageSpec
 
-Progress = Callable[[int, int], None]
+
+class Progress(Protocol):
+    """Hears what a build is doing: the stage it began, and how far it is through a stage that
+    counts (`done` of `total`; a total of 0 for a stage without a count)."""
+
+    def __call__(self, stage: str, done: int = 0, total: int = 0) -> None: ...
+
+
+def _unheard(stage: str, done: int = 0, total: int = 0) -> None:
+    """The progress of a build nobody watches."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +162,8 @@ def build(
         with project_lock(config.root, "build", waiting):
             result = _build(config, write, progress, use_cache, digests, resident)
             keep_url = not config.directory_urls
+            if search_index and progress is not None:
+                progress("search index")
             indexing = search.update(config.output_dir, search_index, keep_index_url=keep_url)
     result = replace(result, indexing=indexing)
     if indexing.warning is not None:
@@ -291,7 +302,7 @@ def _render_pages(job: _Job, jobs: int, progress: Progress | None) -> Iterator[R
         yield from batch
         done += len(batch)
         if progress is not None:
-            progress(done, total)
+            progress("rendering", done, total)
 
 
 def _full(
@@ -313,6 +324,8 @@ def _full(
     from .render import make_environment
     from .theme import template_sources
 
+    say = progress or _unheard
+    say("reading the content")
     parsed, trusted = engine.parses()
     content = load_content(config, parsed, jobs=worker_count(config), trusted=trusted)
     del parsed  # the engine keeps what it needs of the parses (see Engine.loaded)
@@ -322,6 +335,7 @@ def _full(
     writer: Writer | None = None
     try:
         writer = Writer(config.output_dir, generations=engine.generations()) if write else None
+        say(f"indexing {len(content.articles):,} articles")
         index, specs = plan(config, content)
         statics, notes = _static_files(config, index, content)
         pdf_days = {urls.digest_url(day): day for day in index.days} if config.digest.enabled else {}
@@ -329,6 +343,7 @@ def _full(
         linker = site_linker(config, index)
         bodies = Bodies(store, linker)
         env = make_environment(config, index, bodies)
+        say(f"finding which of {len(specs):,} pages changed")
         todo = engine.to_render(env, index, bodies.salt, specs, writer, existing)
         checker = LinkChecker(
             existing, plain=plain_attributes(template_sources(config)), root=urls.base_path(config.base_url)
@@ -341,7 +356,8 @@ def _full(
         if writer is not None:
             for relative, path in statics.items():
                 writer.add(relative, read_regular(path, FilePolicy(())))
-            _write_digests(config, index, engine, writer, pdf_days, render_pdfs, notes.append)
+            _write_digests(config, index, engine, writer, pdf_days, render_pdfs, notes.append, say)
+            say("writing")
             engine.before_commit()
             removed = writer.commit()
     except BaseException:
@@ -430,6 +446,7 @@ def _write_digests(
     pdf_days: dict[str, dt.date],
     render_pdfs: bool,
     warn: Callable[[Problem], None],
+    progress: Progress = _unheard,
 ) -> None:
     """Render the PDF of each day whose digest would show something new; keep the others.
 
@@ -449,9 +466,11 @@ def _write_digests(
     todo = engine.stale_digests(index, writer, pdf_days)
     days = {day: output for output, day in pdf_days.items()}
     with collector_paused(False):
-        for day, made in pdf.render_digests(
+        made_days = pdf.render_digests(
             config, index, [pdf_days[o] for o in todo], worker_count(config), warn=warn
-        ):
+        )
+        for done, (day, made) in enumerate(made_days, 1):
+            progress("PDF digests", done, len(todo))
             output = days[day]
             if isinstance(made, bytes):
                 writer.add(output, made)

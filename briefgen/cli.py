@@ -191,24 +191,46 @@ def _config(args: argparse.Namespace) -> SiteConfig:
     return load_config(root, **overrides)
 
 
-def _progress(done: int, total: int) -> None:
-    width = 30
-    filled = width * done // max(total, 1)
-    end = "\n" if done == total else ""
-    sys.stderr.write(f"\rrendering [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}{end}")
-    sys.stderr.flush()
+class _TerminalProgress:
+    """A build's progress on one line of the terminal, rewritten in place: the stage under way,
+    with a bar for the stages that count (pages, PDFs); cleared when the build ends."""
+
+    WIDTH = 30
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def __call__(self, stage: str, done: int = 0, total: int = 0) -> None:
+        if total:
+            filled = self.WIDTH * done // total
+            line = f"{stage} [{'#' * filled}{'.' * (self.WIDTH - filled)}] {done:,}/{total:,}"
+        else:
+            line = f"{stage}…"
+        sys.stderr.write(f"\r\x1b[K{line}")
+        sys.stderr.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+            self.shown = False
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     config = _config(args)
-    tty = sys.stderr.isatty() and not args.quiet
-    result = build(
-        config,
-        progress=_progress if tty else None,
-        digests=False if args.no_digests else None,
-        waiting=print_note,
-        search_index=not args.no_search,
-    )
+    progress = _TerminalProgress() if sys.stderr.isatty() and not args.quiet else None
+    try:
+        result = build(
+            config,
+            progress=progress,
+            digests=False if args.no_digests else None,
+            waiting=print_note,
+            search_index=not args.no_search,
+        )
+    finally:
+        if progress is not None:
+            progress.clear()
     print_problems(result.warnings, "warning")
     if not args.quiet:
         print(result.summary())

@@ -352,13 +352,46 @@ def test_directory_urls_make_links_end_in_a_slash(make_site, cli):
     assert "index.html" not in html
 
 
-def test_a_terminal_sees_a_progress_bar(make_site, cli, monkeypatch):
-    project = make_site()
+def test_a_terminal_sees_each_stage_then_a_progress_bar_on_one_line(make_site, cli, monkeypatch):
+    project = make_site({"briefgen.yaml": "digest:\n  enabled: true\n"})
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    result = cli(project, "build", "--no-search")
+    assert result.code == 0, result.err
+    # each stage rewrites the line ("\r" and erase), in the order the build goes through them; 20
+    # HTML pages and 16 feeds, calendars, timeline data and the manifest; one PDF per day
+    lines = result.err.split("\r\x1b[K")
+    shown = [line for line in lines if line]
+    stages = list(dict.fromkeys(re.sub(r" \[.*|…$", "", line) for line in shown))
+    assert stages == [
+        "reading the content",
+        "indexing 2 articles",
+        "finding which of 36 pages changed",
+        "rendering",
+        "PDF digests",
+        "writing",
+    ]
+    assert "rendering [" + "#" * 30 + "] 36/36" in shown
+    assert "PDF digests [" + "#" * 15 + "." * 15 + "] 1/2" in shown
+    assert "PDF digests [" + "#" * 30 + "] 2/2" in shown
+    assert lines[-1] == ""  # cleared: what comes next starts on a clean line
+    assert "built 36 pages" in result.out
+
+
+def test_a_failed_build_clears_its_progress_line_before_the_errors(make_site, cli, monkeypatch):
+    project = make_site({"content/2023-06-20-bad.md": "---\ntitle: [unclosed\n---\n"})
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     result = cli(project, "build")
-    # 20 HTML pages and 16 feeds, calendars, timeline data and the manifest
-    assert re.search(r"rendering \[#+\] 36/36", result.err)
-    assert "built 36 pages" in result.out
+    assert result.code == 1
+    progress, _, errors = result.err.rpartition("\r\x1b[K")
+    assert progress.endswith("reading the content…")
+    assert errors.startswith("content/2023-06-20-bad.md:2: YAML syntax error")
+
+
+def test_quiet_or_piped_builds_show_no_progress(make_site, cli, monkeypatch):
+    project = make_site()
+    assert "\r" not in cli(project, "build").err  # stderr is no terminal here
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert cli(project, "build", "-q").err == ""
 
 
 def test_a_body_saved_again_during_the_build_stops_it_rather_than_mixing_versions(make_site):
