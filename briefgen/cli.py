@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import gc
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from . import __version__
@@ -217,10 +218,20 @@ class _TerminalProgress:
             self.shown = False
 
 
+@contextlib.contextmanager
+def _terminal_progress(quiet: bool) -> Iterator[_TerminalProgress | None]:
+    """A progress line when stderr is a terminal and the command is not quiet; cleared at the end."""
+    progress = _TerminalProgress() if sys.stderr.isatty() and not quiet else None
+    try:
+        yield progress
+    finally:
+        if progress is not None:
+            progress.clear()
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     config = _config(args)
-    progress = _TerminalProgress() if sys.stderr.isatty() and not args.quiet else None
-    try:
+    with _terminal_progress(args.quiet) as progress:
         result = build(
             config,
             progress=progress,
@@ -228,9 +239,6 @@ def cmd_build(args: argparse.Namespace) -> int:
             waiting=print_note,
             search_index=not args.no_search,
         )
-    finally:
-        if progress is not None:
-            progress.clear()
     print_problems(result.warnings, "warning")
     if not args.quiet:
         print(result.summary())
@@ -239,7 +247,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     config = _config(args)
-    result = build(config, write=False)
+    with _terminal_progress(quiet=False) as progress:
+        result = build(config, write=False, progress=progress)
     print_problems(result.warnings, "warning")
     print_problems(result.suggestions, "suggestion")
     print(f"{result.checked()}: no errors", file=sys.stderr)

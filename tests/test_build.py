@@ -387,6 +387,16 @@ def test_a_failed_build_clears_its_progress_line_before_the_errors(make_site, cl
     assert errors.startswith("content/2023-06-20-bad.md:2: YAML syntax error")
 
 
+def test_check_shows_its_stages_on_a_terminal_too(make_site, cli, monkeypatch):
+    project = make_site()
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    result = cli(project, "check")
+    assert result.code == 0
+    assert "\r\x1b[Kindexing 2 articles…" in result.err
+    assert "\r\x1b[Krendering [" + "#" * 30 + "] 36/36\r\x1b[K" in result.err
+    assert result.err.endswith("pages they make, with every internal link: no errors\n")
+
+
 def test_quiet_or_piped_builds_show_no_progress(make_site, cli, monkeypatch):
     project = make_site()
     assert "\r" not in cli(project, "build").err  # stderr is no terminal here
