@@ -327,7 +327,11 @@ def _full(
     say = progress or _unheard
     say("reading the content")
     parsed, trusted = engine.parses()
-    content = load_content(config, parsed, jobs=worker_count(config), trusted=trusted)
+
+    def parsing(done: int, total: int) -> None:
+        say("parsing articles", done, total)
+
+    content = load_content(config, parsed, jobs=worker_count(config), trusted=trusted, progress=parsing)
     del parsed  # the engine keeps what it needs of the parses (see Engine.loaded)
     _check_templates(config, content)
     engine.loaded(worker_count(config))

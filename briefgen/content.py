@@ -12,7 +12,7 @@ import difflib
 import os
 import re
 import zoneinfo
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -506,12 +506,14 @@ def load_content(
     jobs: int = 1,
     trusted: frozenset[str] = frozenset(),
     files: Files | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Content:
     """Read and validate every person and article; raise Problems listing everything wrong.
 
     Files are read through `files` only (the project on disk by default). `cache` maps article
     paths to earlier parse results: a file whose bytes have the same digest is not parsed again.
-    It is updated in place. With `jobs` > 1, many files parse in parallel.
+    It is updated in place. With `jobs` > 1, many files parse in parallel. `progress` hears how
+    many of the files to parse are parsed, of how many.
     """
     content_dir = config.content_dir
     files = files or project_files(config)
@@ -537,7 +539,7 @@ def load_content(
     listing = _article_paths(content_dir, files)
     report.warnings.extend(listing.skipped)
     report.problems.extend(listing.errors)
-    for parsed in _parse_all(listing.files, config, cache, jobs, trusted, files):
+    for parsed in _parse_all(listing.files, config, cache, jobs, trusted, files, progress):
         report.problems.extend(parsed.problems)
         article = resolve_article(parsed, registries, report)
         if article is None:
@@ -664,6 +666,7 @@ def _parse_all(
     jobs: int,
     trusted: frozenset[str],
     files: Files,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[ParsedArticle]:
     """Parse the files the cache cannot answer for, in parallel when there are many.
 
@@ -684,13 +687,17 @@ def _parse_all(
             todo.append(path)
     step = 64
     chunks = [todo[start : start + step] for start in range(0, len(todo), step)]
-    done: dict[int, list[ParsedArticle]] = dict(
-        run_chunks(
-            lambda k: [parse_file(p, config, files) for p in chunks[k]],
-            len(chunks),
-            processes_for("parse", jobs, len(todo)),
-        )
-    )
+
+    def parse_chunk(k: int) -> list[ParsedArticle]:
+        return [parse_file(p, config, files) for p in chunks[k]]
+
+    done: dict[int, list[ParsedArticle]] = {}
+    count = 0
+    for k, batch in run_chunks(parse_chunk, len(chunks), processes_for("parse", jobs, len(todo))):
+        done[k] = batch
+        count += len(batch)
+        if progress is not None:
+            progress(count, len(todo))
     parsed = [result for k in range(len(chunks)) for result in done[k]]
     for path, result in zip(todo, parsed, strict=True):
         results[path] = result

@@ -364,12 +364,14 @@ def test_a_terminal_sees_each_stage_then_a_progress_bar_on_one_line(make_site, c
     stages = list(dict.fromkeys(re.sub(r" \[.*|…$", "", line) for line in shown))
     assert stages == [
         "reading the content",
+        "parsing articles",
         "indexing 2 articles",
         "finding which of 36 pages changed",
         "rendering",
         "PDF digests",
         "writing",
     ]
+    assert "parsing articles [" + "#" * 30 + "] 2/2" in shown
     assert "rendering [" + "#" * 30 + "] 36/36" in shown
     assert "PDF digests [" + "#" * 15 + "." * 15 + "] 1/2" in shown
     assert "PDF digests [" + "#" * 30 + "] 2/2" in shown
@@ -383,7 +385,7 @@ def test_a_failed_build_clears_its_progress_line_before_the_errors(make_site, cl
     result = cli(project, "build")
     assert result.code == 1
     progress, _, errors = result.err.rpartition("\r\x1b[K")
-    assert progress.endswith("reading the content…")
+    assert progress.endswith("reading the content…\r\x1b[Kparsing articles [" + "#" * 30 + "] 3/3")
     assert errors.startswith("content/2023-06-20-bad.md:2: YAML syntax error")
 
 
