@@ -28,6 +28,14 @@ from .errors import BriefgenError, Problem, Problems
 from .lock import project_lock
 
 
+def _port(text: str) -> int:
+    """A TCP port number from the command line; anything else is a usage error."""
+    port = int(text) if text.isdigit() else -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number (0 to 65535)")
+    return port
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="briefgen",
@@ -175,7 +183,7 @@ def _parser() -> argparse.ArgumentParser:
     content_options(serve_cmd)
     serve_cmd.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: site)")
     serve_cmd.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
-    serve_cmd.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    serve_cmd.add_argument("--port", type=_port, default=8000, help="port (default: 8000; 0 picks a free one)")
     return parser
 
 

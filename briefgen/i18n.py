@@ -100,6 +100,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "search_label": "Search the site",
         "search_placeholder": "Name, topic, place…",
         "search_unavailable": "Search is unavailable on this copy of the site.",
+        "search_empty": "There is nothing to search yet: the site has no articles.",
         "search_needs_server": "Search needs the site to be served (make serve, or any static web "
         "server): browsers do not let a page opened from disk load the search index.",
         "search_filter_person": "Person",
@@ -206,6 +207,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "search_label": "Rechercher dans le site",
         "search_placeholder": "Nom, thème, lieu…",
         "search_unavailable": "La recherche n’est pas disponible sur cette copie du site.",
+        "search_empty": "Il n’y a encore rien à rechercher : le site n’a aucun article.",
         "search_needs_server": "La recherche demande que le site soit servi (make serve, ou tout "
         "serveur web statique) : un navigateur ne laisse pas une page ouverte depuis le disque "
         "charger l’index de recherche.",

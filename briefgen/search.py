@@ -352,6 +352,7 @@ def _write_list(folder: Path, shards: dict[str, dict[str, str]] | None) -> None:
     the folder goes (an older layout, shards of another count); after a partial one, every
     complete shard there is stays listed, so that no page goes missing from search meanwhile.
     """
+    folder.mkdir(parents=True, exist_ok=True)  # a site with nothing to index has no shard yet
     if shards is not None:
         names = [name for name in shards if (folder / name / ENTRY).is_file()]
         counts = {name.rsplit("-", 2)[0]: int(name.rsplit("-", 2)[1]) for name in shards}

@@ -221,6 +221,24 @@ def test_a_build_that_skips_indexing_leaves_it_to_the_next_build(make_site, cli)
     assert (project.root / LIST).stat().st_mtime_ns == made
 
 
+def test_a_site_with_nothing_to_index_yet_builds_and_indexes_its_first_article(
+    make_site, cli, static_server, page
+):
+    project = make_site({"briefgen.yaml": SITE["briefgen.yaml"], "content/.keep": ""}, basic=False)
+    result = cli(project, "build", "-q")
+    assert result.code == 0, result.err
+    assert result.err == ""
+    assert json.loads(project.read(LIST))["shards"] == []
+    page.goto(static_server(project.root / "site") + "search/index.html?q=Trade")
+    expect(page.locator("#search-empty")).to_have_text(
+        "There is nothing to search yet: the site has no articles."
+    )
+    expect(page.locator("#search-unavailable")).to_be_hidden()
+    project.write({"content/2023-06-17-trade.md": SITE["content/2023-06-17-trade.md"]})
+    assert cli(project, "build", "-q").code == 0
+    assert indexed(project) == 2  # the article and its topic's page
+
+
 def test_build_no_search_skips_the_index_until_a_build_without_it(make_site, cli):
     project = make_site(SITE)
     assert cli(project, "build", "-q", "--no-search").code == 0

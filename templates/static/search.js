@@ -16,6 +16,7 @@
   var folder = box.getAttribute("data-bundle");
   var pageLang = box.getAttribute("data-lang").split("-")[0];
   function start(shards) {
+    if (!shards.length) { unavailable("search-empty"); return; } // a site with no page to index
     // a shard holds one language; Pagefind opens the page's own first, and merges the others
     var primary = shards.filter(function (shard) {
       return shard.languages.some(function (code) { return code.split("-")[0] === pageLang; });
