@@ -183,7 +183,9 @@ def _parser() -> argparse.ArgumentParser:
     content_options(serve_cmd)
     serve_cmd.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: site)")
     serve_cmd.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
-    serve_cmd.add_argument("--port", type=_port, default=8000, help="port (default: 8000; 0 picks a free one)")
+    serve_cmd.add_argument(
+        "--port", type=_port, default=8000, help="port (default: 8000; 0 picks a free one)"
+    )
     return parser
 
 

@@ -522,6 +522,16 @@ def test_a_busy_port_is_a_clear_error(make_site, cli):
     assert not (project.root / "site").exists()  # it stopped before building anything
 
 
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_a_port_that_cannot_be_is_a_usage_error(make_site, cli, capsys, port):
+    project = make_site()
+    with pytest.raises(SystemExit) as stopped:  # argparse's own exit, as for any usage error
+        cli(project, "serve", "--port", port)
+    assert stopped.value.code == 2
+    assert f"argument --port: '{port}' is not a port number (0 to 65535)" in capsys.readouterr().err
+    assert not (project.root / "site").exists()
+
+
 def test_serving_refuses_an_output_folder_it_could_wipe(make_site, cli):
     project = make_site()
     result = cli(project, "serve", "--port", "0", "--out", ".")
