@@ -158,11 +158,11 @@ def build(
     """
     with collector_paused():
         if not write:
-            return _build(config, write, progress, use_cache, digests)
+            return _build(config, write, progress or _unheard, use_cache, digests)
         with project_lock(config.root, "build", waiting):
-            result = _build(config, write, progress, use_cache, digests, resident)
+            result = _build(config, write, progress or _unheard, use_cache, digests, resident)
             keep_url = not config.directory_urls
-            if search_index and progress is not None:
+            if search_index and progress is not None:  # a stage of its own, after the pages
                 progress("search index")
             indexing = search.update(config.output_dir, search_index, keep_index_url=keep_url)
     result = replace(result, indexing=indexing)
@@ -182,7 +182,7 @@ def update_search_index(config: SiteConfig, stop: threading.Event | None = None)
 def _build(
     config: SiteConfig,
     write: bool,
-    progress: Progress | None,
+    progress: Progress,
     use_cache: bool,
     digests: bool | None,
     resident: Resident | None = None,
@@ -200,7 +200,7 @@ def _build(
         result = _result(done.state, done.changed, (), started, rendered=done.rendered)
         if render_pdfs and done.changed:
             # pages are written; the edited articles' digests need the whole index: build again
-            later = _full(config, engine, write, None, True, started)
+            later = _full(config, engine, write, progress, True, started)
             result = replace(later, changed=tuple(sorted({*result.changed, *later.changed})))
     return replace(result, warnings=result.warnings + engine.warnings)
 
@@ -260,7 +260,7 @@ def _render_batch(job: _Job, batch: list[int]) -> list[Rendered]:
     return results
 
 
-def _render_pages(job: _Job, jobs: int, progress: Progress | None) -> Iterator[Rendered]:
+def _render_pages(job: _Job, jobs: int, progress: Progress) -> Iterator[Rendered]:
     """Render the pages to do in batches, spread over `jobs` processes (this one included).
 
     Pages that list articles or events are all rendered by this process, first: they share the
@@ -301,15 +301,14 @@ def _render_pages(job: _Job, jobs: int, progress: Progress | None) -> Iterator[R
     for _, batch in run_chunks(work, len(batches), jobs, reserved):
         yield from batch
         done += len(batch)
-        if progress is not None:
-            progress("rendering", done, total)
+        progress("rendering", done, total)
 
 
 def _full(
     config: SiteConfig,
     engine: Engine,
     write: bool,
-    progress: Progress | None,
+    progress: Progress,
     render_pdfs: bool,
     started: float,
 ) -> BuildResult:
@@ -324,12 +323,11 @@ def _full(
     from .render import make_environment
     from .theme import template_sources
 
-    say = progress or _unheard
-    say("reading the content")
+    progress("reading the content")
     parsed, trusted = engine.parses()
 
     def parsing(done: int, total: int) -> None:
-        say("parsing articles", done, total)
+        progress("parsing articles", done, total)
 
     content = load_content(config, parsed, jobs=worker_count(config), trusted=trusted, progress=parsing)
     del parsed  # the engine keeps what it needs of the parses (see Engine.loaded)
@@ -339,7 +337,7 @@ def _full(
     writer: Writer | None = None
     try:
         writer = Writer(config.output_dir, generations=engine.generations()) if write else None
-        say(f"indexing {len(content.articles):,} articles")
+        progress(f"indexing {len(content.articles):,} articles")
         index, specs = plan(config, content)
         statics, notes = _static_files(config, index, content)
         pdf_days = {urls.digest_url(day): day for day in index.days} if config.digest.enabled else {}
@@ -347,7 +345,7 @@ def _full(
         linker = site_linker(config, index)
         bodies = Bodies(store, linker)
         env = make_environment(config, index, bodies)
-        say(f"finding which of {len(specs):,} pages changed")
+        progress(f"finding which of {len(specs):,} pages changed")
         todo = engine.to_render(env, index, bodies.salt, specs, writer, existing)
         checker = LinkChecker(
             existing, plain=plain_attributes(template_sources(config)), root=urls.base_path(config.base_url)
@@ -360,8 +358,8 @@ def _full(
         if writer is not None:
             for relative, path in statics.items():
                 writer.add(relative, read_regular(path, FilePolicy(())))
-            _write_digests(config, index, engine, writer, pdf_days, render_pdfs, notes.append, say)
-            say("writing")
+            _write_digests(config, index, engine, writer, pdf_days, render_pdfs, notes.append, progress)
+            progress("writing")
             engine.before_commit()
             removed = writer.commit()
     except BaseException:
@@ -404,7 +402,7 @@ def _static_files(
 
 
 def _render(
-    job: _Job, engine: Engine, writer: Writer | None, jobs: int, progress: Progress | None, content: Content
+    job: _Job, engine: Engine, writer: Writer | None, jobs: int, progress: Progress, content: Content
 ) -> None:
     """Render the pages to do, check their links, and hand each to the writer and the engine."""
     problems: list[Problem] = []
@@ -450,7 +448,7 @@ def _write_digests(
     pdf_days: dict[str, dt.date],
     render_pdfs: bool,
     warn: Callable[[Problem], None],
-    progress: Progress = _unheard,
+    progress: Progress,
 ) -> None:
     """Render the PDF of each day whose digest would show something new; keep the others.
 
