@@ -321,7 +321,7 @@ class Fingerprints:
             memo, part = self.memo, self.part
             parts = [known[1] if (known := memo.get(id(item))) else part(item) for item in value]
             if all(type(p) is bytes and len(p) == SIZE for p in parts):  # digests: most long lists
-                return digests_digest(typing.cast(list[bytes], parts))
+                return digests_digest(parts)
             return value_digest(parts)
         if kind == "mapping":
             assert isinstance(value, Mapping)
