@@ -34,12 +34,6 @@ def value_digest(*parts: object) -> bytes:
     return hashlib.blake2b(repr(parts).encode(), digest_size=SIZE).digest()
 
 
-def digests_digest(digests: list[bytes]) -> bytes:
-    """The hash of a list of digests of SIZE bytes (as value_digest gives): their bytes end to end,
-    hashed apart from every value_digest (a personalised BLAKE2b) and far faster than its repr."""
-    return hashlib.blake2b(b"".join(digests), digest_size=SIZE, person=b"digests").digest()
-
-
 def file_hash(handle: BufferedReader) -> str:
     """The hash of an open file's bytes, in hex, read in blocks."""
     return hashlib.file_digest(handle, hasher).hexdigest()

@@ -24,7 +24,7 @@ from pathlib import PosixPath
 import jinja2
 from jinja2 import meta, nodes
 
-from ..hashing import SIZE, digests_digest, hasher, value_digest
+from ..hashing import hasher, value_digest
 from ..index import PersonFacts, SiteIndex
 from ..model import Article, Event, Term
 from ..pages import PageSpec
@@ -319,10 +319,7 @@ class Fingerprints:
             if _plain(value):
                 return value_digest(value)
             memo, part = self.memo, self.part
-            parts = [known[1] if (known := memo.get(id(item))) else part(item) for item in value]
-            if all(type(p) is bytes and len(p) == SIZE for p in parts):  # digests: most long lists
-                return digests_digest(parts)
-            return value_digest(parts)
+            return value_digest([known[1] if (known := memo.get(id(item))) else part(item) for item in value])
         if kind == "mapping":
             assert isinstance(value, Mapping)
             return value_digest([(self.value(k), self.value(v)) for k, v in value.items()])
