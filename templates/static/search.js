@@ -5,23 +5,22 @@
   "use strict";
   var box = document.getElementById("search");
   if (!box) return;
-  function unavailable(id) {
+  function showNotice(id) {
     box.hidden = true;
     document.getElementById(id).hidden = false;
   }
   if (location.protocol === "file:") {
-    unavailable("search-needs-server"); // browsers refuse to fetch the index from disk
+    showNotice("search-needs-server"); // browsers refuse to fetch the index from disk
     return;
   }
   var folder = box.getAttribute("data-bundle");
   var pageLang = box.getAttribute("data-lang").split("-")[0];
   function start(shards) {
-    if (!shards.length) { unavailable("search-empty"); return; } // a site with no page to index
+    if (!shards.length) { showNotice("search-empty"); return; } // a site with no page to index
     // a shard holds one language; Pagefind opens the page's own first, and merges the others
     var primary = shards.filter(function (shard) {
       return shard.languages.some(function (code) { return code.split("-")[0] === pageLang; });
     })[0] || shards[0];
-    if (!primary) { unavailable("search-unavailable"); return; }
     function path(shard) { return new URL(folder + shard.path, location.href).pathname; }
     var bundle = path(primary);
     var merged = shards.filter(function (shard) { return shard !== primary; }).map(function (shard) {
@@ -32,9 +31,9 @@
     style.href = bundle + "pagefind-ui.css";
     document.head.appendChild(style);
     var script = document.createElement("script");
-    script.onerror = function () { unavailable("search-unavailable"); };
+    script.onerror = function () { showNotice("search-unavailable"); };
     script.onload = function () {
-      if (typeof PagefindUI === "undefined") { unavailable("search-unavailable"); return; }
+      if (typeof PagefindUI === "undefined") { showNotice("search-unavailable"); return; }
       var ui = new PagefindUI({
         element: "#search",
         bundlePath: bundle,
@@ -54,5 +53,5 @@
   fetch(folder + "shards.json", { cache: "no-cache" })
     .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
     .then(function (list) { start(list.shards || []); })
-    .catch(function () { unavailable("search-unavailable"); });
+    .catch(function () { showNotice("search-unavailable"); });
 })();
