@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import gc
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
@@ -22,6 +21,7 @@ from .commands.report import (
     print_note,
     print_problem,
     print_problems,
+    terminal_progress,
 )
 from .config import SiteConfig, load_config
 from .errors import BriefgenError, Problem, Problems
@@ -202,46 +202,9 @@ def _config(args: argparse.Namespace) -> SiteConfig:
     return load_config(root, **overrides)
 
 
-class _TerminalProgress:
-    """A build's progress on one line of the terminal, rewritten in place: the stage under way,
-    with a bar for the stages that count (pages, PDFs); cleared when the build ends."""
-
-    WIDTH = 30
-
-    def __init__(self) -> None:
-        self.shown = False
-
-    def __call__(self, stage: str, done: int = 0, total: int = 0) -> None:
-        if total:
-            filled = self.WIDTH * done // total
-            line = f"{stage} [{'#' * filled}{'.' * (self.WIDTH - filled)}] {done:,}/{total:,}"
-        else:
-            line = f"{stage}…"
-        sys.stderr.write(f"\r\x1b[K{line}")
-        sys.stderr.flush()
-        self.shown = True
-
-    def clear(self) -> None:
-        if self.shown:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
-            self.shown = False
-
-
-@contextlib.contextmanager
-def _terminal_progress(quiet: bool) -> Iterator[_TerminalProgress | None]:
-    """A progress line when stderr is a terminal and the command is not quiet; cleared at the end."""
-    progress = _TerminalProgress() if sys.stderr.isatty() and not quiet else None
-    try:
-        yield progress
-    finally:
-        if progress is not None:
-            progress.clear()
-
-
 def cmd_build(args: argparse.Namespace) -> int:
     config = _config(args)
-    with _terminal_progress(args.quiet) as progress:
+    with terminal_progress(args.quiet) as progress:
         result = build(
             config,
             progress=progress,
@@ -257,7 +220,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     config = _config(args)
-    with _terminal_progress(quiet=False) as progress:
+    with terminal_progress(quiet=False) as progress:
         result = build(config, write=False, progress=progress)
     print_problems(result.warnings, "warning")
     print_problems(result.suggestions, "suggestion")

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .build import build, update_search_index
+from .build import Progress, build, update_search_index
 from .config import SiteConfig
 from .digest_pass import Pass, make_digests
 from .engine.resident import Resident
@@ -177,8 +177,10 @@ class SiteBuilder:
         after_html: AfterHtml | None = make_digests,
         after_html_delay: float = 1.0,
         log: Log = _unlogged,
+        progress: Progress | None = None,
     ) -> None:
         self._root = root
+        self._progress = progress  # hears the first build's stages (later ones are logged)
         self._load = load
         self._after_html = after_html
         self._delay = after_html_delay
@@ -220,6 +222,7 @@ class SiteBuilder:
                 later = self._after_html is not None  # digests and search index: in the background
                 result = build(
                     config,
+                    progress=self._progress if self._builds == 1 else None,
                     digests=False if later else None,
                     search_index=not later,
                     resident=self._resident,

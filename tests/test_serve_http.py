@@ -9,16 +9,21 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import pty
+import re
+import select
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import article
 
 from briefgen.config import load_config
 from briefgen.digest_pass import Pass
@@ -483,6 +488,46 @@ def url_printed_by(process: subprocess.Popen[str]) -> str:
     line = process.stdout.readline()
     assert " at http://" in line, line + (process.stderr.read() if process.stderr else "")
     return line.split(" at ", 1)[1].split()[0]
+
+
+def test_on_a_terminal_the_first_build_shows_its_stages_then_the_address_on_a_clean_line(make_site):
+    project = make_site()
+    leader, follower = pty.openpty()  # a terminal, as the command's stderr and stdout
+    command = [sys.executable, "-m", "briefgen", "-C", str(project.root), "serve", "--port", "0"]
+    with subprocess.Popen(command, stdout=follower, stderr=follower) as process:
+        os.close(follower)
+        seen = b""
+        deadline = time.monotonic() + 60
+        while b"(Ctrl-C to stop)" not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([leader], [], [], 1.0)
+            if ready:
+                seen += os.read(leader, 65536)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+    os.close(leader)
+    text = seen.decode()
+    assert "\x1b[Kreading the content…" in text
+    assert "\x1b[Krendering [" + "#" * 30 + "] 36/36" in text
+    # the line is cleared before the build's log line, and the address has a line of its own
+    assert re.search(r"\r\x1b\[K\d\d:\d\d:\d\d built 36 pages", text), text[-300:]
+    assert re.search(r"\r\nserving \S+ at http://127\.0\.0\.1:\d+/", text), text[-300:]
+
+
+def test_the_builds_after_the_first_are_logged_not_shown_as_progress(make_site):
+    project = make_site()
+    heard: list[str] = []
+    builder = SiteBuilder(
+        project.root,
+        lambda: load_config(project.root),
+        after_html=None,
+        progress=lambda stage, done=0, total=0: heard.append(stage),
+    )
+    builder(frozenset())
+    assert heard[0] == "reading the content" and "rendering" in heard
+    count = len(heard)
+    project.write({"content/2023-06-18-talks.md": article("Talks again", "2023-06-18")})
+    builder(frozenset({project.root / "content/2023-06-18-talks.md"}))
+    assert len(heard) == count
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])

@@ -3,8 +3,9 @@ written by `errors.shown` (`path:line: message`, the path relative to the curren
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..errors import BriefgenError, Problem, shown
@@ -40,3 +41,40 @@ def print_error(message: str) -> None:
 def print_note(message: str) -> None:
     """`briefgen: message`: what a command is waiting for or doing."""
     print(f"briefgen: {message}", file=sys.stderr)
+
+
+class TerminalProgress:
+    """A build's progress on one line of the terminal, rewritten in place: the stage under way,
+    with a bar for the stages that count (pages, PDFs); cleared when the build ends."""
+
+    WIDTH = 30
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def __call__(self, stage: str, done: int = 0, total: int = 0) -> None:
+        if total:
+            filled = self.WIDTH * done // total
+            line = f"{stage} [{'#' * filled}{'.' * (self.WIDTH - filled)}] {done:,}/{total:,}"
+        else:
+            line = f"{stage}…"
+        sys.stderr.write(f"\r\x1b[K{line}")
+        sys.stderr.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+            self.shown = False
+
+
+@contextlib.contextmanager
+def terminal_progress(quiet: bool) -> Iterator[TerminalProgress | None]:
+    """A progress line when stderr is a terminal and the command is not quiet; cleared at the end."""
+    progress = TerminalProgress() if sys.stderr.isatty() and not quiet else None
+    try:
+        yield progress
+    finally:
+        if progress is not None:
+            progress.clear()

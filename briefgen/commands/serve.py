@@ -19,7 +19,7 @@ from ..config import SiteConfig, load_config
 from ..serve import STOP_GRACE_SECONDS, Preview, SiteBuilder, is_loopback
 from ..watch import project_sources
 from ..writer import check_output_dir
-from .report import EXIT_OK
+from .report import EXIT_OK, TerminalProgress
 
 
 def print_line(line: str) -> None:
@@ -69,7 +69,17 @@ def cmd_serve(config: SiteConfig, args: argparse.Namespace) -> int:
         "strict": getattr(args, "strict", None),
         "drafts": getattr(args, "drafts", None),
     }
-    builder = SiteBuilder(config.root, lambda: load_config(config.root, **overrides), log=print_line)
+    # the first build shows its stages, as `briefgen build` does; any line logged clears them first
+    progress = TerminalProgress() if sys.stderr.isatty() else None
+
+    def log(line: str) -> None:
+        if progress is not None:
+            progress.clear()
+        print_line(line)
+
+    builder = SiteBuilder(
+        config.root, lambda: load_config(config.root, **overrides), log=log, progress=progress
+    )
     if not is_loopback(host):
         print_line(
             f"warning: listening on {host or 'every address'}: anyone who can reach this machine can "
@@ -82,7 +92,7 @@ def cmd_serve(config: SiteConfig, args: argparse.Namespace) -> int:
         host=host,
         port=port,
         prefix=urls.base_path(config.base_url),
-        log=print_line,
+        log=log,
         first_look=builder.first_look,
     )
     in_main_thread = threading.current_thread() is threading.main_thread()
@@ -93,6 +103,8 @@ def cmd_serve(config: SiteConfig, args: argparse.Namespace) -> int:
     )
     try:
         preview.start()
+        if progress is not None:
+            progress.clear()
         print(f"serving {output} at {preview.url} (Ctrl-C to stop)", flush=True)
         if in_main_thread:
             _wait_for_signals()
