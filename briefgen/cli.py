@@ -36,6 +36,13 @@ def _port(text: str) -> int:
     return port
 
 
+def _title(text: str) -> str:
+    """An article's title from the command line: blank is a usage error (the build would refuse it)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the title must not be empty")
+    return text
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="briefgen",
@@ -114,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
         help="create a new article with front matter to fill in",
         description="Write content/YYYY-MM-DD-slug.md with every front-matter field ready to fill.",
     )
-    new_cmd.add_argument("title", help="the article's title")
+    new_cmd.add_argument("title", type=_title, help="the article's title")
     new_cmd.add_argument("--date", help="ISO date or datetime (default: now)")
     new_cmd.add_argument("--lang", help="language of the article (default: the site language)")
     new_cmd.add_argument("--content", type=Path, metavar="DIR", help="content folder")

@@ -265,6 +265,17 @@ def test_new_writes_an_article_that_builds_once_filled_in(make_site, cli):
     assert again.code == 1 and "already exists" in again.err
 
 
+@pytest.mark.parametrize("title", ["", "   "])
+def test_new_refuses_a_blank_title_and_writes_nothing(make_site, cli, capsys, title):
+    project = make_site()
+    before = sorted((project.root / "content").iterdir())
+    with pytest.raises(SystemExit) as stopped:  # argparse's own exit, as for any usage error
+        cli(project, "new", title)
+    assert stopped.value.code == 2
+    assert "argument title: the title must not be empty" in capsys.readouterr().err
+    assert sorted((project.root / "content").iterdir()) == before
+
+
 def test_python_dash_m_and_help(tmp_path: Path):
     result = subprocess.run(
         [sys.executable, "-m", "briefgen", "--help"], capture_output=True, text=True, check=False
