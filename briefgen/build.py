@@ -156,14 +156,15 @@ def build(
     A long-lived caller (the preview) passes the same `resident` to each build: what one build
     read is then kept for the next (see engine/resident.py).
     """
+    heard = progress or _unheard
     with collector_paused():
         if not write:
-            return _build(config, write, progress or _unheard, use_cache, digests)
+            return _build(config, write, heard, use_cache, digests)
         with project_lock(config.root, "build", waiting):
-            result = _build(config, write, progress or _unheard, use_cache, digests, resident)
+            result = _build(config, write, heard, use_cache, digests, resident)
             keep_url = not config.directory_urls
-            if search_index and progress is not None:  # a stage of its own, after the pages
-                progress("search index")
+            if search_index:  # a stage of its own, after the pages
+                heard("search index")
             indexing = search.update(config.output_dir, search_index, keep_index_url=keep_url)
     result = replace(result, indexing=indexing)
     if indexing.warning is not None:

@@ -69,10 +69,15 @@ class TerminalProgress:
             self.shown = False
 
 
+def progress_line(quiet: bool) -> TerminalProgress | None:
+    """A progress line when stderr is a terminal and the command is not quiet, else None."""
+    return TerminalProgress() if sys.stderr.isatty() and not quiet else None
+
+
 @contextlib.contextmanager
 def terminal_progress(quiet: bool) -> Iterator[TerminalProgress | None]:
-    """A progress line when stderr is a terminal and the command is not quiet; cleared at the end."""
-    progress = TerminalProgress() if sys.stderr.isatty() and not quiet else None
+    """`progress_line`, cleared at the end."""
+    progress = progress_line(quiet)
     try:
         yield progress
     finally:

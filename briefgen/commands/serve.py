@@ -19,7 +19,7 @@ from ..config import SiteConfig, load_config
 from ..serve import STOP_GRACE_SECONDS, Preview, SiteBuilder, is_loopback
 from ..watch import project_sources
 from ..writer import check_output_dir
-from .report import EXIT_OK, TerminalProgress
+from .report import EXIT_OK, progress_line
 
 
 def print_line(line: str) -> None:
@@ -70,7 +70,7 @@ def cmd_serve(config: SiteConfig, args: argparse.Namespace) -> int:
         "drafts": getattr(args, "drafts", None),
     }
     # the first build shows its stages, as `briefgen build` does; any line logged clears them first
-    progress = TerminalProgress() if sys.stderr.isatty() else None
+    progress = progress_line(quiet=False)
 
     def log(line: str) -> None:
         if progress is not None:

@@ -26,9 +26,8 @@ if TYPE_CHECKING:
     from ..index import SiteIndex
     from ..pages import PageSpec
 
-Mark = tuple[
-    str, tuple[tuple[str, int, int, int], ...]
-]  # settings stamp, each shard's name, inode, time, size
+# the settings stamp, then each shard of the parse cache as (name, inode, time in ns, size)
+Mark = tuple[str, tuple[tuple[str, int, int, int], ...]]
 
 
 @dataclass(frozen=True, slots=True)
