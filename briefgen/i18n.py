@@ -57,6 +57,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "role_from_to": "{start} – {end}",
         "day_articles": "Articles of the day",
         "all_events": "Every dated event, in order.",
+        "timeline_months": "Months",
+        "timeline_latest": "Below, the latest {shown} of {count} events; every month has a page of its "
+        "own, listed above.",
+        "timeline_month_lead": "The events of this month, in order.",
         "reported_in": "reported in",
         "not_found": "Page not found",
         "not_found_text": "There is no page at this address. Try the home page or an index.",
@@ -162,6 +166,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "role_from_to": "de {start} à {end}",
         "day_articles": "Articles du jour",
         "all_events": "Tous les événements datés, dans l’ordre.",
+        "timeline_months": "Mois",
+        "timeline_latest": "Ci-dessous, les {shown} derniers des {count} événements ; chaque mois a sa "
+        "propre page, listée ci-dessus.",
+        "timeline_month_lead": "Les événements de ce mois, dans l’ordre.",
         "reported_in": "rapporté dans",
         "not_found": "Page introuvable",
         "not_found_text": "Aucune page à cette adresse. Essayez l’accueil ou un index.",
@@ -279,6 +287,10 @@ class Translator:
         """`June 2023` / `juin 2023`, capitalised as a heading."""
         text = format_date(day, format="LLLL y", locale=self.locale)
         return text[:1].upper() + text[1:]
+
+    def month_name(self, day: dt.date) -> str:
+        """`Jun` / `juin`: the month alone, abbreviated, as a list of one year's months shows it."""
+        return format_date(day, format="LLL", locale=self.locale)
 
     def month_year(self, day: dt.date) -> str:
         """`January 2021` / `janvier 2021`, as a date runs in a sentence."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from . import urls
 from .config import SiteConfig
@@ -21,6 +22,8 @@ ARTICLE_TEMPLATE = "article.html"  # an article's own page
 # Templates whose names start with "@" are made by Python code, not Jinja (see render.GENERATORS).
 CALENDAR = "@calendar.ics"
 TIMELINE_JSON = "@timeline.json"
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +67,7 @@ def plan_pages(index: SiteIndex, config: SiteConfig) -> list[PageSpec]:
         *_people(index, links),
         *_taxonomies(index),
         *_days(index),
-        *_timeline(index),
+        *_timeline(index, config.timeline_events),
         _network(index, links),
         _spec("search.html", urls.SEARCH, languages=sorted({a.lang for a in index.articles.values()})),
         _spec("404.html", urls.NOT_FOUND),
@@ -196,24 +199,54 @@ def _days(index: SiteIndex) -> list[PageSpec]:
     return specs
 
 
-def _timeline(index: SiteIndex) -> list[PageSpec]:
-    """Every happening once, grouped by year, then month (by the day each falls on)."""
-    years: dict[int, dict[Month, list[Event]]] = {}
+def _timeline(index: SiteIndex, limit: int) -> list[PageSpec]:
+    """The site's timeline: every happening once, on the page of its month (by the day it falls
+    on), and on timeline/ the list of every month, then the latest months, grouped by year and
+    month, as many as hold at most `limit` events together (at least one; 0: every month)."""
+    by_month: dict[Month, list[Event]] = {}
     for event in index.events:
-        years.setdefault(event.day.year, {}).setdefault(Month(event.day.year, event.day.month), []).append(
-            event
+        by_month.setdefault(Month(event.day.year, event.day.month), []).append(event)
+    months = sorted(by_month, key=attrgetter("first_day"))
+    shown: list[Month] = []
+    held = 0
+    for month in reversed(months):
+        held += len(by_month[month])
+        if shown and limit and held > limit:
+            break
+        shown.insert(0, month)
+    specs = [
+        _spec(
+            "timeline.html",
+            urls.TIMELINE,
+            years=_by_year([(month, tuple(by_month[month])) for month in shown]),
+            contents=_by_year([(month, len(by_month[month])) for month in months]),
+            count=len(index.events),
+            shown=sum(len(by_month[month]) for month in shown),
+            month=None,
         )
-    groups = [
-        (
-            year,
-            [
-                (month, tuple(events))
-                for month, events in sorted(months.items(), key=lambda m: m[0].first_day)
-            ],
-        )
-        for year, months in sorted(years.items())
     ]
-    return [_spec("timeline.html", urls.TIMELINE, years=groups, count=len(index.events))]
+    for k, month in enumerate(months):
+        events = tuple(by_month[month])
+        specs.append(
+            _spec(
+                "timeline.html",
+                urls.timeline_url(month),
+                years=_by_year([(month, events)]),
+                month=month,
+                count=len(events),
+                previous=months[k - 1] if k else None,
+                next=months[k + 1] if k + 1 < len(months) else None,
+            )
+        )
+    return specs
+
+
+def _by_year(months: list[tuple[Month, _T]]) -> list[tuple[int, list[tuple[Month, _T]]]]:
+    """(month, value) pairs in order, grouped by year."""
+    years: dict[int, list[tuple[Month, _T]]] = {}
+    for month, value in months:
+        years.setdefault(month.year, []).append((month, value))
+    return list(years.items())
 
 
 def _network(index: SiteIndex, links: Links) -> PageSpec:

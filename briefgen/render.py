@@ -335,6 +335,7 @@ def make_environment(
         url=url,
         date=t.date,
         month=t.month,
+        month_name=t.month_name,
         time=t.time,
         clock=t.clock,
         coordinates=t.coordinates,
@@ -366,6 +367,7 @@ def make_environment(
         feed_url=urls.feed_url,
         calendar_url=urls.calendar_url,
         timeline_json_url=urls.timeline_json_url,
+        timeline_url=urls.timeline_url,
         image_url=urls.image_url,
     )
     return env

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
+    from .index import Month
     from .model import Article
 
 HOME = ""
@@ -89,6 +90,12 @@ def calendar_url(target: object) -> str:
 def timeline_json_url(target: object) -> str:
     """A timeline in TimelineJS's JSON format: a person's, or the whole site's."""
     return SITE_TIMELINE_JSON if target is None else url_of(target) + "timeline.json"
+
+
+def timeline_url(month: Month | None) -> str:
+    """The page of one month of the site's timeline (`timeline/2023-06/`: the events whose day falls
+    in it); None: the timeline's own page."""
+    return TIMELINE if month is None else f"{TIMELINE}{month.year:04d}-{month.month:02d}/"
 
 
 def output_path(url: str) -> str:

@@ -377,17 +377,17 @@ def test_a_terminal_sees_each_stage_then_a_progress_bar_on_one_line(make_site, c
         "reading the content",
         "parsing articles",
         "indexing 2 articles",
-        "finding which of 36 pages changed",
+        "finding which of 37 pages changed",
         "rendering",
         "PDF digests",
         "writing",
     ]
     assert "parsing articles [" + "#" * 30 + "] 2/2" in shown
-    assert "rendering [" + "#" * 30 + "] 36/36" in shown
+    assert "rendering [" + "#" * 30 + "] 37/37" in shown
     assert "PDF digests [" + "#" * 15 + "." * 15 + "] 1/2" in shown
     assert "PDF digests [" + "#" * 30 + "] 2/2" in shown
     assert lines[-1] == ""  # cleared: what comes next starts on a clean line
-    assert "built 36 pages" in result.out
+    assert "built 37 pages" in result.out
 
 
 def test_a_failed_build_clears_its_progress_line_before_the_errors(make_site, cli, monkeypatch):
@@ -406,7 +406,7 @@ def test_check_shows_its_stages_on_a_terminal_too(make_site, cli, monkeypatch):
     result = cli(project, "check")
     assert result.code == 0
     assert "\r\x1b[Kindexing 2 articles…" in result.err
-    assert "\r\x1b[Krendering [" + "#" * 30 + "] 36/36\r\x1b[K" in result.err
+    assert "\r\x1b[Krendering [" + "#" * 30 + "] 37/37\r\x1b[K" in result.err
     assert result.err.endswith("pages they make, with every internal link: no errors\n")
 
 

@@ -134,6 +134,7 @@ def test_random_edits_end_with_the_site_a_cold_build_makes(make_site, cli, tmp_p
                 {
                     "briefgen.yaml": f"title: Briefing {step}\nhome_days: {rng.randint(1, 9)}\n"
                     f"related_articles: {rng.randint(0, 4)}\nmail: {{to: [r{step}@example.org]}}\n"
+                    f"timeline_events: {rng.choice([0, 1, 3, 1000])}\n"
                 }
             )
         assert cli(project, "build", "-q").code == 0, kind
@@ -229,6 +230,7 @@ OTHER_TOPIC = {f"{a}, {b}": next(t for t in TOPICS if t not in (a, b)) for a in 
         ("a topic others have", r"^topics: \[([^\]]*)\]", lambda m: f"topics: [{m[1]}, {OTHER_TOPIC[m[1]]}]"),
         ("event title", r'title: "Event 3"', 'title: "An event renamed"'),
         ("event day", r"\{date: 2023-06-\d\d,", "{date: 2023-06-29,"),
+        ("event month", r"\{date: 2023-06-\d\d,", "{date: 2023-07-02,"),  # a new month page
         ("event place", r"actors: \[([^\]]*)\]\}$", r"actors: [\1], places: [Oslo]}"),
         ("event id", r"\{date: 2023-06-(\d\d),", r"{id: on-\1, date: 2023-06-\1,"),
         ("event topics", r"actors: \[([^\]]*)\]\}$", r"actors: [\1], topics: [Energy]}"),

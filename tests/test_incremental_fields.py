@@ -76,6 +76,7 @@ SETTINGS = {
     "directory_urls": ["false", "true"],
     "home_days": ["7", "2"],
     "related_articles": ["5", "0"],
+    "timeline_events": ["1000", "1"],
     "mentions": ["first", "all", "off"],
 }
 NOT_ON_PAGES = {"root", "strict", "jobs", "follow_symlinks", "paths", "digest", "mail", "limits"}

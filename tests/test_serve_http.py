@@ -507,9 +507,9 @@ def test_on_a_terminal_the_first_build_shows_its_stages_then_the_address_on_a_cl
     os.close(leader)
     text = seen.decode()
     assert "\x1b[Kreading the content…" in text
-    assert "\x1b[Krendering [" + "#" * 30 + "] 36/36" in text
+    assert "\x1b[Krendering [" + "#" * 30 + "] 37/37" in text
     # the line is cleared before the build's log line, and the address has a line of its own
-    assert re.search(r"\r\x1b\[K\d\d:\d\d:\d\d built 36 pages", text), text[-300:]
+    assert re.search(r"\r\x1b\[K\d\d:\d\d:\d\d built 37 pages", text), text[-300:]
     assert re.search(r"\r\nserving \S+ at http://127\.0\.0\.1:\d+/", text), text[-300:]
 
 

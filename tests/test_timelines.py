@@ -61,8 +61,8 @@ def test_a_happening_reported_four_times_is_listed_once_with_its_four_sources(sa
     assert "Xi Jinping receives Antony Blinken in Beijing" not in everything  # its English report
     # grouped by year and month, with headings
     grouped = page(sample, "timeline")
-    assert re.search(r"<h2[^>]*>2022</h2>\s*<h3[^>]*>Novembre 2022", grouped)
-    assert grouped.index(">2023</h2>") < grouped.index(">Juin 2023 <")
+    assert re.search(r"<h2[^>]*>2022</h2>\s*<h3[^>]*><a [^>]*>Novembre 2022", grouped)
+    assert grouped.index(">2023</h2>") < grouped.index(">Juin 2023</a> <")
 
 
 def test_a_time_is_shown_as_written_with_its_zone_and_the_site_time_beside_it(sample):
@@ -326,3 +326,60 @@ def test_one_id_at_two_different_times_is_an_error(make_site, cli):
     result = cli(project, "check")
     assert result.code == 1
     assert "content/b.md:5: event 'talks': time 2023-06-19T10:00:00+08:00 differs from" in result.err
+
+
+def _months_site(make_site, settings: str = ""):
+    """Six happenings over four months (two in January, one in February, two in April, one in May)."""
+    days = ["2024-01-05", "2024-01-20", "2024-02-11", "2024-04-02", "2024-04-30", "2025-05-09"]
+    files = {
+        f"content/a{n}.md": article(
+            f"Article {n}", day, lang="en", events=f'\n  - {{date: {day}, title: "Happening {n}"}}'
+        )
+        for n, day in enumerate(days)
+    }
+    return make_site({**files, "briefgen.yaml": settings + "digest:\n  enabled: false\n"}, basic=False)
+
+
+def _happenings(page: str) -> list[str]:
+    return re.findall(r"Happening \d", text_of(page))
+
+
+def test_each_month_of_the_timeline_has_a_page_holding_its_happenings_once(make_site, cli):
+    project = _months_site(make_site)
+    assert cli(project, "build").code == 0
+    months = {
+        "2024-01": ["Happening 0", "Happening 1"],
+        "2024-02": ["Happening 2"],
+        "2024-04": ["Happening 3", "Happening 4"],
+        "2025-05": ["Happening 5"],
+    }
+    for month, expected in months.items():
+        assert _happenings(project.read(f"site/timeline/{month}/index.html")) == expected, month
+    assert sorted(p.name for p in (project.root / "site/timeline").iterdir() if p.is_dir()) == list(months)
+    february = project.read("site/timeline/2024-02/index.html")
+    assert "<h1>February 2024" in february
+    assert 'rel="prev" href="../../timeline/2024-01/index.html"' in february  # March has no events
+    assert 'rel="next" href="../../timeline/2024-04/index.html"' in february
+    # a small timeline shows everything on its own page too, with every month listed and linked
+    timeline = project.read("site/timeline/index.html")
+    assert _happenings(timeline) == [f"Happening {n}" for n in range(6)]
+    assert 'href="../timeline/2024-04/index.html">Apr <span class="count">2</span>' in timeline
+    assert "latest" not in text_of(timeline)
+
+
+def test_a_long_timeline_shows_its_latest_months_and_lists_every_month(make_site, cli):
+    project = _months_site(make_site, "timeline_events: 3\n")
+    assert cli(project, "build").code == 0
+    timeline = project.read("site/timeline/index.html")
+    # the latest months that hold at most three happenings together: April and May
+    assert _happenings(timeline) == ["Happening 3", "Happening 4", "Happening 5"]
+    assert "Below, the latest 3 of 6 events" in text_of(timeline)
+    for month in ("2024-01", "2024-02", "2024-04", "2025-05"):
+        assert f'href="../timeline/{month}/index.html"' in timeline
+    # a month larger than the limit is still shown, alone
+    project.write({"briefgen.yaml": "timeline_events: 1\ndigest:\n  enabled: false\n"})
+    assert cli(project, "build").code == 0
+    assert _happenings(project.read("site/timeline/index.html")) == ["Happening 5"]
+    project.write({"briefgen.yaml": "timeline_events: 0\ndigest:\n  enabled: false\n"})
+    assert cli(project, "build").code == 0
+    assert len(_happenings(project.read("site/timeline/index.html"))) == 6
