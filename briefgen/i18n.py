@@ -271,9 +271,13 @@ class Translator:
         return text.format(**values) if values else text
 
     def count(self, n: int, noun: str) -> str:
-        """`3 articles`, `1 article`: `noun` is a plural key such as `articles`."""
+        """`3 articles`, `1 article`, `5,407 articles`: `noun` is a plural key such as `articles`."""
         key = f"{noun}_count" if n != 1 else f"{noun[:-1]}_count"
-        return self(key, n=n)
+        return self(key, n=self.number(n))
+
+    def number(self, n: int) -> str:
+        """A count as the language writes it: `14,937` in English, `14 937` in French."""
+        return str(n) if -1000 < n < 1000 else format_decimal(n, locale=self.locale)
 
     def date(self, day: dt.date, style: str = "full") -> str:
         """`Sunday, June 18, 2023` / `dimanche 18 juin 2023` (styles: full, long, medium, short)."""

@@ -336,6 +336,7 @@ def make_environment(
         date=t.date,
         month=t.month,
         month_name=t.month_name,
+        number=t.number,
         time=t.time,
         clock=t.clock,
         coordinates=t.coordinates,

@@ -133,6 +133,13 @@ def test_role_periods_read_naturally_in_french_and_english():
     assert en.period(None, None) == ""
 
 
+def test_counts_of_thousands_are_written_as_each_language_writes_them():
+    fr, en = Translator("fr"), Translator("en")
+    assert en.count(5407, "articles") == "5,407 articles"
+    assert fr.count(14937, "events") == "14\u202f937 événements"  # a narrow no-break space
+    assert (en.count(1, "articles"), en.number(999)) == ("1 article", "999")
+
+
 def test_no_label_or_link_repeats_itself(make_site, cli):
     project = make_site({"briefgen.yaml": FRENCH_SITE.replace("{enabled: false}", "{enabled: true}")})
     assert cli(project, "build", "--no-digests").code == 0
