@@ -97,6 +97,7 @@ class SiteConfig:
     directory_urls: bool = False
     home_days: int = 7
     related_articles: int = 5
+    page_items: int = 200  # at most this many articles, and events, on a person's, topic's or place's page
     timeline_events: int = 1000  # at most this many events on timeline/, the latest months; 0: all
     mentions: str = "first"  # people's names in article bodies linked to their pages: off, first, all
     jobs: int = 0  # processes that parse and render, the build process included; 0: one per core

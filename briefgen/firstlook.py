@@ -140,9 +140,9 @@ def file_look(
         return None
     site, subject = found
     if isinstance(subject, Person):
-        spec = person_page(site, cooccurrence(site), subject)
+        spec = person_page(site, cooccurrence(site), subject, config.page_items)
     else:
-        spec = taxon_page(site, subject)
+        spec = taxon_page(site, subject, config.page_items)
     return FirstLook(spec.output, render(make_environment(config, site), spec).encode("utf-8"))
 
 

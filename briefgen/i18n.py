@@ -61,6 +61,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "timeline_latest": "Below, the latest {shown} of {count} events; every month has a page of its "
         "own, listed above.",
         "timeline_month_lead": "The events of this month, in order.",
+        "latest_events": "The latest {shown} of {count} events.",
+        "latest_articles": "The latest {shown} of {count} articles.",
+        "by_year": "By year:",
+        "year_of": "{name} in {year}",
         "reported_in": "reported in",
         "not_found": "Page not found",
         "not_found_text": "There is no page at this address. Try the home page or an index.",
@@ -170,6 +174,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "timeline_latest": "Ci-dessous, les {shown} derniers des {count} événements ; chaque mois a sa "
         "propre page, listée ci-dessus.",
         "timeline_month_lead": "Les événements de ce mois, dans l’ordre.",
+        "latest_events": "Les {shown} derniers des {count} événements.",
+        "latest_articles": "Les {shown} derniers des {count} articles.",
+        "by_year": "Par année\u00a0:",
+        "year_of": "{name} en {year}",
         "reported_in": "rapporté dans",
         "not_found": "Page introuvable",
         "not_found_text": "Aucune page à cette adresse. Essayez l’accueil ou un index.",

@@ -12,8 +12,8 @@ from . import urls
 from .config import SiteConfig
 from .errors import BuildError
 from .feeds import FEED_ENTRIES
-from .index import TAXONOMIES, Month, SiteIndex, Taxon
-from .model import Article, Event, Person
+from .index import TAXONOMIES, Month, SiteIndex, Taxon, TaxonName
+from .model import Article, Event, Person, PersonName
 from .network import Links, cooccurrence, ego_network, site_network, strongest_pairs
 
 NETWORK = "network/"
@@ -64,8 +64,8 @@ def plan_pages(index: SiteIndex, config: SiteConfig) -> list[PageSpec]:
     specs = [
         *_home(index, config),
         *_articles(index),
-        *_people(index, links),
-        *_taxonomies(index),
+        *_people(index, links, config.page_items),
+        *_taxonomies(index, config.page_items),
         *_days(index),
         *_timeline(index, config.timeline_events),
         _network(index, links),
@@ -118,36 +118,46 @@ def article_page(index: SiteIndex, article: Article, related: Iterable[str]) -> 
     )
 
 
-def _people(index: SiteIndex, links: Links) -> list[PageSpec]:
-    specs = [person_page(index, links, person) for person in index.people.values()]
+def _people(index: SiteIndex, links: Links, limit: int) -> list[PageSpec]:
+    specs = []
+    for person in index.people.values():
+        specs.append(person_page(index, links, person, limit))
+        facts = index.facts[person.id]
+        own = [str(person.path)] if person.path else []
+        specs += _year_pages(index, person.named(), "people", facts.articles, facts.events, limit, own)
     people = sorted(index.people.values(), key=lambda p: (p.name.casefold(), p.id))
     counted = [(p, len(index.facts[p.id].articles)) for p in people]
     specs.append(_spec("people.html", urls.PEOPLE, people=counted))
     return specs
 
 
-def person_page(index: SiteIndex, links: Links, person: Person) -> PageSpec:
+def person_page(index: SiteIndex, links: Links, person: Person, limit: int) -> PageSpec:
     """A person's page: their file, articles, timeline and the people they appear with (`links`,
-    from network.cooccurrence)."""
+    from network.cooccurrence); of their articles and events, the latest `limit` (see `_latest`)."""
     facts = index.facts[person.id]
     own = [str(person.path)] if person.path else []
+    articles, events, years = _latest(index, facts.articles, facts.events, limit)
     return _spec(
         "person.html",
         urls.url_of(person),
-        own + _paths(index.articles_of(facts.articles)),
+        own + _paths(articles),
         person=person,
         facts=facts,
-        articles=index.articles_of(facts.articles),
+        articles=articles,
+        events=events,
+        years=years,
         ego=ego_network(index, links, person.id),
         co_actors=[(index.people[pid].named(), n) for pid, n in facts.co_actors],
         topics=[(index.taxonomies["topics"][slug].named(), n) for slug, n in facts.topics],
     )
 
 
-def _taxonomies(index: SiteIndex) -> list[PageSpec]:
+def _taxonomies(index: SiteIndex, limit: int) -> list[PageSpec]:
     specs = []
     for kind in TAXONOMIES:
-        specs += [taxon_page(index, taxon) for taxon in index.taxonomies[kind].values()]
+        for taxon in index.taxonomies[kind].values():
+            specs.append(taxon_page(index, taxon, limit))
+            specs += _year_pages(index, taxon.named(), kind, taxon.articles, taxon.events, limit)
         specs.append(
             _spec(
                 "taxonomy.html",
@@ -159,10 +169,75 @@ def _taxonomies(index: SiteIndex) -> list[PageSpec]:
     return specs
 
 
-def taxon_page(index: SiteIndex, taxon: Taxon) -> PageSpec:
-    """A topic's or a place's page: what its vocabulary entry says, and the articles filed under it."""
-    articles = index.articles_of(taxon.articles)
-    return _spec("taxon.html", urls.url_of(taxon), _paths(articles), taxon=taxon, articles=articles)
+def taxon_page(index: SiteIndex, taxon: Taxon, limit: int) -> PageSpec:
+    """A topic's or a place's page: what its vocabulary entry says, and the latest `limit` of the
+    articles and events filed under it (see `_latest`)."""
+    articles, events, years = _latest(index, taxon.articles, taxon.events, limit)
+    return _spec(
+        "taxon.html",
+        urls.url_of(taxon),
+        _paths(articles),
+        taxon=taxon,
+        articles=articles,
+        events=events,
+        years=years,
+    )
+
+
+def _latest(
+    index: SiteIndex, slugs: tuple[str, ...], events: tuple[Event, ...], limit: int
+) -> tuple[list[Article], tuple[Event, ...], tuple[int, ...]]:
+    """What the page of a person, topic or place lists of its articles (`slugs`, newest first) and
+    events (in time order): the latest `limit` of each (0: all), and the years of its year pages,
+    () when nothing was left out."""
+    if not limit or (len(slugs) <= limit and len(events) <= limit):
+        return index.articles_of(slugs), events, ()
+    return index.articles_of(slugs[:limit]), events[-limit:], _years(index, slugs, events)
+
+
+def _years(index: SiteIndex, slugs: tuple[str, ...], events: tuple[Event, ...]) -> tuple[int, ...]:
+    found = {index.articles[slug].day.year for slug in slugs} | {event.day.year for event in events}
+    return tuple(sorted(found))
+
+
+def _year_pages(
+    index: SiteIndex,
+    subject: PersonName | TaxonName,
+    kind: str,
+    slugs: tuple[str, ...],
+    events: tuple[Event, ...],
+    limit: int,
+    own: list[str] | None = None,
+) -> list[PageSpec]:
+    """A page per year of a person, topic or place whose own page leaves some of its articles or
+    events out (more than `limit` of either): that year's articles, newest first, and events."""
+    if not limit or (len(slugs) <= limit and len(events) <= limit):
+        return []
+    years = _years(index, slugs, events)
+    articles: dict[int, list[str]] = {}
+    for slug in slugs:
+        articles.setdefault(index.articles[slug].day.year, []).append(slug)
+    happened: dict[int, list[Event]] = {}
+    for event in events:
+        happened.setdefault(event.day.year, []).append(event)
+    specs = []
+    for k, year in enumerate(years):
+        shown = index.articles_of(articles.get(year, ()))
+        specs.append(
+            _spec(
+                "subject_year.html",
+                urls.year_url(subject, year),
+                (own or []) + _paths(shown),
+                subject=subject,
+                kind=kind,
+                year=year,
+                articles=shown,
+                events=tuple(happened.get(year, ())),
+                previous=years[k - 1] if k else None,
+                next=years[k + 1] if k + 1 < len(years) else None,
+            )
+        )
+    return specs
 
 
 def _days(index: SiteIndex) -> list[PageSpec]:

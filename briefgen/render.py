@@ -369,6 +369,7 @@ def make_environment(
         calendar_url=urls.calendar_url,
         timeline_json_url=urls.timeline_json_url,
         timeline_url=urls.timeline_url,
+        year_url=urls.year_url,
         image_url=urls.image_url,
     )
     return env
@@ -385,7 +386,7 @@ LIST_STAGES: tuple[tuple[tuple[str, ...], tuple[tuple[str, object], ...]], ...] 
     ((CALENDAR,), (("calendars", None),)),
     ((TIMELINE_JSON,), (("timelines", None),)),
     (("feed.xml",), (("_feed_entry.xml", None),)),
-    (("person.html", "people.html"), (("_event_item.html", "compact"),)),
+    (("person.html", "people.html", "subject_year.html"), (("_event_item.html", "compact"),)),
     (("taxon.html", "taxonomy.html"), (("_article_line.html", None),)),
 )
 

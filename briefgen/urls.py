@@ -98,6 +98,11 @@ def timeline_url(month: Month | None) -> str:
     return TIMELINE if month is None else f"{TIMELINE}{month.year:04d}-{month.month:02d}/"
 
 
+def year_url(subject: object, year: int) -> str:
+    """One year of a person's, topic's or place's page: `people/qin-gang/2023/`."""
+    return f"{url_of(subject)}{year:04d}/"
+
+
 def output_path(url: str) -> str:
     """The file a URL is written to, relative to the output folder."""
     if url == "" or url.endswith("/"):

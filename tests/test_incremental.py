@@ -94,7 +94,7 @@ def test_random_edits_end_with_the_site_a_cold_build_makes(make_site, cli, tmp_p
         paths = sorted((project.root / "content").glob("a*.md"))
         choices = ["body", "body", "meta", "add", "delete", "person", "template", "vocabulary", "config"]
         forced = {1: "template reading globals", 3: "add", 4: "body", 6: "config", 7: "meta", 9: "body"}
-        forced[11] = "config"
+        forced[11], forced[13] = "config", "vocabulary"
         kind = forced.get(step) or rng.choice(choices)
         target = rng.choice(paths)
         if kind == "body":
@@ -135,6 +135,7 @@ def test_random_edits_end_with_the_site_a_cold_build_makes(make_site, cli, tmp_p
                     "briefgen.yaml": f"title: Briefing {step}\nhome_days: {rng.randint(1, 9)}\n"
                     f"related_articles: {rng.randint(0, 4)}\nmail: {{to: [r{step}@example.org]}}\n"
                     f"timeline_events: {rng.choice([0, 1, 3, 1000])}\n"
+                    f"page_items: {rng.choice([0, 1, 2, 200])}\n"
                 }
             )
         assert cli(project, "build", "-q").code == 0, kind

@@ -77,6 +77,7 @@ SETTINGS = {
     "home_days": ["7", "2"],
     "related_articles": ["5", "0"],
     "timeline_events": ["1000", "1"],
+    "page_items": ["200", "1"],
     "mentions": ["first", "all", "off"],
 }
 NOT_ON_PAGES = {"root", "strict", "jobs", "follow_symlinks", "paths", "digest", "mail", "limits"}

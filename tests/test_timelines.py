@@ -383,3 +383,46 @@ def test_a_long_timeline_shows_its_latest_months_and_lists_every_month(make_site
     project.write({"briefgen.yaml": "timeline_events: 0\ndigest:\n  enabled: false\n"})
     assert cli(project, "build").code == 0
     assert len(_happenings(project.read("site/timeline/index.html"))) == 6
+
+
+def _listed(page: str) -> list[str]:
+    """The titles of the articles a page lists (not those its events name as their sources)."""
+    return re.findall(r'<li class="article-line".*?(Article \d)', page, flags=re.S)
+
+
+def test_a_person_or_topic_with_more_than_page_items_lists_the_latest_and_has_year_pages(make_site, cli):
+    days = ["2024-01-05", "2024-01-20", "2024-02-11", "2024-04-02", "2024-04-30", "2025-05-09"]
+    files = {
+        f"content/a{n}.md": article(
+            f"Article {n}",
+            day,
+            lang="en",
+            actors="[Qin Gang]",
+            topics="[Diplomacy]",
+            events=f'\n  - {{date: {day}, title: "Happening {n}"}}',
+        )
+        for n, day in enumerate(days)
+    }
+    files["content/people/qin-gang.yaml"] = "name: Qin Gang\n"
+    project = make_site({**files, "briefgen.yaml": "page_items: 2\ndigest:\n  enabled: false\n"}, basic=False)
+    assert cli(project, "build").code == 0
+    for url in ("people/qin-gang", "topics/diplomacy"):
+        page = project.read(f"site/{url}/index.html")
+        text = text_of(page)
+        assert "The latest 2 of 6 events. By year: 2024 2025" in text, url
+        assert "The latest 2 of 6 articles. By year: 2024 2025" in text, url
+        assert _happenings(page) == ["Happening 4", "Happening 5"], url  # the latest two, in time order
+        assert _listed(page) == ["Article 5", "Article 4"], url  # newest first
+        assert f'href="../../{url}/2024/index.html">2024</a>' in page
+        year = project.read(f"site/{url}/2024/index.html")
+        assert "<h1>" + ("Qin Gang" if "people" in url else "Diplomacy") + " in 2024</h1>" in year
+        assert _happenings(year) == [f"Happening {n}" for n in range(5)], url
+        assert _listed(year) == [f"Article {n}" for n in (4, 3, 2, 1, 0)], url
+        assert f'rel="next" href="../../../{url}/2025/index.html"' in year
+        assert _happenings(project.read(f"site/{url}/2025/index.html")) == ["Happening 5"], url
+    # with room for everything, the pages list it all and the year pages are gone
+    project.write({"briefgen.yaml": "page_items: 6\ndigest:\n  enabled: false\n"})
+    assert cli(project, "build").code == 0
+    assert len(_happenings(project.read("site/people/qin-gang/index.html"))) == 6
+    assert not (project.root / "site/people/qin-gang/2024").exists()
+    assert "latest" not in text_of(project.read("site/topics/diplomacy/index.html"))
