@@ -171,7 +171,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "day_articles": "Articles du jour",
         "all_events": "Tous les événements datés, dans l’ordre.",
         "timeline_months": "Mois",
-        "timeline_latest": "Ci-dessous, les {shown} derniers des {count} événements ; chaque mois a sa "
+        "timeline_latest": "Ci-dessous, les {shown} derniers des {count} événements\u202f; chaque mois a sa "
         "propre page, listée ci-dessus.",
         "timeline_month_lead": "Les événements de ce mois, dans l’ordre.",
         "latest_events": "Les {shown} derniers des {count} événements.",

@@ -420,6 +420,14 @@ def test_a_person_or_topic_with_more_than_page_items_lists_the_latest_and_has_ye
         assert _listed(year) == [f"Article {n}" for n in (4, 3, 2, 1, 0)], url
         assert f'rel="next" href="../../../{url}/2025/index.html"' in year
         assert _happenings(project.read(f"site/{url}/2025/index.html")) == ["Happening 5"], url
+    # in French, with its spaces before the colon and the semicolon
+    french = "language: fr\npage_items: 2\ntimeline_events: 3\ndigest:\n  enabled: false\n"
+    project.write({"briefgen.yaml": french})
+    assert cli(project, "build").code == 0
+    person = text_of(project.read("site/people/qin-gang/index.html"))
+    timeline = text_of(project.read("site/timeline/index.html"))
+    assert "Les 2 derniers des 6 événements. Par année\u00a0: 2024 2025" in person
+    assert "les 3 derniers des 6 événements\u202f; chaque mois" in timeline
     # with room for everything, the pages list it all and the year pages are gone
     project.write({"briefgen.yaml": "page_items: 6\ndigest:\n  enabled: false\n"})
     assert cli(project, "build").code == 0
