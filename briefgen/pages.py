@@ -122,8 +122,7 @@ def _people(index: SiteIndex, links: Links, limit: int) -> list[PageSpec]:
     specs = []
     for person in index.people.values():
         specs.append(person_page(index, links, person, limit))
-        facts = index.facts[person.id]
-        own = [str(person.path)] if person.path else []
+        facts, own = index.facts[person.id], _own(person)
         specs += _year_pages(index, person.named(), "people", facts.articles, facts.events, limit, own)
     people = sorted(index.people.values(), key=lambda p: (p.name.casefold(), p.id))
     counted = [(p, len(index.facts[p.id].articles)) for p in people]
@@ -135,12 +134,11 @@ def person_page(index: SiteIndex, links: Links, person: Person, limit: int) -> P
     """A person's page: their file, articles, timeline and the people they appear with (`links`,
     from network.cooccurrence); of their articles and events, the latest `limit` (see `_latest`)."""
     facts = index.facts[person.id]
-    own = [str(person.path)] if person.path else []
     articles, events, years = _latest(index, facts.articles, facts.events, limit)
     return _spec(
         "person.html",
         urls.url_of(person),
-        own + _paths(articles),
+        _own(person) + _paths(articles),
         person=person,
         facts=facts,
         articles=articles,
@@ -150,6 +148,11 @@ def person_page(index: SiteIndex, links: Links, person: Person, limit: int) -> P
         co_actors=[(index.people[pid].named(), n) for pid, n in facts.co_actors],
         topics=[(index.taxonomies["topics"][slug].named(), n) for slug, n in facts.topics],
     )
+
+
+def _own(person: Person) -> list[str]:
+    """A person's file among a page's inputs (none for a stub)."""
+    return [str(person.path)] if person.path else []
 
 
 def _taxonomies(index: SiteIndex, limit: int) -> list[PageSpec]:
@@ -190,9 +193,14 @@ def _latest(
     """What the page of a person, topic or place lists of its articles (`slugs`, newest first) and
     events (in time order): the latest `limit` of each (0: all), and the years of its year pages,
     () when nothing was left out."""
-    if not limit or (len(slugs) <= limit and len(events) <= limit):
+    if not _leaves_out(slugs, events, limit):
         return index.articles_of(slugs), events, ()
     return index.articles_of(slugs[:limit]), events[-limit:], _years(index, slugs, events)
+
+
+def _leaves_out(slugs: tuple[str, ...], events: tuple[Event, ...], limit: int) -> bool:
+    """Whether listing the latest `limit` articles and events (0: all of them) leaves some out."""
+    return bool(limit) and (len(slugs) > limit or len(events) > limit)
 
 
 def _years(index: SiteIndex, slugs: tuple[str, ...], events: tuple[Event, ...]) -> tuple[int, ...]:
@@ -207,11 +215,11 @@ def _year_pages(
     slugs: tuple[str, ...],
     events: tuple[Event, ...],
     limit: int,
-    own: list[str] | None = None,
+    own: Iterable[str] = (),
 ) -> list[PageSpec]:
     """A page per year of a person, topic or place whose own page leaves some of its articles or
     events out (more than `limit` of either): that year's articles, newest first, and events."""
-    if not limit or (len(slugs) <= limit and len(events) <= limit):
+    if not _leaves_out(slugs, events, limit):
         return []
     years = _years(index, slugs, events)
     articles: dict[int, list[str]] = {}
@@ -227,7 +235,7 @@ def _year_pages(
             _spec(
                 "subject_year.html",
                 urls.year_url(subject, year),
-                (own or []) + _paths(shown),
+                [*own, *_paths(shown)],
                 subject=subject,
                 kind=kind,
                 year=year,
