@@ -32,6 +32,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+PYTHON = REPO / ".venv" / "bin" / "python"  # runs either version, through PYTHONPATH
 sys.path.insert(0, str(HERE))
 
 from run import pick_article, with_actor_added  # noqa: E402
@@ -59,9 +60,6 @@ def edited(kind: str, text: str, content: Path) -> str:
     found = EVENT_TITLE.search(text)
     assert found is not None  # article_for chose an article with an event
     return text[: found.end(2)] + " (edited)" + text[found.end(2) :]
-
-
-PYTHON = REPO / ".venv" / "bin" / "python"
 
 
 def build(code: Path, project: Path) -> float:
