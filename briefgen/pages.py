@@ -309,14 +309,12 @@ def _timeline(index: SiteIndex, limit: int) -> list[PageSpec]:
         )
     ]
     for k, month in enumerate(months):
-        events = tuple(by_month[month])
         specs.append(
             _spec(
                 "timeline.html",
                 urls.timeline_url(month),
-                years=_by_year([(month, events)]),
                 month=month,
-                count=len(events),
+                events=tuple(by_month[month]),
                 previous=months[k - 1] if k else None,
                 next=months[k + 1] if k + 1 < len(months) else None,
             )

@@ -379,7 +379,11 @@ def test_a_long_timeline_shows_its_latest_months_and_lists_every_month(make_site
     # a month larger than the limit is still shown, alone
     project.write({"briefgen.yaml": "timeline_events: 1\ndigest:\n  enabled: false\n"})
     assert cli(project, "build").code == 0
-    assert _happenings(project.read("site/timeline/index.html")) == ["Happening 5"]
+    timeline = project.read("site/timeline/index.html")
+    assert _happenings(timeline) == ["Happening 5"]
+    # a year links to its heading below only when it is shown there
+    assert '<a href="#y2025" class="year">2025</a>' in timeline and 'id="y2025"' in timeline
+    assert '<span class="year">2024</span>' in timeline and "#y2024" not in timeline
     project.write({"briefgen.yaml": "timeline_events: 0\ndigest:\n  enabled: false\n"})
     assert cli(project, "build").code == 0
     assert len(_happenings(project.read("site/timeline/index.html"))) == 6
