@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
-from .model import Article, Content, Event, Person, Term, Vocable
+from .model import Article, Content, Event, Person, Report, Term, Vocable
 from .parallel import Aside, worth_aside
 from .pickling import fast_pickle
 
@@ -96,6 +96,11 @@ class SiteIndex:
 
     def articles_of(self, slugs: Iterable[str]) -> list[Article]:
         return [self.articles[s] for s in slugs]
+
+    def report(self, slug: str) -> Report | None:
+        """The article `slug` as the happenings it reports show it (None if there is none)."""
+        article = self.articles.get(slug)
+        return Report.of(article) if article is not None else None
 
     def term(self, kind: str, term: Term) -> Taxon:
         return self.taxonomies[kind][term.slug]

@@ -228,6 +228,28 @@ class Article:
 _EPOCH = dt.datetime(1, 1, 2, tzinfo=dt.UTC)  # sorts a day's untimed articles first
 
 
+@dataclass(frozen=True, slots=True)
+class Report:
+    """An article as a happening shows it among its sources (`reports_of` in templates, calendars,
+    TimelineJS slides): the link to it, its title, language, source and date, and nothing else.
+    Pages that list a happening read its sources only through these, and their fingerprints cover
+    these, so an edit of what a report does not hold (an article's people, topics, summary) does
+    not make every page listing the article's happenings again."""
+
+    slug: str
+    title: str
+    lang: str
+    day: dt.date
+    moment: dt.datetime | None
+    zone: Zone
+    source: Source | None
+
+    @classmethod
+    def of(cls, article: Article) -> Report:
+        a = article
+        return cls(a.slug, a.title, a.lang, a.day, a.moment, a.zone, a.source)
+
+
 @fast_pickle
 @dataclass(frozen=True, slots=True)
 class Content:

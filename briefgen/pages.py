@@ -379,9 +379,8 @@ def _feed(subject: object, name: str, articles: list[Article]) -> list[PageSpec]
 def _calendar(index: SiteIndex, subject: object, name: str, events: tuple[Event, ...]) -> list[PageSpec]:
     if not events and subject is not None:
         return []
-    # the reporting articles are in the context because their dates are the events' DTSTAMPs
-    reported = index.articles_of(dict.fromkeys(e.article for e in events))
-    return [_spec(CALENDAR, urls.calendar_url(subject), name=name, events=events, reported=reported)]
+    # an event's DTSTAMP is its article's date: fingerprints cover it as one of the event's reports
+    return [_spec(CALENDAR, urls.calendar_url(subject), name=name, events=events)]
 
 
 def _sitemap_entry(spec: PageSpec) -> tuple[str, object]:

@@ -22,7 +22,7 @@ from .heap import give_back_memory
 from .i18n import Translator
 from .index import SiteIndex
 from .markdown import Bodies
-from .model import Article, Event, Term
+from .model import Article, Event, Report, Term
 from .network import Graph
 from .network import svg as network_svg
 from .pages import CALENDAR, TIMELINE_JSON, PageSpec
@@ -327,9 +327,9 @@ def make_environment(
     def body(article: Article) -> Markup:
         return bodies.of(article)[1]
 
-    def reports_of(event: Event) -> list[Article]:
-        """The articles reporting a happening, in time order (fingerprints cover what they show)."""
-        return [index.articles[slug] for slug in event.reports]
+    def reports_of(event: Event) -> list[Report]:
+        """The articles reporting a happening, in time order, as it shows them (model.Report)."""
+        return [Report.of(index.articles[slug]) for slug in event.reports]
 
     env.filters.update(
         url=url,

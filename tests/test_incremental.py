@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, Project, article
 
+from briefgen import render
 from briefgen.hashing import spread
 from briefgen.manifest import MARKER
 
@@ -330,6 +331,45 @@ def test_a_new_title_does_not_render_the_pages_of_people_who_only_share_a_topic(
     # the article, its person, day, month, topic, the home page, timelines, feeds and calendars:
     # not the eleven other people's pages, which show the topic only by name
     assert 0 < rendered(result.out) < 25, result.out
+    assert output(project, "site") == cold_build(project, cli, tmp_path)
+
+
+def test_a_new_summary_or_person_leaves_the_pages_listing_the_articles_happenings_alone(
+    make_site, cli, tmp_path, monkeypatch
+):
+    """A happening shows its sources by title, source and date (model.Report): a summary or a
+    person added to a reporting article changes neither the site's calendar, nor its TimelineJS
+    data, nor the month of the timeline, so they are not rendered again (the site's calendar alone
+    took half a second at 10,000 articles)."""
+    files: dict[str, str | bytes] = {}
+    for n in range(6):
+        files[f"content/people/p{n}.yaml"] = f"name: Person {n}\n"
+        files[f"content/2023-06-{n + 1:02}-a{n}.md"] = article(
+            f"Article {n}",
+            f"2023-06-{n + 1:02}T10:00:00+02:00",
+            actors=f"[Person {n}]",
+            summary=f"Summary {n}.",
+            events=f"\n  - {{date: 2023-06-{n + 20}, title: Meeting {n}, actors: [Person {n}]}}",
+        )
+    project = make_site(files, basic=False)
+    assert cli(project, "build", "-q").code == 0
+    made: list[str] = []
+    render_page = render.render
+
+    def recording(env, spec):  # type: ignore[no-untyped-def]
+        made.append(spec.output)
+        return render_page(env, spec)
+
+    monkeypatch.setattr(render, "render", recording)
+    path = "content/2023-06-01-a0.md"
+    rebuilt_after(project, cli, path, "Summary 0.", "A new summary.")
+    rebuilt_after(project, cli, path, "actors: [Person 0]\n", "actors: [Person 0, Person 5]\n")
+    assert "A new summary." in project.read("site/articles/2023-06-01-a0/index.html")
+    assert "Article 0" in project.read("site/people/p5/index.html")
+    assert "articles/2023-06-01-a0/index.html" in made
+    for listing in ("timeline/events.ics", "timeline/timeline.json", "timeline/2023-06/index.html"):
+        assert listing not in made, made
+        assert "Meeting 0" in project.read(f"site/{listing}")
     assert output(project, "site") == cold_build(project, cli, tmp_path)
 
 

@@ -26,7 +26,7 @@ from jinja2 import meta, nodes
 
 from ..hashing import hasher, value_digest
 from ..index import PersonFacts, SiteIndex
-from ..model import Article, Event, Term
+from ..model import Article, Event, Report, Term
 from ..pages import PageSpec
 
 ITEM_TEMPLATES = (
@@ -269,11 +269,10 @@ class Fingerprints:
         return [self.index.term(kind, term).name for term in terms]
 
     def card(self, article: Article) -> bytes:
-        """An article as a link to it shows it (an event's sources): every field but its events."""
+        """An article as the happenings it reports show it: its Report, all that they can read of it."""
         found = self.cards.get(id(article))
         if found is None:
-            parts = [getattr(article, name) for name in field_names(Article) if name != "events"]
-            found = self.cards[id(article)] = value_digest([self.part(p) for p in parts])
+            found = self.cards[id(article)] = self.value(Report.of(article))
         return found
 
     def _shown(self, value: object) -> list[object]:
