@@ -83,7 +83,7 @@ class _Made:
         """One VEVENT. icalendar encodes each value; the lines are joined and folded here, because
         icalendar's own serializer costs a millisecond per event and a site has tens of thousands."""
         index, config = self.index, self.config
-        article = index.report(event.article)
+        article = index.links.get(event.article)
         # DTSTAMP says when this description was made: the reporting article's date, not the clock
         stamp = moment(article if article is not None else event, config.tz).astimezone(dt.UTC)
         people = [index.people[pid].name for pid in event.actors if pid in index.people]

@@ -7,12 +7,12 @@ import uuid
 import zoneinfo
 
 from . import urls
-from .model import Article, Event, Report
+from .model import Article, ArticleLink, Event
 
 FEED_ENTRIES = 50  # newest articles in each feed
 
 
-def moment(item: Article | Event | Report, tz: dt.tzinfo) -> dt.datetime:
+def moment(item: Article | Event | ArticleLink, tz: dt.tzinfo) -> dt.datetime:
     """When an article was published or an event happens, as an aware datetime.
 
     A time keeps its own zone: the named one when the content gives it (`Asia/Shanghai`), else

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
-from .model import Article, Content, Event, Person, Report, Term, Vocable
+from .model import Article, ArticleLink, Content, Event, Person, Term, Vocable
 from .parallel import Aside, worth_aside
 from .pickling import fast_pickle
 
@@ -84,6 +84,7 @@ class SiteIndex:
     events: tuple[Event, ...]  # every happening once (events sharing an id merged), chronological
     related: dict[str, tuple[str, ...]]
     reported: dict[str, tuple[Event, ...]]  # article slug -> the happenings it reports, chronological
+    links: dict[str, ArticleLink]  # article slug -> the article as a link to it shows it
 
     def also_reported(self, day: dt.date) -> tuple[Event, ...]:
         """Happenings of other days reported in the articles of `day`, chronological."""
@@ -97,10 +98,8 @@ class SiteIndex:
     def articles_of(self, slugs: Iterable[str]) -> list[Article]:
         return [self.articles[s] for s in slugs]
 
-    def report(self, slug: str) -> Report | None:
-        """The article `slug` as the happenings it reports show it (None if there is none)."""
-        article = self.articles.get(slug)
-        return Report.of(article) if article is not None else None
+    def links_of(self, slugs: Iterable[str]) -> list[ArticleLink]:
+        return [self.links[s] for s in slugs]
 
     def term(self, kind: str, term: Term) -> Taxon:
         return self.taxonomies[kind][term.slug]
@@ -144,6 +143,7 @@ def build_index(content: Content, related_limit: int = 5, jobs: int = 1) -> Site
         events=events,
         related={a.slug: tuple(ordered[p].slug for p in ranked[i]) for i, a in enumerate(ordered)},
         reported=reported,
+        links={slug: ArticleLink.of(article) for slug, article in articles.items()},
     )
 
 

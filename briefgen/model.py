@@ -228,13 +228,14 @@ class Article:
 _EPOCH = dt.datetime(1, 1, 2, tzinfo=dt.UTC)  # sorts a day's untimed articles first
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
-class Report:
-    """An article as a happening shows it among its sources (`reports_of` in templates, calendars,
-    TimelineJS slides): the link to it, its title, language, source and date, and nothing else.
-    Pages that list a happening read its sources only through these, and their fingerprints cover
-    these, so an edit of what a report does not hold (an article's people, topics, summary) does
-    not make every page listing the article's happenings again."""
+class ArticleLink:
+    """An article as a link to it shows it: its title, language, date, zone and source, nothing
+    else. A happening's sources (`reports_of`, calendars, TimelineJS slides) and the long lists of
+    person, topic and place pages (one line per article) read articles only through these, and
+    those pages' fingerprints cover only these: adding a person or a topic to an article, or
+    rewording its summary, does not make every page that lists it or its happenings again."""
 
     slug: str
     title: str
@@ -245,7 +246,7 @@ class Report:
     source: Source | None
 
     @classmethod
-    def of(cls, article: Article) -> Report:
+    def of(cls, article: Article) -> ArticleLink:
         a = article
         return cls(a.slug, a.title, a.lang, a.day, a.moment, a.zone, a.source)
 

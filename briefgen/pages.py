@@ -13,7 +13,7 @@ from .config import SiteConfig
 from .errors import BuildError
 from .feeds import FEED_ENTRIES
 from .index import TAXONOMIES, Month, SiteIndex, Taxon, TaxonName
-from .model import Article, Event, Person, PersonName
+from .model import Article, ArticleLink, Event, Person, PersonName
 from .network import Links, cooccurrence, ego_network, site_network, strongest_pairs
 
 NETWORK = "network/"
@@ -56,6 +56,12 @@ def _spec(template: str, url: str, inputs: Iterable[str] = (), **context: Any) -
 
 def _paths(articles: Iterable[Article]) -> list[str]:
     return [str(a.path) for a in articles]
+
+
+def _links(index: SiteIndex, articles: Iterable[Article]) -> list[ArticleLink]:
+    """Articles as the one-line lists of person, topic and place pages show them: as links, so
+    that those pages are not made again when a person or a topic is added to one of them."""
+    return index.links_of(a.slug for a in articles)
 
 
 def plan_pages(index: SiteIndex, config: SiteConfig) -> list[PageSpec]:
@@ -141,7 +147,7 @@ def person_page(index: SiteIndex, links: Links, person: Person, limit: int) -> P
         _own(person) + _paths(articles),
         person=person,
         facts=facts,
-        articles=articles,
+        articles=_links(index, articles),
         events=events,
         years=years,
         ego=ego_network(index, links, person.id),
@@ -181,7 +187,7 @@ def taxon_page(index: SiteIndex, taxon: Taxon, limit: int) -> PageSpec:
         urls.url_of(taxon),
         _paths(articles),
         taxon=taxon,
-        articles=articles,
+        articles=_links(index, articles),
         events=events,
         years=years,
     )
@@ -239,7 +245,7 @@ def _year_pages(
                 subject=subject,
                 kind=kind,
                 year=year,
-                articles=shown,
+                articles=_links(index, shown),
                 events=tuple(happened.get(year, ())),
                 previous=years[k - 1] if k else None,
                 next=years[k + 1] if k + 1 < len(years) else None,

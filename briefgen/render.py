@@ -22,7 +22,7 @@ from .heap import give_back_memory
 from .i18n import Translator
 from .index import SiteIndex
 from .markdown import Bodies
-from .model import Article, Event, Report, Term
+from .model import Article, ArticleLink, Event, Term
 from .network import Graph
 from .network import svg as network_svg
 from .pages import CALENDAR, TIMELINE_JSON, PageSpec
@@ -324,12 +324,15 @@ def make_environment(
         """A topic's or place's label, as term_links shows it (fingerprints cover it the same way)."""
         return index.term(kind, value).name
 
-    def body(article: Article) -> Markup:
+    def body(article: Article | ArticleLink) -> Markup:
+        """An article's body as HTML; a link (a one-line list's item, a source) names its article."""
+        if isinstance(article, ArticleLink):
+            return bodies.of(index.articles[article.slug])[1]
         return bodies.of(article)[1]
 
-    def reports_of(event: Event) -> list[Report]:
-        """The articles reporting a happening, in time order, as it shows them (model.Report)."""
-        return [Report.of(index.articles[slug]) for slug in event.reports]
+    def reports_of(event: Event) -> list[ArticleLink]:
+        """The articles reporting a happening, in time order, as links show them (model.ArticleLink)."""
+        return index.links_of(event.reports)
 
     env.filters.update(
         url=url,

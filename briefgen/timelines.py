@@ -52,7 +52,7 @@ class _Made:
         names = [self.person(pid) for pid in event.actors if pid in index.people]
         if names:
             parts.append(f"<p>{', '.join(names)}</p>")
-        article = index.report(event.article)
+        article = index.links.get(event.article)
         if article is not None:
             href = _link(urls.url_of(article), config.base_url)
             parts.append(f'<p><a href="{escape(href)}">{escape(article.title)}</a></p>')

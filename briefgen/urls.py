@@ -32,11 +32,11 @@ def _url_maker(kind: type) -> Callable[[Any], str]:
     """How URLs of objects of `kind` are made. The model loads here, on first use, not with this
     module: a rebuild that only splices article bodies needs none of it."""
     from .index import Month, Taxon, TaxonName
-    from .model import Article, Person, PersonName, Report
+    from .model import Article, ArticleLink, Person, PersonName
 
     # a person or a term, and its name as pages that only link it hold it, have the same URL
     makers: tuple[tuple[type | tuple[type, ...], Callable[[Any], str]], ...] = (
-        ((Article, Report), lambda article: f"articles/{article.slug}/"),
+        ((Article, ArticleLink), lambda article: f"articles/{article.slug}/"),
         ((Person, PersonName), lambda person: f"people/{person.id}/"),
         ((Taxon, TaxonName), lambda taxon: f"{taxon.kind}/{taxon.slug}/"),
         (Month, lambda month: f"archive/{month.year:04d}-{month.month:02d}/"),

@@ -334,13 +334,13 @@ def test_a_new_title_does_not_render_the_pages_of_people_who_only_share_a_topic(
     assert output(project, "site") == cold_build(project, cli, tmp_path)
 
 
-def test_a_new_summary_or_person_leaves_the_pages_listing_the_articles_happenings_alone(
+def test_a_new_summary_or_person_leaves_the_one_line_lists_and_the_happenings_alone(
     make_site, cli, tmp_path, monkeypatch
 ):
-    """A happening shows its sources by title, source and date (model.Report): a summary or a
-    person added to a reporting article changes neither the site's calendar, nor its TimelineJS
-    data, nor the month of the timeline, so they are not rendered again (the site's calendar alone
-    took half a second at 10,000 articles)."""
+    """A happening shows its sources, and a topic's page its articles, as links (title, source,
+    date: model.ArticleLink): a summary or a person added to an article changes neither the site's
+    calendar, nor its TimelineJS data, nor the month of the timeline, nor the topic's page, so they
+    are not rendered again (at 10,000 articles, half a second for the site's calendar alone)."""
     files: dict[str, str | bytes] = {}
     for n in range(6):
         files[f"content/people/p{n}.yaml"] = f"name: Person {n}\n"
@@ -348,6 +348,7 @@ def test_a_new_summary_or_person_leaves_the_pages_listing_the_articles_happening
             f"Article {n}",
             f"2023-06-{n + 1:02}T10:00:00+02:00",
             actors=f"[Person {n}]",
+            topics="[Energy]",
             summary=f"Summary {n}.",
             events=f"\n  - {{date: 2023-06-{n + 20}, title: Meeting {n}, actors: [Person {n}]}}",
         )
@@ -367,9 +368,11 @@ def test_a_new_summary_or_person_leaves_the_pages_listing_the_articles_happening
     assert "A new summary." in project.read("site/articles/2023-06-01-a0/index.html")
     assert "Article 0" in project.read("site/people/p5/index.html")
     assert "articles/2023-06-01-a0/index.html" in made
-    for listing in ("timeline/events.ics", "timeline/timeline.json", "timeline/2023-06/index.html"):
+    listings = ("timeline/events.ics", "timeline/timeline.json", "timeline/2023-06/index.html")
+    for listing in (*listings, "topics/energy/index.html"):
         assert listing not in made, made
         assert "Meeting 0" in project.read(f"site/{listing}")
+    assert "Article 0" in project.read("site/topics/energy/index.html")
     assert output(project, "site") == cold_build(project, cli, tmp_path)
 
 

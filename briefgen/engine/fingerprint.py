@@ -26,7 +26,7 @@ from jinja2 import meta, nodes
 
 from ..hashing import hasher, value_digest
 from ..index import PersonFacts, SiteIndex
-from ..model import Article, Event, Report, Term
+from ..model import Article, ArticleLink, Event, Term
 from ..pages import PageSpec
 
 ITEM_TEMPLATES = (
@@ -173,7 +173,6 @@ class Fingerprints:
         self.index = index
         # digests by id; the object is kept alongside so that its id is not reused during the build
         self.memo: dict[int, tuple[object, bytes]] = {}
-        self.cards: dict[int, bytes] = {}
         self.templates: dict[str, tuple[bytes, Reads]] = {}
         self.files: dict[str, tuple[Reads, tuple[str | None, ...]]] = {}  # and the templates each names
         self._index_digest: bytes | None = None
@@ -199,7 +198,9 @@ class Fingerprints:
             if isinstance(article, Article):
                 h.update(f"{article.body_digest}\0{self.body_salt}".encode())
         elif reads.bodies == "any":
-            h.update(value_digest(sorted(_bodies(spec.context.values())), self.body_salt))
+            h.update(
+                value_digest(sorted(_bodies(spec.context.values(), self.index.articles)), self.body_salt)
+            )
         return h.hexdigest()
 
     def template_key(self, name: str) -> str:
@@ -268,13 +269,6 @@ class Fingerprints:
         """The names links to these topics or places show (the most used spelling)."""
         return [self.index.term(kind, term).name for term in terms]
 
-    def card(self, article: Article) -> bytes:
-        """An article as the happenings it reports show it: its Report, all that they can read of it."""
-        found = self.cards.get(id(article))
-        if found is None:
-            found = self.cards[id(article)] = self.value(Report.of(article))
-        return found
-
     def _shown(self, value: object) -> list[object]:
         """What the link helpers show for a model object beyond its fields: looked-up names."""
         match value:
@@ -282,8 +276,10 @@ class Fingerprints:
                 return [self.people(value.actors), self.terms("topics", value.topics),
                         self.terms("places", value.places)]  # fmt: skip
             case Event():
-                reports = [self.index.articles.get(slug) for slug in value.reports]
-                return [[self.card(a) for a in reports if a is not None], self.people(value.actors),
+                # its sources as reports_of shows them: links, each digested once (index.links)
+                links = self.index.links
+                sources = [self.value(links[slug]) for slug in value.reports if slug in links]
+                return [sources, self.people(value.actors),
                         self.terms("places", value.places), self.terms("topics", value.topics)]  # fmt: skip
             case PersonFacts():
                 topics = [self.index.taxonomies["topics"][slug].name for slug, _ in value.topics]
@@ -334,14 +330,17 @@ class Fingerprints:
         return found
 
 
-def _bodies(values: Iterable[object]) -> set[str]:
-    """The body digests of the articles among `values` (and in lists, tuples and mappings of them)."""
+def _bodies(values: Iterable[object], articles: Mapping[str, Article]) -> set[str]:
+    """The body digests of the articles among `values` (and in lists, tuples and mappings of them),
+    given as themselves or as links (`body()` takes either)."""
     found: set[str] = set()
     for value in values:
         if isinstance(value, Article):
             found.add(value.body_digest)
+        elif isinstance(value, ArticleLink) and value.slug in articles:
+            found.add(articles[value.slug].body_digest)
         elif isinstance(value, (list, tuple)):
-            found |= _bodies(value)
+            found |= _bodies(value, articles)
         elif isinstance(value, Mapping):
-            found |= _bodies(value.values())
+            found |= _bodies(value.values(), articles)
     return found
