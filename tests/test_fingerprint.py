@@ -14,7 +14,7 @@ from conftest import BASIC, article
 from briefgen.config import load_config
 from briefgen.engine.fingerprint import LEFT_OUT, Fingerprints
 from briefgen.index import PersonFacts, SiteIndex, Taxon
-from briefgen.model import Article, Event, Image, Person, Role, Source, Term, Vocable, Zone
+from briefgen.model import Article, ArticleLink, Event, Image, Person, Role, Source, Term, Vocable, Zone
 from briefgen.pipeline import load
 
 RICH = {
@@ -38,7 +38,7 @@ RICH = {
     ),
 }
 
-KINDS = (Article, Event, Person, Role, Source, Image, Zone, Term, Vocable, Taxon, PersonFacts)
+KINDS = (Article, ArticleLink, Event, Person, Role, Source, Image, Zone, Term, Vocable, Taxon, PersonFacts)
 
 
 def instances(value: object, seen: set[int] | None = None) -> Iterator[object]:
@@ -107,6 +107,26 @@ def test_every_field_of_a_model_object_changes_its_digest(index: SiteIndex, kind
             assert after == before, f.name
         else:
             assert after != before, f"{kind.__name__}.{f.name} does not reach the digest"
+
+
+def test_a_happening_covers_its_sources_as_links_show_them(index: SiteIndex) -> None:
+    """An event's digest changes with what its sources' links show (title, source, date), and
+    not with the rest of a reporting article (its people, summary), which no page listing the
+    event can read."""
+    env = jinja2.Environment()
+    event = next(e for e in index.events if e.reports)
+    slug = event.reports[0]
+    article = index.articles[slug]
+
+    def digest_with(changes: dict[str, object]) -> bytes:
+        links = {**index.links, slug: ArticleLink.of(replace(article, **changes))}
+        return Fingerprints(env, replace(index, links=links)).value(event)
+
+    same = digest_with({})
+    assert digest_with({"title": article.title + " (updated)"}) != same
+    assert digest_with({"source": Source("Another wire")}) != same
+    assert digest_with({"day": article.day + dt.timedelta(days=1)}) != same
+    assert digest_with({"actors": (*article.actors, "someone-else"), "summary": "Reworded."}) == same
 
 
 @pytest.mark.parametrize("kind", (Article, Event), ids=lambda k: k.__name__)
