@@ -9,7 +9,8 @@ the index and page plan, the pages' fingerprints (what to render), rendering, wr
 the engine finishes on its own (nothing changed, only bodies) runs none of them. The rest of the
 total is starting up, the scan of the inputs and the build state. Make the edit to time first,
 then run this in the project. It also lists the pages that took longest to render (`SLOWEST`),
-each timed alone.
+each timed alone, and how many of the pages rendered came out byte for byte as they were (work
+that a finer fingerprint would have spared).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ STAGES: list[tuple[str, Any, str]] = [
 ]
 SLOWEST = 8
 spent: dict[str, float] = {}
-pages: list[tuple[float, str]] = []  # (seconds, output path) of each page rendered
+pages: list[tuple[float, str, bool]] = []  # (seconds, output path, came out as it was) of each page rendered
 
 
 def timed(label: str, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -52,8 +53,10 @@ def each_page_timed(render_batch: Callable[..., Any]) -> Callable[..., Any]:
         done = []
         for i in batch:
             started = time.perf_counter()
-            done += render_batch(job, [i])
-            pages.append((time.perf_counter() - started, job.specs[i].output))
+            result = render_batch(job, [i])
+            done += result
+            same = job.stager is not None and all(r.staged is None for r in result)  # not written
+            pages.append((time.perf_counter() - started, job.specs[i].output, same))
         return done
 
     return wrapper
@@ -62,7 +65,7 @@ def each_page_timed(render_batch: Callable[..., Any]) -> Callable[..., Any]:
 def main() -> int:
     for label, owner, name in STAGES:
         setattr(owner, name, timed(label, getattr(owner, name)))
-    build._render_batch = each_page_timed(build._render_batch)  # type: ignore[method-assign]
+    build._render_batch = each_page_timed(build._render_batch)
     sys.argv = ["briefgen", "build", *(sys.argv[1:] or ["-q", "--no-digests", "--no-search"])]
     started = time.perf_counter()
     try:
@@ -77,9 +80,14 @@ def main() -> int:
     print(f"{'total':<32} {total:6.2f} s", file=sys.stderr)
     if pages:  # rendered in this process (helpers' pages, on a large first build, are not seen)
         pages.sort(reverse=True)
-        print(f"{len(pages)} pages rendered here, the slowest:", file=sys.stderr)
-        for seconds, output in pages[:SLOWEST]:
-            print(f"  {seconds:6.2f} s  {output}", file=sys.stderr)
+        same = [page for page in pages if page[2]]
+        print(
+            f"{len(pages)} pages rendered here in {sum(p[0] for p in pages):.2f} s; {len(same)} of them"
+            f" came out as they were ({sum(p[0] for p in same):.2f} s). The slowest:",
+            file=sys.stderr,
+        )
+        for seconds, output, unchanged in pages[:SLOWEST]:
+            print(f"  {seconds:6.2f} s  {output}{'  (as it was)' if unchanged else ''}", file=sys.stderr)
     return 0
 
 
