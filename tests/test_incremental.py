@@ -7,6 +7,7 @@ import random
 import re
 import shutil
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -311,20 +312,28 @@ def test_adding_an_actor_adds_the_article_to_their_page(make_site, cli):
     assert 0 < rendered(result.out) < 30, result.out
 
 
-def test_a_new_title_does_not_render_the_pages_of_people_who_only_share_a_topic(make_site, cli, tmp_path):
-    """A person's page links their topics by name: another person's article filed under the same
-    topic, renamed, leaves it as it was, and it is not rendered again."""
+def people_with_an_article_each(count: int, meeting_day: Callable[[int], int]) -> dict[str, str | bytes]:
+    """`count` people, each the one actor of an article of June 2023 (the nth on the nth + 1) filed
+    under Energy, with a summary, reporting a meeting of theirs on June `meeting_day(n)`."""
     files: dict[str, str | bytes] = {}
-    for n in range(12):
+    for n in range(count):
         files[f"content/people/p{n:02}.yaml"] = f"name: Person {n:02}\n"
         files[f"content/2023-06-{n + 1:02}-a{n:02}.md"] = article(
             f"Article {n:02}",
             f"2023-06-{n + 1:02}T10:00:00+02:00",
             actors=f"[Person {n:02}]",
             topics="[Energy]",
-            events=f"\n  - {{date: 2023-06-{n + 1:02}, title: Meeting {n:02}, actors: [Person {n:02}]}}",
+            summary=f"Summary {n:02}.",
+            events=f"\n  - {{date: 2023-06-{meeting_day(n):02}, title: Meeting {n:02},"
+            f" actors: [Person {n:02}]}}",
         )
-    project = make_site(files, basic=False)
+    return files
+
+
+def test_a_new_title_does_not_render_the_pages_of_people_who_only_share_a_topic(make_site, cli, tmp_path):
+    """A person's page links their topics by name: another person's article filed under the same
+    topic, renamed, leaves it as it was, and it is not rendered again."""
+    project = make_site(people_with_an_article_each(12, meeting_day=lambda n: n + 1), basic=False)
     assert cli(project, "build", "-q").code == 0
     result = rebuilt_after(project, cli, "content/2023-06-01-a00.md", "Article 00", "Article zero")
     assert "Article zero" in project.read("site/people/p00/index.html")
@@ -341,18 +350,7 @@ def test_a_new_summary_or_person_leaves_the_one_line_lists_and_the_happenings_al
     date: model.ArticleLink): a summary or a person added to an article changes neither the site's
     calendar, nor its TimelineJS data, nor the month of the timeline, nor the topic's page, so they
     are not rendered again (at 10,000 articles, half a second for the site's calendar alone)."""
-    files: dict[str, str | bytes] = {}
-    for n in range(6):
-        files[f"content/people/p{n}.yaml"] = f"name: Person {n}\n"
-        files[f"content/2023-06-{n + 1:02}-a{n}.md"] = article(
-            f"Article {n}",
-            f"2023-06-{n + 1:02}T10:00:00+02:00",
-            actors=f"[Person {n}]",
-            topics="[Energy]",
-            summary=f"Summary {n}.",
-            events=f"\n  - {{date: 2023-06-{n + 20}, title: Meeting {n}, actors: [Person {n}]}}",
-        )
-    project = make_site(files, basic=False)
+    project = make_site(people_with_an_article_each(6, meeting_day=lambda n: n + 20), basic=False)
     assert cli(project, "build", "-q").code == 0
     made: list[str] = []
     render_page = render.render
@@ -362,17 +360,17 @@ def test_a_new_summary_or_person_leaves_the_one_line_lists_and_the_happenings_al
         return render_page(env, spec)
 
     monkeypatch.setattr(render, "render", recording)
-    path = "content/2023-06-01-a0.md"
-    rebuilt_after(project, cli, path, "Summary 0.", "A new summary.")
-    rebuilt_after(project, cli, path, "actors: [Person 0]\n", "actors: [Person 0, Person 5]\n")
-    assert "A new summary." in project.read("site/articles/2023-06-01-a0/index.html")
-    assert "Article 0" in project.read("site/people/p5/index.html")
-    assert "articles/2023-06-01-a0/index.html" in made
+    path = "content/2023-06-01-a00.md"
+    rebuilt_after(project, cli, path, "Summary 00.", "A new summary.")
+    rebuilt_after(project, cli, path, "actors: [Person 00]\n", "actors: [Person 00, Person 05]\n")
+    assert "A new summary." in project.read("site/articles/2023-06-01-a00/index.html")
+    assert "Article 00" in project.read("site/people/p05/index.html")
+    assert "articles/2023-06-01-a00/index.html" in made
     listings = ("timeline/events.ics", "timeline/timeline.json", "timeline/2023-06/index.html")
     for listing in (*listings, "topics/energy/index.html"):
         assert listing not in made, made
-        assert "Meeting 0" in project.read(f"site/{listing}")
-    assert "Article 0" in project.read("site/topics/energy/index.html")
+        assert "Meeting 00" in project.read(f"site/{listing}")
+    assert "Article 00" in project.read("site/topics/energy/index.html")
     assert output(project, "site") == cold_build(project, cli, tmp_path)
 
 
