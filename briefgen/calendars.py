@@ -83,9 +83,9 @@ class _Made:
         """One VEVENT. icalendar encodes each value; the lines are joined and folded here, because
         icalendar's own serializer costs a millisecond per event and a site has tens of thousands."""
         index, config = self.index, self.config
-        article = index.links.get(event.article)
+        report = index.links.get(event.article)  # the article reporting it, as a link shows it
         # DTSTAMP says when this description was made: the reporting article's date, not the clock
-        stamp = moment(article if article is not None else event, config.tz).astimezone(dt.UTC)
+        stamp = moment(report if report is not None else event, config.tz).astimezone(dt.UTC)
         people = [index.people[pid].name for pid in event.actors if pid in index.people]
         places = [index.term("places", place).name for place in event.places]
         lines = [
@@ -97,13 +97,13 @@ class _Made:
             lines.append(f"DTEND;VALUE=DATE:{self.time(start + dt.timedelta(days=1))}")
         lines.append(f"DTSTAMP:{self.time(stamp)}")
         lines.append(f"UID:{self.text(event_uid(event, self.host))}")
-        description = [line for line in (", ".join(people), article.title if article else "") if line]
+        description = [line for line in (", ".join(people), report.title if report else "") if line]
         if description:
             lines.append(f"DESCRIPTION:{self.text(chr(10).join(description))}")
         if places:
             lines.append(f"LOCATION:{self.text(', '.join(places))}")
-        if config.base_url and article is not None:
-            address = urls.absolute(urls.url_of(article), config.base_url)
+        if config.base_url and report is not None:
+            address = urls.absolute(urls.url_of(report), config.base_url)
             lines.append(f"URL:{_ical(self.vuri, address)}")
         lines.append("END:VEVENT")
         return "\r\n".join(map(fold, lines)) + "\r\n"

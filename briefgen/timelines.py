@@ -52,10 +52,10 @@ class _Made:
         names = [self.person(pid) for pid in event.actors if pid in index.people]
         if names:
             parts.append(f"<p>{', '.join(names)}</p>")
-        article = index.links.get(event.article)
-        if article is not None:
-            href = _link(urls.url_of(article), config.base_url)
-            parts.append(f'<p><a href="{escape(href)}">{escape(article.title)}</a></p>')
+        report = index.links.get(event.article)  # the article reporting it, as a link shows it
+        if report is not None:
+            href = _link(urls.url_of(report), config.base_url)
+            parts.append(f'<p><a href="{escape(href)}">{escape(report.title)}</a></p>')
         slide: dict[str, Any] = {
             "start_date": start,
             "text": {"headline": str(escape(event.title)), "text": "".join(parts)},
