@@ -24,7 +24,7 @@ from pathlib import PosixPath
 import jinja2
 from jinja2 import meta, nodes
 
-from ..hashing import hasher, value_digest
+from ..hashing import SIZE, hasher, value_digest
 from ..index import PersonFacts, SiteIndex
 from ..model import Article, ArticleLink, Event, Term
 from ..pages import PageSpec
@@ -297,7 +297,7 @@ class Fingerprints:
             items: tuple[object, ...] = value  # type: ignore[assignment]
             if all(plain.get(type(item)) for item in items):
                 return items
-            return tuple([item if plain.get(type(item)) else self.part(item) for item in items])
+            return _sequence([item if plain.get(type(item)) else self.part(item) for item in items])
         shown = _LEAVES[cls] if cls in _LEAVES else _leaf(cls)
         if shown is not None:
             return shown(value)
@@ -314,7 +314,9 @@ class Fingerprints:
             if _plain(value):
                 return value_digest(value)
             memo, part = self.memo, self.part
-            return value_digest([known[1] if (known := memo.get(id(item))) else part(item) for item in value])
+            shown = [known[1] if (known := memo.get(id(item))) else part(item) for item in value]
+            found = _sequence(shown)
+            return found if type(found) is bytes else value_digest(found)
         if kind == "mapping":
             assert isinstance(value, Mapping)
             return value_digest([(self.value(k), self.value(v)) for k, v in value.items()])
@@ -328,6 +330,21 @@ class Fingerprints:
         found = value_digest(type(value).__name__, shown, self._shown(value))
         self.memo[key] = (value, found)
         return found
+
+
+def _sequence(shown: list[object]) -> object:
+    """A sequence's items as a digest shows them: when all are digests (of articles, events...),
+    one digest of them joined, which is many times cheaper than the repr of each; else a tuple."""
+    try:
+        joined = b"".join(shown)  # type: ignore[arg-type]
+    except TypeError:  # not all bytes
+        return tuple(shown)
+    if not shown or set(map(len, shown)) != {SIZE}:  # type: ignore[arg-type]
+        return tuple(shown)
+    h = hasher()
+    h.update(b"\0digests\0")  # never the start of a repr, so never the input of another digest
+    h.update(joined)  # each item of SIZE bytes: read one way only
+    return h.digest()
 
 
 def _bodies(values: Iterable[object], articles: Mapping[str, Article]) -> set[str]:

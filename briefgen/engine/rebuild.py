@@ -233,7 +233,9 @@ class Engine:
             record = state.articles.get(str(article.path))
             if record is None:
                 return False
-            self.records[str(article.path)] = replace(record, spliceable=record.spliceable and self._splice)
+            if record.spliceable and not self._splice:
+                record = replace(record, spliceable=False)
+            self.records[str(article.path)] = record
         return True
 
     def rendered(self, spec: PageSpec, result: Rendered) -> None:
