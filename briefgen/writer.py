@@ -357,7 +357,7 @@ def unchanged(out: Path, previous: dict[str, WrittenFile], relative: str, new_di
     if entry is None or entry[0] != new_digest:
         return False
     try:
-        info = (out / relative).stat()
+        info = os.stat(f"{out}/{relative}")  # no Path made: this runs for every page a rebuild keeps
     except OSError:
         return False
     return (info.st_mtime_ns, info.st_size) == entry[1:]

@@ -297,7 +297,12 @@ class Fingerprints:
             items: tuple[object, ...] = value  # type: ignore[assignment]
             if all(plain.get(type(item)) for item in items):
                 return items
-            return _sequence([item if plain.get(type(item)) else self.part(item) for item in items])
+            memo, part = self.memo, self.part  # model objects: most often digested already
+            parts = [
+                item if plain.get(type(item)) else known[1] if (known := memo.get(id(item))) else part(item)
+                for item in items
+            ]
+            return _sequence(parts)
         shown = _LEAVES[cls] if cls in _LEAVES else _leaf(cls)
         if shown is not None:
             return shown(value)
