@@ -153,3 +153,29 @@ def test_a_field_of_a_small_object_inside_another_changes_its_digest(index: Site
                 assert after != before, f"{kind.__name__}.{f.name}.{g.name} does not reach the digest"
                 checked += 1
     assert checked >= 5, checked
+
+
+def test_a_list_of_articles_or_events_changes_its_digest_with_each_item_and_the_order(
+    index: SiteIndex,
+) -> None:
+    """A page listing articles or events (in its context, or in a field such as a topic's events)
+    is made again when one of them changes, when one comes or goes, and when their order does."""
+    env = jinja2.Environment()
+    first, second = list(index.articles.values())[:2]
+
+    def digest(value: object) -> bytes:
+        return Fingerprints(env, index).value(value)
+
+    listed = digest([first, second])
+    assert digest([second, first]) != listed
+    assert digest([first]) != listed
+    assert digest([first, second, second]) != listed
+    assert digest([first, replace(second, title=second.title + " (updated)")]) != listed
+    assert digest([first, second]) == listed
+
+    taxon = next(t for kind in index.taxonomies.values() for t in kind.values() if len(t.events) >= 2)
+    kept = digest(taxon)
+    assert digest(replace(taxon, events=taxon.events[::-1])) != kept
+    assert digest(replace(taxon, events=taxon.events[:-1])) != kept
+    moved = replace(taxon.events[0], title=taxon.events[0].title + " (moved)")
+    assert digest(replace(taxon, events=(moved, *taxon.events[1:]))) != kept

@@ -3,7 +3,8 @@
 What a page can show is found from its templates, not listed by hand:
 - its context, value by value; a model object (any dataclass) by every one of its fields, nested
   ones by their own digests, each digested once per build (small ones, whose fields are all
-  declared plain, shown in place by their field values);
+  declared plain, shown in place by their field values), and a list of them by their digests
+  joined;
 - names that the link helpers look up (people and topic names, the articles reporting an event);
 - its template with everything it extends, includes or imports (and the list item templates),
   kept apart as the template's key (`template_key`), which a page must match too;
