@@ -46,8 +46,9 @@ WAITING_MAX = 16  # results of chunks a helper may have waiting for this process
 TRIM_CHUNKS = 20  # chunks a helper does between two hand-backs of its free heap
 ASIDE_MIN = 2000  # articles, for one piece of work beside the build's main line (an Aside)
 SCAN_MIN = 20_000  # inputs, for the scan of their times and sizes to be shared between helpers
+FINGERPRINT_MIN = 2000  # pages whose fingerprints a rebuild takes, shared between processes
 
-Work = Literal["parse", "render", "aside", "scan"]
+Work = Literal["parse", "render", "aside", "scan", "fingerprint"]
 
 _PR_SET_PDEATHSIG = 1  # prctl(2)
 _DONE = "done"
@@ -240,7 +241,13 @@ def worker_count(config: SiteConfig) -> int:
 def processes_for(work: Work, jobs: int, items: int) -> int:
     """How many processes (this one included) should do `work` over `items` items with `jobs`
     allowed: all of them, or this one alone when forking would cost more than it saves."""
-    minimum = {"parse": PARSE_MIN, "render": RENDER_MIN, "aside": ASIDE_MIN, "scan": SCAN_MIN}[work]
+    minimum = {
+        "parse": PARSE_MIN,
+        "render": RENDER_MIN,
+        "aside": ASIDE_MIN,
+        "scan": SCAN_MIN,
+        "fingerprint": FINGERPRINT_MIN,
+    }[work]
     return jobs if jobs > 1 and items >= minimum else 1
 
 

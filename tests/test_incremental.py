@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO, Project, article
 
-from briefgen import render
+from briefgen import parallel, render
+from briefgen.engine import rebuild
 from briefgen.hashing import spread
 from briefgen.manifest import MARKER
 
@@ -372,6 +373,43 @@ def test_a_new_summary_or_person_leaves_the_one_line_lists_and_the_happenings_al
         assert "Meeting 00" in project.read(f"site/{listing}")
     assert "Article 00" in project.read("site/topics/energy/index.html")
     assert output(project, "site") == cold_build(project, cli, tmp_path)
+
+
+def test_fingerprints_shared_out_between_processes_pick_the_same_pages(cli, tmp_path, monkeypatch):
+    """On a large site a rebuild takes its pages' fingerprints in several processes (parallel.py's
+    FINGERPRINT_MIN): they pick exactly the pages one process picks, and the site ends as a cold
+    build makes it. Here every few objects and pages make a share, so both processes take some."""
+    monkeypatch.setattr(parallel, "FINGERPRINT_MIN", 1)
+    monkeypatch.setattr(rebuild, "OBJECT_CHUNK", 3)
+    monkeypatch.setattr(rebuild, "PAGE_CHUNK", 5)
+    render_page = render.render
+    edits = [
+        ("content/2023-06-01-a00.md", "actors: [Person 00]\n", "actors: [Person 00, Person 05]\n"),
+        ("content/2023-06-04-a03.md", "Meeting 03", "Talks"),
+    ]
+    made: dict[str, list[str]] = {}
+    for jobs in ("1", "2"):
+        project = Project(tmp_path / f"jobs-{jobs}")
+        project.write({
+            **people_with_an_article_each(8, meeting_day=lambda n: n + 20),
+            "briefgen.yaml": "digest:\n  enabled: false\n",
+        })  # fmt: skip
+        assert cli(project, "build", "-q", "--jobs", jobs).code == 0
+        pages = made[jobs] = []
+
+        def recording(env, spec, pages=pages):  # type: ignore[no-untyped-def]
+            pages.append(spec.output)
+            return render_page(env, spec)
+
+        monkeypatch.setattr(render, "render", recording)
+        for path, old, new in edits:
+            (project.root / path).write_text(project.read(path).replace(old, new), "utf-8")
+            assert cli(project, "build", "-q", "--jobs", jobs).code == 0
+        monkeypatch.setattr(render, "render", render_page)
+        assert "Article 00" in project.read("site/people/p05/index.html")
+        assert "Talks" in project.read("site/people/p03/index.html")
+        assert output(project, "site") == cold_build(project, cli, tmp_path / f"cold-{jobs}")
+    assert made["2"] and sorted(made["2"]) == sorted(made["1"])
 
 
 def test_a_new_description_renders_only_that_persons_pages(make_site, cli, tmp_path):

@@ -253,6 +253,17 @@ class Fingerprints:
                     reads = EVERYTHING  # a template named at render time: it could be any
         return seen, reads
 
+    def shared(self) -> list[object]:
+        """The objects that pages of every kind hold (every article and happening): digested
+        first, so that processes forked to take page fingerprints each find them digested."""
+        return [*self.index.articles.values(), *self.index.events]
+
+    def learn(self, objects: list[object], digests: list[bytes]) -> None:
+        """Take the digests of `objects` made by another process (of the same index)."""
+        memo = self.memo
+        for value, digest in zip(objects, digests, strict=True):
+            memo[id(value)] = (value, digest)
+
     def whole_index(self, with_bodies: bool) -> bytes:
         """A digest of everything in the index: for pages whose templates read it directly."""
         if self._index_digest is None:

@@ -195,7 +195,7 @@ class Engine:
             before = state.pages
             self.prints = {spec.output: before.get(spec.output) or fingerprints.page(spec) for spec in specs}
         else:
-            self.prints = {spec.output: fingerprints.page(spec) for spec in specs}
+            self.prints = _page_prints(fingerprints, specs, self.templates, self.config)
         todo = []
         for position, spec in enumerate(specs):
             if self._still_valid(spec, state, writer):
@@ -349,6 +349,41 @@ def _start_scan(config: SiteConfig, cache: Cache | None, scanned_ns: int) -> lis
         return lambda: Runs.of(settle(inputs_of(config, (number, shares)), scanned_ns)).runs
 
     return [Early(share(number), fork=fork) for number in range(shares)]
+
+
+PAGE_CHUNK = 250  # pages whose fingerprints one process takes at a time
+OBJECT_CHUNK = 1000  # articles or happenings one process digests at a time
+
+
+def _page_prints(
+    fingerprints: Fingerprints, specs: list[PageSpec], templates: dict[str, str], config: SiteConfig
+) -> dict[str, str]:
+    """Every page's fingerprint, by output path, in the order of `specs`: on a large site, taken
+    by this process and forked helpers together (each digests the model objects its pages hold)."""
+    from ..parallel import processes_for, run_chunks, worker_count
+
+    processes = processes_for("fingerprint", worker_count(config), len(specs))
+    if processes > 1:
+        # what pages of every kind hold is digested first, shared out, and each digest handed to
+        # this process: the helpers forked next for the pages then find them all digested
+        objects = fingerprints.shared()
+
+        def digests(k: int) -> list[bytes]:
+            return [fingerprints.value(value) for value in objects[k * OBJECT_CHUNK : (k + 1) * OBJECT_CHUNK]]
+
+        for k, made in run_chunks(digests, -(-len(objects) // OBJECT_CHUNK), processes):
+            fingerprints.learn(objects[k * OBJECT_CHUNK : (k + 1) * OBJECT_CHUNK], made)
+        if any(fingerprints.reads(name).content for name in templates):
+            fingerprints.whole_index(with_bodies=False)  # here, rather than once in each helper
+
+    def prints(k: int) -> list[str]:
+        return [fingerprints.page(spec) for spec in specs[k * PAGE_CHUNK : (k + 1) * PAGE_CHUNK]]
+
+    found: list[list[str]] = [[] for _ in range(-(-len(specs) // PAGE_CHUNK))]
+    for k, made_prints in run_chunks(prints, len(found), processes):
+        found[k] = made_prints
+    in_order = (print_ for chunk in found for print_ in chunk)
+    return {spec.output: print_ for spec, print_ in zip(specs, in_order, strict=True)}
 
 
 def _parses_changed(before: Parsed, after: Parsed) -> list[str]:
