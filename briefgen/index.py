@@ -1,7 +1,8 @@
 """SiteIndex: everything the pages need, computed once from the content, without I/O.
 
-Not a pure function in one respect: on a large site with `jobs` > 1, `build_index` ranks related
-articles in a helper process meanwhile (an Aside of parallel.py); the result is the same either way.
+Not a pure function in one respect: on a large site with `jobs` > 1, related articles are ranked
+in a helper process (an Aside of parallel.py) while the index is built and then while the pages
+are planned (`Related`, waited for on its first use); the result is the same either way.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import datetime as dt
 import heapq
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from .model import Article, ArticleLink, Content, Event, Person, Term, Vocable
@@ -82,7 +83,7 @@ class SiteIndex:
     day_events: dict[dt.date, tuple[Event, ...]]  # every day with an event, newest first
     months: dict[Month, tuple[dt.date, ...]]  # newest month first; days newest first
     events: tuple[Event, ...]  # every happening once (events sharing an id merged), chronological
-    related: dict[str, tuple[str, ...]]
+    related: Mapping[str, tuple[str, ...]]  # article slug -> related slugs, best first (see Related)
     reported: dict[str, tuple[Event, ...]]  # article slug -> the happenings it reports, chronological
     links: dict[str, ArticleLink]  # article slug -> the article as a link to it shows it
 
@@ -113,11 +114,53 @@ class SiteIndex:
         return sorted(taxa, key=lambda t: (-len(t.articles), t.slug))[:limit]
 
 
+class Related(Mapping[str, tuple[str, ...]]):
+    """Each article's related articles (slugs, best first), as ranked by an Aside.
+
+    `build_index` returns without waiting for the ranking: the first look-up does, so that the
+    pages that show no related articles are planned meanwhile (see pages.plan_pages). Whoever
+    builds an index and may not look related articles up calls `cancel()` when done.
+    """
+
+    __slots__ = ("_found", "_ordered", "_ranking")
+
+    def __init__(self, ranking: Aside[list[tuple[int, ...]]], ordered: list[Article]) -> None:
+        self._ranking = ranking
+        self._ordered = ordered
+        self._found: dict[str, tuple[str, ...]] | None = None
+
+    def _all(self) -> dict[str, tuple[str, ...]]:
+        if self._found is None:
+            ranked, ordered = self._ranking.result(), self._ordered
+            self._found = {a.slug: tuple(ordered[p].slug for p in ranked[i]) for i, a in enumerate(ordered)}
+            self._ordered = []
+        return self._found
+
+    def __getitem__(self, slug: str) -> tuple[str, ...]:
+        return self._all()[slug]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __reduce__(self) -> tuple[type[dict[str, tuple[str, ...]]], tuple[dict[str, tuple[str, ...]]]]:
+        return (dict, (self._all(),))  # pickled as the plain mapping it stands for
+
+    def cancel(self) -> None:
+        """Stop the ranking if nobody looked a related article up yet (a build that failed)."""
+        if self._found is None:
+            self._ranking.cancel()
+
+
 def build_index(content: Content, related_limit: int = 5, jobs: int = 1) -> SiteIndex:
     """The index of `content`. With `jobs` > 1 and a large site, another process ranks related
-    articles meanwhile: that is a third of the time, and otherwise a core would sit idle."""
+    articles meanwhile: that is a third of the time, and otherwise a core would sit idle. It is
+    still ranking when the index is returned (`Related`)."""
     ordered = sorted(content.articles, key=lambda a: a.sort_key)
-    ranking = Aside(lambda: _related(ordered, related_limit), fork=worth_aside(jobs, len(ordered)))
+    fork = related_limit > 0 and worth_aside(jobs, len(ordered))
+    ranking = Aside(lambda: _related(ordered, related_limit), fork=fork)
     try:
         articles = {a.slug: a for a in reversed(ordered)}
         reported = _happenings(ordered)
@@ -127,7 +170,6 @@ def build_index(content: Content, related_limit: int = 5, jobs: int = 1) -> Site
         facts = _people_facts(people, ordered, events)
         entries = {(v.kind, v.id): v for v in content.vocabulary}
         taxonomies = {kind: _taxonomy(kind, ordered, events, entries) for kind in TAXONOMIES}
-        ranked = ranking.result()
     except BaseException:
         ranking.cancel()
         raise
@@ -141,7 +183,7 @@ def build_index(content: Content, related_limit: int = 5, jobs: int = 1) -> Site
         day_events=_day_events(events),
         months=_months(ordered),
         events=events,
-        related={a.slug: tuple(ordered[p].slug for p in ranked[i]) for i, a in enumerate(ordered)},
+        related=Related(ranking, ordered),
         reported=reported,
         links={slug: ArticleLink.of(article) for slug, article in articles.items()},
     )

@@ -67,9 +67,9 @@ def _links(index: SiteIndex, articles: Iterable[Article]) -> list[ArticleLink]:
 def plan_pages(index: SiteIndex, config: SiteConfig) -> list[PageSpec]:
     """Every page of the site, in a stable order; raises BuildError if two want one path."""
     links = cooccurrence(index)
-    specs = [
-        *_home(index, config),
-        *_articles(index),
+    # the article pages are planned last, though listed second: they show related articles, which
+    # may still be being ranked in another process (index.Related)
+    others = [
         *_people(index, links, config.page_items),
         *_taxonomies(index, config.page_items),
         *_days(index),
@@ -78,6 +78,7 @@ def plan_pages(index: SiteIndex, config: SiteConfig) -> list[PageSpec]:
         _spec("search.html", urls.SEARCH, languages=sorted({a.lang for a in index.articles.values()})),
         _spec("404.html", urls.NOT_FOUND),
     ]
+    specs = [*_home(index, config), *_articles(index), *others]
     specs += _ways_in(index, config, specs)
     check_collisions(specs)
     return specs

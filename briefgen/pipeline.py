@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from .config import SiteConfig
 from .content import Parsed, load_content
 from .files import Files
-from .index import SiteIndex, build_index
+from .index import Related, SiteIndex, build_index
 from .model import Content
 from .pages import PageSpec, plan_pages
 from .parallel import worker_count
@@ -42,7 +42,11 @@ def index(config: SiteConfig, content: Content) -> SiteIndex:
 def plan(config: SiteConfig, content: Content) -> tuple[SiteIndex, list[PageSpec]]:
     """The index of the content, and every page of the site."""
     site_index = index(config, content)
-    return site_index, plan_pages(site_index, config)
+    try:
+        return site_index, plan_pages(site_index, config)
+    finally:
+        if isinstance(site_index.related, Related):
+            site_index.related.cancel()  # if planning failed before it looked one up
 
 
 def render(

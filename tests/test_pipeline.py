@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
 from pathlib import Path
 
@@ -10,7 +12,7 @@ from conftest import article
 
 from briefgen import pipeline
 from briefgen.config import SiteConfig
-from briefgen.errors import Problems
+from briefgen.errors import BuildError, Problems
 from briefgen.files import MemoryFiles
 
 ROOT = Path("/nowhere/briefing")  # never created: every file is in memory
@@ -145,3 +147,65 @@ def test_list_pages_rendered_stage_by_stage_with_caches_dropped_are_the_same() -
     lists_rendered(env)  # type: ignore[arg-type]
     got |= {s.output: render(env, s) for s in specs if s.template == "article.html"}  # type: ignore[arg-type]
     assert got == expected
+
+
+RELATED_SITE = {
+    "content/people/qin-gang.yaml": "name: Qin Gang\n",
+    "content/people/antony-blinken.yaml": "name: Antony Blinken\n",
+    **{
+        f"content/2023-06-{day:02}-talks-{day}.md": article(
+            f"Talks, day {day}",
+            f"2023-06-{day:02}T09:30:00+08:00",
+            actors="[Antony Blinken, Qin Gang]" if day % 2 else "[Qin Gang]",
+            topics="[Diplomacy]" if day % 3 else "[Trade]",
+        )
+        for day in range(1, 13)
+    },
+}
+
+
+def related_shown(config: SiteConfig, files: MemoryFiles) -> dict[str, list[str]]:
+    content = pipeline.load(config, files=files)[0]
+    _, specs = pipeline.plan(config, content)
+    return {s.output: [a.slug for a in s.context["related"]] for s in specs if "related" in s.context}
+
+
+def test_related_articles_ranked_in_a_helper_while_pages_are_planned_are_those_ranked_here(
+    monkeypatch, tmp_path
+):
+    """On a large site the related articles are ranked in another process while the index is built
+    and the other pages are planned (index.Related): the article pages show the same ones."""
+    from briefgen import index, parallel
+
+    rank = index._related
+    ranked_by = tmp_path / "ranked-by"
+
+    def ranking(ordered, limit):  # type: ignore[no-untyped-def]
+        ranked_by.write_text(str(os.getpid()))
+        return rank(ordered, limit)
+
+    monkeypatch.setattr(index, "_related", ranking)
+    here = related_shown(*memory_site(RELATED_SITE, jobs=1))
+    assert ranked_by.read_text() == str(os.getpid())
+    monkeypatch.setattr(parallel, "ASIDE_MIN", 1)
+    aside = related_shown(*memory_site(RELATED_SITE, jobs=2))
+    assert ranked_by.read_text() != str(os.getpid())
+    assert len(here) == 12 and all(here.values())
+    assert aside == here
+
+
+def test_a_plan_that_fails_stops_the_ranking_of_related_articles(monkeypatch):
+    """Pages that cannot be planned end the build: the process ranking related articles ends too."""
+    from briefgen import pages, parallel
+
+    monkeypatch.setattr(parallel, "ASIDE_MIN", 1)
+    config, files = memory_site(RELATED_SITE, jobs=2)
+    content = pipeline.load(config, files=files)[0]
+
+    def failing(*args):  # type: ignore[no-untyped-def]
+        raise BuildError("two pages would be written to people/index.html")
+
+    monkeypatch.setattr(pages, "_people", failing)
+    with pytest.raises(BuildError):
+        pipeline.plan(config, content)
+    assert multiprocessing.active_children() == []

@@ -359,7 +359,7 @@ def _page_prints(
     fingerprints: Fingerprints, specs: list[PageSpec], templates: dict[str, str], config: SiteConfig
 ) -> dict[str, str]:
     """Every page's fingerprint, by output path, in the order of `specs`: on a large site, taken
-    by this process and forked helpers together (each digests the model objects its pages hold)."""
+    by this process and forked helpers together (parallel.FINGERPRINT_MIN)."""
     from ..parallel import processes_for, run_chunks, worker_count
 
     processes = processes_for("fingerprint", worker_count(config), len(specs))
