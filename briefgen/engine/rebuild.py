@@ -4,6 +4,7 @@ digests to render) and records what it did, for the next build to trust."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -371,7 +372,7 @@ def _page_prints(
         def digests(k: int) -> list[bytes]:
             return [fingerprints.value(value) for value in objects[k * OBJECT_CHUNK : (k + 1) * OBJECT_CHUNK]]
 
-        for k, made in run_chunks(digests, -(-len(objects) // OBJECT_CHUNK), processes):
+        for k, made in run_chunks(digests, math.ceil(len(objects) / OBJECT_CHUNK), processes):
             fingerprints.learn(objects[k * OBJECT_CHUNK : (k + 1) * OBJECT_CHUNK], made)
         if any(fingerprints.reads(name).content for name in templates):
             fingerprints.whole_index(with_bodies=False)  # here, rather than once in each helper
@@ -379,7 +380,7 @@ def _page_prints(
     def prints(k: int) -> list[str]:
         return [fingerprints.page(spec) for spec in specs[k * PAGE_CHUNK : (k + 1) * PAGE_CHUNK]]
 
-    found: list[list[str]] = [[] for _ in range(-(-len(specs) // PAGE_CHUNK))]
+    found: list[list[str]] = [[] for _ in range(math.ceil(len(specs) / PAGE_CHUNK))]
     for k, made_prints in run_chunks(prints, len(found), processes):
         found[k] = made_prints
     in_order = (print_ for chunk in found for print_ in chunk)
