@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -195,17 +196,25 @@ def test_related_articles_ranked_in_a_helper_while_pages_are_planned_are_those_r
 
 
 def test_a_plan_that_fails_stops_the_ranking_of_related_articles(monkeypatch):
-    """Pages that cannot be planned end the build: the process ranking related articles ends too."""
-    from briefgen import pages, parallel
+    """Pages that cannot be planned end the build: the process ranking related articles ends too,
+    at once, though its ranking would take a minute."""
+    from briefgen import index, pages, parallel
 
-    monkeypatch.setattr(parallel, "ASIDE_MIN", 1)
+    def slow_ranking(ordered, limit):  # type: ignore[no-untyped-def]
+        time.sleep(60)
+        return [()] * len(ordered)
+
     config, files = memory_site(RELATED_SITE, jobs=2)
     content = pipeline.load(config, files=files)[0]
+    monkeypatch.setattr(index, "_related", slow_ranking)
+    monkeypatch.setattr(parallel, "ASIDE_MIN", 1)
 
     def failing(*args):  # type: ignore[no-untyped-def]
         raise BuildError("two pages would be written to people/index.html")
 
     monkeypatch.setattr(pages, "_people", failing)
+    started = time.monotonic()
     with pytest.raises(BuildError):
         pipeline.plan(config, content)
     assert multiprocessing.active_children() == []
+    assert time.monotonic() - started < 30
