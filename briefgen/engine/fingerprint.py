@@ -309,16 +309,22 @@ class Fingerprints:
             items: tuple[object, ...] = value  # type: ignore[assignment]
             if all(plain.get(type(item)) for item in items):
                 return items
-            memo, part = self.memo, self.part  # model objects: most often digested already
-            parts = [
-                item if plain.get(type(item)) else known[1] if (known := memo.get(id(item))) else part(item)
-                for item in items
-            ]
-            return _sequence(parts)
+            return self._items(items)
         shown = _LEAVES[cls] if cls in _LEAVES else _leaf(cls)
         if shown is not None:
             return shown(value)
         return value if _plain(value) else self.value(value)
+
+    def _items(self, items: Iterable[object]) -> object:
+        """A sequence's items as a digest shows them (see `_sequence`): plain values as they are,
+        model objects by their digests, taken from the memo when made already (most often)."""
+        memo, part, plain = self.memo, self.part, _PLAIN_TYPES
+        return _sequence(
+            [
+                item if plain.get(type(item)) else known[1] if (known := memo.get(id(item))) else part(item)
+                for item in items
+            ]
+        )
 
     def value(self, value: object) -> bytes:
         key = id(value)
@@ -330,9 +336,7 @@ class Fingerprints:
             assert isinstance(value, (list, tuple))
             if _plain(value):
                 return value_digest(value)
-            memo, part = self.memo, self.part
-            shown = [known[1] if (known := memo.get(id(item))) else part(item) for item in value]
-            found = _sequence(shown)
+            found = self._items(value)
             return found if type(found) is bytes else value_digest(found)
         if kind == "mapping":
             assert isinstance(value, Mapping)
