@@ -635,6 +635,20 @@ def test_settings_that_change_no_page_keep_the_cache(make_site, cli):
     assert "(0 rendered" not in result.out and "Another title" in project.read("site/index.html")
 
 
+def test_folders_named_on_the_command_line_keep_the_cache_of_the_same_folders(make_site, cli):
+    """`--content content --out site` names the folders the settings name: a build with them, and
+    one with the output folder written in full, render nothing after a build without them."""
+    project = make_site()
+    assert cli(project, "build", "-q").code == 0
+    nothing = "(0 rendered, 0 changed, 0 removed)"
+    assert nothing in cli(project, "build", "--content", "content", "--out", "site").out
+    assert nothing in cli(project, "build", "--out", str(project.root / "site")).out
+    assert nothing in cli(project, "build").out
+    # a different output folder is a different site: built in full there, the first one kept
+    assert "(0 rendered" not in cli(project, "build", "--out", "elsewhere").out
+    assert project.read("elsewhere/index.html") == project.read("site/index.html")
+
+
 def test_a_build_after_the_preview_renders_nothing(make_site, cli):
     from test_serve_http import start_command, url_printed_by
 
