@@ -179,3 +179,27 @@ def test_a_list_of_articles_or_events_changes_its_digest_with_each_item_and_the_
     assert digest(replace(taxon, events=taxon.events[:-1])) != kept
     moved = replace(taxon.events[0], title=taxon.events[0].title + " (moved)")
     assert digest(replace(taxon, events=(moved, *taxon.events[1:]))) != kept
+
+
+def test_shared_layers_never_digest_an_object_another_share_holds(index: SiteIndex) -> None:
+    """Processes taking fingerprints together digest the articles, happenings and links in
+    layers, each learned by every process before the next: so each object's digest needs only
+    itself and objects of earlier layers, which every process knows (a happening in the same
+    layer as its article would be digested again by the process holding the happening's share).
+    The digests are those one process makes alone."""
+    env = jinja2.Environment()
+    layers = Fingerprints(env, index).shared()
+    layer_of = {id(obj): n for n, layer in enumerate(layers) for obj in layer}
+    expected = [*index.articles.values(), *index.events, *index.links.values()]
+    assert set(layer_of) == {id(obj) for obj in expected}
+    assert len(layer_of) == sum(map(len, layers))  # none twice
+    alone = Fingerprints(env, index)
+    for n, layer in enumerate(layers):
+        for obj in layer:
+            share = Fingerprints(env, index)  # a helper forked once the layers before are learned
+            for earlier in layers[:n]:
+                share.learn(earlier, [alone.value(o) for o in earlier])
+            known = set(share.memo)
+            assert share.value(obj) == alone.value(obj)
+            made = {key for key in share.memo.keys() - known if key in layer_of}
+            assert made == {id(obj)}, (type(obj).__name__, [layer_of[key] for key in made])

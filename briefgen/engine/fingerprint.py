@@ -253,10 +253,14 @@ class Fingerprints:
                     reads = EVERYTHING  # a template named at render time: it could be any
         return seen, reads
 
-    def shared(self) -> list[object]:
-        """The objects that pages of every kind hold (every article and happening): digested
-        first, so that processes forked to take page fingerprints each find them digested."""
-        return [*self.index.articles.values(), *self.index.events]
+    def shared(self) -> list[list[object]]:
+        """The objects that pages of every kind hold, digested first, so that processes forked to
+        take page fingerprints each find them digested: in layers, each digested once the layers
+        before it are known everywhere. A happening's digest holds the links to its sources, and
+        an article's its happenings': digested in that order, no process makes a digest another
+        process has made already."""
+        index = self.index
+        return [[*index.links.values()], [*index.events], [*index.articles.values()]]
 
     def learn(self, objects: list[object], digests: list[bytes]) -> None:
         """Take the digests of `objects` made by another process (of the same index)."""

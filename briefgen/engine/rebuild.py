@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ..config import SiteConfig
 from ..errors import Problem
@@ -352,8 +352,9 @@ def _start_scan(config: SiteConfig, cache: Cache | None, scanned_ns: int) -> lis
     return [Early(share(number), fork=fork) for number in range(shares)]
 
 
+T = TypeVar("T")
 PAGE_CHUNK = 250  # pages whose fingerprints one process takes at a time
-OBJECT_CHUNK = 1000  # articles or happenings one process digests at a time
+OBJECT_CHUNK = 1000  # articles, happenings or links one process digests at a time
 
 
 def _page_prints(
@@ -366,25 +367,30 @@ def _page_prints(
     processes = processes_for("fingerprint", worker_count(config), len(specs))
     if processes > 1:
         # what pages of every kind hold is digested first, shared out, and each digest handed to
-        # this process: the helpers forked next for the pages then find them all digested
-        objects = fingerprints.shared()
+        # this process: the helpers forked next (for the next layer, then the pages) find them
+        for objects in fingerprints.shared():
 
-        def digests(k: int) -> list[bytes]:
-            return [fingerprints.value(value) for value in objects[k * OBJECT_CHUNK : (k + 1) * OBJECT_CHUNK]]
+            def digests(k: int, objects: list[object] = objects) -> list[bytes]:
+                return [fingerprints.value(value) for value in _share(objects, k, OBJECT_CHUNK)]
 
-        for k, made in run_chunks(digests, math.ceil(len(objects) / OBJECT_CHUNK), processes):
-            fingerprints.learn(objects[k * OBJECT_CHUNK : (k + 1) * OBJECT_CHUNK], made)
+            for k, made in run_chunks(digests, math.ceil(len(objects) / OBJECT_CHUNK), processes):
+                fingerprints.learn(_share(objects, k, OBJECT_CHUNK), made)
         if any(fingerprints.reads(name).content for name in templates):
             fingerprints.whole_index(with_bodies=False)  # here, rather than once in each helper
 
     def prints(k: int) -> list[str]:
-        return [fingerprints.page(spec) for spec in specs[k * PAGE_CHUNK : (k + 1) * PAGE_CHUNK]]
+        return [fingerprints.page(spec) for spec in _share(specs, k, PAGE_CHUNK)]
 
     found: list[list[str]] = [[] for _ in range(math.ceil(len(specs) / PAGE_CHUNK))]
     for k, made_prints in run_chunks(prints, len(found), processes):
         found[k] = made_prints
     in_order = (print_ for chunk in found for print_ in chunk)
     return {spec.output: print_ for spec, print_ in zip(specs, in_order, strict=True)}
+
+
+def _share(items: list[T], k: int, size: int) -> list[T]:
+    """Share `k` of `items` cut in shares of `size`."""
+    return items[k * size : (k + 1) * size]
 
 
 def _parses_changed(before: Parsed, after: Parsed) -> list[str]:
