@@ -649,6 +649,26 @@ def test_folders_named_on_the_command_line_keep_the_cache_of_the_same_folders(ma
     assert project.read("elsewhere/index.html") == project.read("site/index.html")
 
 
+def test_a_strict_build_keeps_the_cache_and_still_fails_on_the_last_builds_warnings(make_site, cli):
+    """`--strict` changes no page, only whether warnings fail the build: it shares the cache of a
+    build without it. A strict build after one that warned fails on those warnings, as a cold one
+    would, leaving the site and the cache as they were."""
+    project = make_site()
+    assert cli(project, "build", "-q").code == 0
+    nothing = "(0 rendered, 0 changed, 0 removed)"
+    assert nothing in cli(project, "build", "--strict").out
+    assert nothing in cli(project, "build").out
+    project.write({"content/z.md": article("Z", "2023-06-20", actors="[Someone Unknown]")})
+    warned = cli(project, "build")
+    assert warned.code == 0 and "content/z.md:4: warning: actors[1]: unknown person" in warned.err
+    site = output(project, "site")
+    for _ in range(2):  # the second time, with nothing changed since the strict build that failed
+        strict = cli(project, "build", "--strict")
+        assert strict.code == 1 and "content/z.md:4: actors[1]: unknown person" in strict.err, strict.err
+        assert output(project, "site") == site
+    assert nothing in cli(project, "build").out
+
+
 def test_a_build_after_the_preview_renders_nothing(make_site, cli):
     from test_serve_http import start_command, url_printed_by
 

@@ -179,12 +179,15 @@ def _unmarshalled(data: bytes) -> Any:
 def settings_stamp(config: SiteConfig) -> str:
     """Changes whenever briefgen, Python or a setting that changes the output changes: then nothing
     cached is reused. The settings below change how the work is done or what is done with the
-    site, not the site: `build`, `serve`, `digest` and `mail` then share one cache. Folders count
-    as the folders they name: `--out site` on the command line is the `site` of the settings."""
+    site, not the site: `build`, `serve`, `digest` and `mail` then share one cache. `strict` fails
+    a build or leaves its site as it would be without it (the engine does not take a quick path
+    for a strict build after warnings). Folders count as the folders they name: `--out site` on
+    the command line is the `site` of the settings."""
     folders = Paths(config.content_dir, config.output_dir, config.templates_dir, config.static_dir)
     settings = replace(
         config,
         paths=folders,
+        strict=False,
         jobs=0,
         mail=MailConfig(),
         digest=replace(config.digest, timeout=0.0, memory_mb=0),  # limits: a PDF is made or not

@@ -113,6 +113,8 @@ class Engine:
         """The rebuild done here (nothing changed, or only bodies), or None: run the pipeline."""
         if self.cache is None or self.state is None or (render_pdfs and self.state.digests_pending):
             return None
+        if self.config.strict and self.state.warnings:
+            return None  # the last build's warnings are this one's errors: the pipeline says so
         done = quick(self.config, self.cache, self.state, self._scanned)
         if done is not None:
             self.state = done.state
