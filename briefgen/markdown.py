@@ -119,13 +119,15 @@ def render_markdown(source: str, lang: str = "en") -> Markup:
     return Markup(markdown_to_html(source, lang))
 
 
-def body_key(source: str, lang: str, salt: str = "") -> str:
-    """Names a rendered body in a store: the same text in the same language renders the same.
+def body_key(body_digest: str, lang: str, salt: str = "") -> str:
+    """Names a rendered body in a store, from the digest of its Markdown (`content_hash` of the
+    text, as Article.body_digest holds it): the same text in the same language renders the same,
+    and a body found in the store is found without reading its file.
 
     The key also names this briefgen and Python-Markdown, whose output may differ between versions,
     and `salt`, what else the body depends on (the names linked as mentions).
     """
-    text = f"{__version__}\0{md.__version__}\0{lang}\0{salt}\0{source}"
+    text = f"{__version__}\0{md.__version__}\0{lang}\0{salt}\0{body_digest}"
     return content_hash(text)
 
 
@@ -160,7 +162,8 @@ class Bodies:
         self._last: tuple[Article, tuple[str, Markup]] | None = None
 
     def of(self, article: Article) -> tuple[str, Markup]:
-        """The body of `article` (read from its file) as (store key, HTML).
+        """The body of `article` as (store key, HTML): from the store if it holds it, else read
+        from its file and rendered.
 
         The last answer is kept: a page asks for its body, then the build for its key.
         """
@@ -168,22 +171,18 @@ class Bodies:
 
         if self._last is not None and self._last[0] is article:
             return self._last[1]
-        found = self.html(read_body(article, self.files), article.lang)
-        self._last = (article, found)
-        return found
-
-    def html(self, source: str, lang: str) -> tuple[str, Markup]:
-        key = body_key(source, lang, self.salt)
+        key = body_key(article.body_digest, article.lang, self.salt)
         found = self.seen.get(key)
         if found is None:
             stored = self.store.get(key) if self.store is not None else None
             if stored is None:
-                stored = self._render(source, lang)
+                stored = self._render(read_body(article, self.files), article.lang)
                 self.fresh[key] = stored
             found = Markup(stored)
             if len(self.seen) > 512:  # a body is needed by its page and by its day's digest
                 self.seen.clear()
             self.seen[key] = found
+        self._last = (article, (key, found))
         return key, found
 
     def _render(self, source: str, lang: str) -> str:

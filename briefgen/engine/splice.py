@@ -100,7 +100,8 @@ def splice_bodies(
             page_bytes = (out / record.output).read_bytes()
             if content_hash(page_bytes) != manifest[record.output][0]:
                 return None
-            old_html, key = store.get(record.body), body_key(body, record.lang, linker.salt if linker else "")
+            key = body_key(content_hash(body), record.lang, linker.salt if linker else "")
+            old_html = store.get(record.body)
             stored = store.get(key)
             new_html = stored or _finished(linker, markdown_to_html(body, record.lang))
             page = page_bytes.decode("utf-8")
