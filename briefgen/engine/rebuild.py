@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 STATE_BYTES_PER_FILE = 500  # about what the state keeps of each input: its time, size, record, page
 FLUSH_BODIES = 500  # rendered bodies kept before they go to the store: memory stays flat
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
@@ -354,7 +356,6 @@ def _start_scan(config: SiteConfig, cache: Cache | None, scanned_ns: int) -> lis
     return [Early(share(number), fork=fork) for number in range(shares)]
 
 
-T = TypeVar("T")
 PAGE_CHUNK = 250  # pages whose fingerprints one process takes at a time
 OBJECT_CHUNK = 1000  # articles, happenings or links one process digests at a time
 
