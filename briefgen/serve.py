@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .build import Progress, build, update_search_index
+from .collector import IdleCollection, collector_paused
 from .config import SiteConfig
 from .digest_pass import Pass, make_digests
 from .engine.resident import Resident
@@ -194,6 +195,7 @@ class SiteBuilder:
         self._looked: tuple[FirstLook, ...] = ()  # the pages shown before the build under way
         self._builds = 0  # builds begun: what the background makes for the first look is current
         # only if none began meanwhile
+        self._tidy = IdleCollection()  # the collector's pass over a build's objects, once idle
 
     def first_look(self, sources: frozenset[Path], shown: frozenset[str]) -> tuple[FirstLook, ...]:
         """The pages among `shown` (output paths of open pages) that can be made before the build,
@@ -204,7 +206,8 @@ class SiteBuilder:
         if len(sources) != 1 or kept is None or not shown:
             return ()
         self._stop.set()  # a save outranks the PDF pass
-        with self._lock:
+        self._tidy.cancel()  # the collector's pass waits until the build after this save
+        with self._lock, collector_paused():
             try:
                 self._looked = first_looks(self._load(), kept, next(iter(sources)), shown)
             except BriefgenError:
@@ -214,6 +217,7 @@ class SiteBuilder:
     def __call__(self, sources: frozenset[Path]) -> RebuildReport:
         """Build the pages; `sources` (what changed) go first in the next PDF pass."""
         self._stop.set()  # a save outranks the PDF pass, which keeps what it finished
+        self._tidy.cancel()
         self._builds += 1
         looked, self._looked = self._looked, ()
         with self._lock:
@@ -229,6 +233,8 @@ class SiteBuilder:
                 )
             except BriefgenError as error:
                 return RebuildReport(errors=describe(error, self._root))
+            finally:
+                self._tidy.soon()
         if self._background is not None:
             stop = self._stop = threading.Event()
             self._urgent |= sources
@@ -269,6 +275,7 @@ class SiteBuilder:
             return
         if builds == self._builds and self._resident.site is None:
             self._resident.site = site
+            self._tidy.soon()
 
     @property
     def background_busy(self) -> bool:
@@ -280,6 +287,7 @@ class SiteBuilder:
     def close(self, timeout: float | None = None) -> bool:
         """Stop the background work; False if it still runs after `timeout` seconds."""
         self._stop.set()
+        self._tidy.cancel()
         return self._background.stop(timeout) if self._background is not None else True
 
 
