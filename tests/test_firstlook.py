@@ -243,7 +243,7 @@ def test_the_preview_collects_a_builds_garbage_while_idle_and_never_while_it_mak
 ):
     """After a build the collector's pass over the build's objects (0.3 s at 10,000 articles) came
     with the next allocations: most often while the next save's page was made first, which it
-    made three to four times slower. The preview runs that pass once nothing happens for a
+    made twice as slow to show. The preview runs that pass once nothing happens for a
     moment, and keeps the collector off while it makes a page first."""
     import gc
     import time
