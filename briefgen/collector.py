@@ -39,13 +39,11 @@ def collector_paused(pause: bool = True) -> Iterator[None]:
 class IdleCollection:
     """A full collection `after` seconds from the last `soon()`, unless `cancel()`ed first.
 
-    After a build the collector's next pass examines everything the build made (0.3 s at 10,000
-    articles). In the preview that pass used to come with the next allocation that crossed its
-    threshold: most often while the next save's page was being made first (see firstlook.py),
-    making it twice as slow to show (a person's page at 10,000 articles: 0.86 s, against 0.41 s
-    without the pass; docs/serve.md). The preview asks for the pass here once a build
-    ends, so that it runs while nobody waits, and pauses the collector while it makes a page
-    first."""
+    The pass that follows a paused build (see `collector_paused`) used to come, in the preview,
+    with the next allocations: most often while the next save's page was being made first
+    (firstlook.py), twice as slow to show then (docs/serve.md). The preview asks for it here once
+    a build ends, so that it runs while nobody waits, and pauses the collector while it makes a
+    page first."""
 
     def __init__(self, after: float = 1.0) -> None:
         self.after = after

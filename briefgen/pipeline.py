@@ -44,9 +44,10 @@ def plan(config: SiteConfig, content: Content) -> tuple[SiteIndex, list[PageSpec
     site_index = index(config, content)
     try:
         return site_index, plan_pages(site_index, config)
-    finally:
+    except BaseException:
         if isinstance(site_index.related, Related):
-            site_index.related.cancel()  # if planning failed before it looked one up
+            site_index.related.cancel()  # planning failed: the ranking, maybe still running, is not wanted
+        raise
 
 
 def render(
