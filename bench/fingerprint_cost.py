@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from briefgen.config import load_config
-from briefgen.content import load_content
+from briefgen.content.load import load_content
 from briefgen.engine import fingerprint
 from briefgen.engine.cache import Cache
 from briefgen.engine.fingerprint import Fingerprints

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from briefgen.config import load_config  # noqa: E402
-from briefgen.content import parse_when  # noqa: E402
+from briefgen.content.fields import parse_when  # noqa: E402
 from briefgen.importer import Options, engines, infer, read_source  # noqa: E402
 from briefgen.importer.vocabulary import load_known  # noqa: E402
 from briefgen.slugs import fold, slugify  # noqa: E402

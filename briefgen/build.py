@@ -315,7 +315,7 @@ def _full(
 ) -> BuildResult:
     """The pipeline: load -> index -> plan -> render -> check links -> write, redoing what the engine says."""
     from . import urls
-    from .content import load_content
+    from .content.load import load_content
     from .links import LinkChecker, plain_attributes
     from .markdown import Bodies
     from .mentions import site_linker, suggestions
@@ -424,7 +424,7 @@ def _render(
 
 def _dead_link(spec: PageSpec, link: str) -> Problem:
     """A dead link, placed at the line of the article that writes it, else at the page's source."""
-    from .content import read_body
+    from .content.articles import read_body
     from .links import line_of
     from .pages import page_errors_source
 

@@ -236,7 +236,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from .content import DATE_HINT, parse_when  # the model and Babel load only for the commands
+    from .content.fields import DATE_HINT, parse_when  # the model and Babel load only for the commands
     from .i18n import Translator  # that use them: a build with nothing to do starts faster
     from .slugs import title_slug
 

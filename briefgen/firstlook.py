@@ -29,18 +29,11 @@ from pathlib import Path
 
 from . import pipeline, urls
 from .config import SiteConfig
-from .content import (
-    PEOPLE_DIR,
-    VOCABULARY_DIRS,
-    Parsed,
-    Registries,
-    Report,
-    load_registries,
-    parse_file,
-    person_keys,
-    resolve_article,
-    vocable_keys,
-)
+from .content.articles import Parsed, parse_file
+from .content.fields import Report
+from .content.load import Registries, load_registries, resolve_article
+from .content.people import PEOPLE_DIR, person_keys
+from .content.vocabulary import VOCABULARY_DIRS, vocable_keys
 from .engine.cache import Cache
 from .engine.resident import LastSite
 from .files import project_files

@@ -167,7 +167,7 @@ class Bodies:
 
         The last answer is kept: a page asks for its body, then the build for its key.
         """
-        from .content import read_body
+        from .content.articles import read_body
 
         if self._last is not None and self._last[0] is article:
             return self._last[1]

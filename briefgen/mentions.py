@@ -329,7 +329,7 @@ def _position(padded: str, form: str) -> int:
 
 def suggestions(index: SiteIndex) -> tuple[Problem, ...]:
     """For `check`: every article's mentions of known people who are not among its actors."""
-    from .content import read_body
+    from .content.articles import read_body
 
     names = names_in(index)
     found: list[Problem] = []

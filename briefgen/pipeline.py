@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from .config import SiteConfig
-from .content import Parsed, load_content
+from .content.articles import Parsed
+from .content.load import load_content
 from .files import Files
 from .index import Related, SiteIndex, build_index
 from .model import Content

@@ -419,7 +419,8 @@ def test_quiet_or_piped_builds_show_no_progress(make_site, cli, monkeypatch):
 
 def test_a_body_saved_again_during_the_build_stops_it_rather_than_mixing_versions(make_site):
     from briefgen.config import load_config
-    from briefgen.content import load_content, read_body
+    from briefgen.content.articles import read_body
+    from briefgen.content.load import load_content
     from briefgen.errors import BuildError
 
     project = make_site({"content/x.md": article("X", "2023-06-20", "First version.")})

@@ -17,7 +17,7 @@ from test_incremental_fields import ARTICLE, PEOPLE, PERSON, TERMS, VOCABULARY, 
 
 from briefgen import pipeline
 from briefgen.config import load_config
-from briefgen.content import Parsed
+from briefgen.content.articles import Parsed
 from briefgen.engine.resident import LastSite
 from briefgen.firstlook import first_look, first_looks, is_template, pages_again
 from briefgen.index import build_index, related_of

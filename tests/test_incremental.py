@@ -215,25 +215,25 @@ def test_an_article_template_edit_renders_every_article_page_without_reading_its
     """Bodies rendered by the last build are found in the store by the digest of their text, which
     the parse cache holds: after an edit of the article template, every article page is made again
     with no article file read, and the site is the one a cold build makes."""
-    from briefgen import content
+    from briefgen.content import articles
 
     project = make_site()
     assert cli(project, "build", "-q").code == 0
-    read = content.read_body
+    read = articles.read_body
     opened: list[str] = []
 
     def reading(article, files=None):  # type: ignore[no-untyped-def]
         opened.append(article.slug)
         return read(article, files)
 
-    monkeypatch.setattr(content, "read_body", reading)
+    monkeypatch.setattr(articles, "read_body", reading)
     project.write({"templates/article.html": before_last_endblock("article.html", "<p>edited</p>")})
     result = cli(project, "build")
-    articles = len(list((project.root / "content").glob("*.md")))
-    assert f"({articles} rendered" in result.out, result.out
+    count = len(list((project.root / "content").glob("*.md")))
+    assert f"({count} rendered" in result.out, result.out
     assert opened == []
     assert "<p>edited</p>" in project.read("site/articles/2023-06-18-talks/index.html")
-    monkeypatch.setattr(content, "read_body", read)
+    monkeypatch.setattr(articles, "read_body", read)
     assert output(project, "site") == cold_build(project, cli, tmp_path)
 
 

@@ -1,7 +1,7 @@
 """Every field of every content file, every setting that shows on pages, edited between builds:
 each rebuild ends with the site a cold build makes, byte for byte.
 
-The fields are not listed by hand: the test takes them from the keys content.py accepts and from
+The fields are not listed by hand: the test takes them from the keys briefgen/content/ accepts and from
 the settings' dataclass, and fails when one has no edit here, so a new field is tested the day it
 is added.
 """
@@ -13,8 +13,8 @@ from dataclasses import fields
 
 from test_incremental import GLOBAL_READERS, cold_build, output
 
-from briefgen import content
 from briefgen.config import SiteConfig
+from briefgen.content import articles, people, vocabulary
 
 # For each key a content file may hold, values it takes in turn ({n}: the file's number).
 ARTICLE = {
@@ -93,13 +93,13 @@ def nested(keys: tuple[str, ...], prefix: str) -> set[str]:
 
 
 def test_every_key_a_content_file_takes_and_every_setting_has_an_edit():
-    article_keys = set(content.ARTICLE_KEYS) - {"events", "source", "image"}
-    article_keys |= nested(content.EVENT_KEYS, "events") | nested(content.SOURCE_KEYS, "source")
-    article_keys |= nested(content.IMAGE_KEYS, "image")
+    article_keys = set(articles.ARTICLE_KEYS) - {"events", "source", "image"}
+    article_keys |= nested(articles.EVENT_KEYS, "events") | nested(articles.SOURCE_KEYS, "source")
+    article_keys |= nested(articles.IMAGE_KEYS, "image")
     assert set(ARTICLE) == article_keys
-    assert set(PERSON) == (set(content.PERSON_KEYS) - {"roles"}) | nested(content.ROLE_KEYS, "roles")
+    assert set(PERSON) == (set(people.PERSON_KEYS) - {"roles"}) | nested(people.ROLE_KEYS, "roles")
     assert {kind: set(keys) for kind, keys in VOCABULARY.items()} == {
-        kind: set(keys) for kind, keys in content.VOCABLE_KEYS.items()
+        kind: set(keys) for kind, keys in vocabulary.VOCABLE_KEYS.items()
     }
     assert set(SETTINGS) | NOT_ON_PAGES == {f.name for f in fields(SiteConfig)}
 
@@ -108,9 +108,9 @@ def article_text(n: int, values: dict[str, str]) -> str:
     def v(key: str) -> str:
         return values[key].format(n=n)
 
-    event = ", ".join(f"{key}: {v('events.' + key)}" for key in content.EVENT_KEYS)
-    source = ", ".join(f"{key}: {v('source.' + key)}" for key in content.SOURCE_KEYS)
-    image = ", ".join(f"{key}: {v('image.' + key)}" for key in content.IMAGE_KEYS)
+    event = ", ".join(f"{key}: {v('events.' + key)}" for key in articles.EVENT_KEYS)
+    source = ", ".join(f"{key}: {v('source.' + key)}" for key in articles.SOURCE_KEYS)
+    image = ", ".join(f"{key}: {v('image.' + key)}" for key in articles.IMAGE_KEYS)
     lines = [f"{key}: {v(key)}" for key in ARTICLE if "." not in key]
     return "\n".join(
         [
@@ -131,7 +131,7 @@ def person_text(n: int, name: str, values: dict[str, str]) -> str:
     def v(key: str) -> str:
         return values[key].format(n=n, name=name)
 
-    role = ", ".join(f"{key}: {v('roles.' + key)}" for key in content.ROLE_KEYS)
+    role = ", ".join(f"{key}: {v('roles.' + key)}" for key in people.ROLE_KEYS)
     lines = [f"{key}: {v(key)}" for key in PERSON if "." not in key]
     return "\n".join([*lines, f"roles:\n  - {{{role}}}", ""])
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from ..config import LANG_RE, SiteConfig
-from ..content import DATE_HINT, parse_when
+from ..content.fields import DATE_HINT, parse_when
 from ..errors import ContentError
 from ..importer import engines
 from ..importer.infer import Options, infer

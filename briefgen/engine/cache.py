@@ -28,10 +28,10 @@ from ..hashing import checksum, content_hash, file_hash, spread
 from .parts import Parts, Runs, differing_entries
 
 if TYPE_CHECKING:
-    from ..content import ParsedArticle
+    from ..content.articles import ParsedArticle
     from ..parallel import Aside
 
-CACHE_FORMAT = 16  # raise whenever what the cache holds changes shape
+CACHE_FORMAT = 17  # raise whenever what the cache holds changes shape
 CACHE_DIR = ".briefgen"
 STATE_FILE = "build-state.marshal"
 PARSED_DIR = "parsed"  # the parse cache, in shards: a save rewrites only those holding what changed

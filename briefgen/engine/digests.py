@@ -13,7 +13,7 @@ from pathlib import Path
 from .. import urls
 from ..collector import collector_paused
 from ..config import SiteConfig
-from ..content import load_content
+from ..content.load import load_content
 from ..hashing import value_digest
 from ..index import SiteIndex, build_index
 from ..manifest import WrittenFile

@@ -35,7 +35,7 @@ from .splice import Quick, load_splicing, quick
 if TYPE_CHECKING:
     import jinja2
 
-    from ..content import Parsed
+    from ..content.articles import Parsed
     from ..index import SiteIndex
     from ..mentions import Linker
     from ..pages import PageSpec

@@ -22,7 +22,7 @@ from .cache import Cache
 
 if TYPE_CHECKING:
     from ..config import SiteConfig
-    from ..content import Parsed
+    from ..content.articles import Parsed
     from ..index import SiteIndex
     from ..pages import PageSpec
 

@@ -1,4 +1,4 @@
-"""What the content already knows: its people (read by content.py) and the topics and places its
+"""What the content already knows: its people (read by content/people.py) and the topics and places its
 articles use, with the French and English spellings that point at each."""
 
 from __future__ import annotations
@@ -9,7 +9,10 @@ import re
 from dataclasses import dataclass, field
 
 from ..config import SiteConfig
-from ..content import SIMILAR_TITLES, Report, _article_paths, load_registries, parse_file, resolve_article
+from ..content.articles import article_paths, parse_file
+from ..content.events import SIMILAR_TITLES
+from ..content.fields import Report
+from ..content.load import load_registries, resolve_article
 from ..errors import Problem
 from ..files import project_files
 from ..model import Person
@@ -101,7 +104,7 @@ def load_known(config: SiteConfig) -> Known:
             table.setdefault(fold(label), {})[label] = 1
     events: list[KnownEvent] = []
     if config.content_dir.is_dir():
-        for path in _article_paths(config.content_dir, files).files:
+        for path in article_paths(config.content_dir, files).files:
             article = resolve_article(parse_file(path, config, files), registries, Report())
             if article is None:
                 continue

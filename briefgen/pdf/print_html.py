@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from .. import __version__, urls
 from ..config import SiteConfig
-from ..content import read_body
+from ..content.articles import read_body
 from ..digest import (
     Digest,
     actor_anchor,
