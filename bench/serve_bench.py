@@ -16,7 +16,7 @@ sample site, under 1 s on 10,000 articles.
 `--edit actor` adds a person from the project's people files to the article's actors: front-matter
 edits, which go through the whole pipeline (index, plan, fingerprints) where a body edit is spliced
 into its page. The preview shows the saved article's page first, made against the last build (its
-first look, see briefgen/firstlook.py), and then builds the rest: the "rebuild" column is that
+first look, see briefgen/preview/firstlook.py), and then builds the rest: the "rebuild" column is that
 build, after which the next save is made. `--edit template` saves the article page's template
 (a copy of the shipped one in the project's templates/) with a sentence more in the article: the
 open page is then made again first, the same way. `--edit person` opens the page of the person
@@ -48,9 +48,10 @@ from playwright.sync_api import Page, sync_playwright
 
 from briefgen.config import load_config
 from briefgen.i18n import Translator
-from briefgen.serve import Preview, SiteBuilder
+from briefgen.preview.building import SiteBuilder
+from briefgen.preview.server import Preview
 from briefgen.theme import shipped_templates
-from briefgen.watch import project_sources
+from briefgen.preview.watch import project_sources
 
 REPO = Path(__file__).resolve().parent.parent
 GEN_CORPUS = REPO / "bench" / "corpus.py"

@@ -41,7 +41,7 @@ class IdleCollection:
 
     The pass that follows a paused build (see `collector_paused`) used to come, in the preview,
     with the next allocations: most often while the next save's page was being made first
-    (firstlook.py), twice as slow to show then (docs/serve.md). The preview asks for it here once
+    (preview/firstlook.py), twice as slow to show then (docs/serve.md). The preview asks for it here once
     a build ends, so that it runs while nobody waits, and pauses the collector while it makes a
     page first."""
 

@@ -9,8 +9,8 @@ import pytest
 
 from briefgen.build import build
 from briefgen.config import load_config
-from briefgen.digest_pass import Pass, make_digests, order
 from briefgen.engine.digests import plan_digests
+from briefgen.preview.digest_pass import Pass, make_digests, order
 
 WITH_DIGESTS = {"briefgen.yaml": "digest:\n  enabled: true\njobs: 1\n"}
 CALL = "content/2023-06-14-call.md"

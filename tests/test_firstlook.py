@@ -19,9 +19,9 @@ from briefgen import pipeline
 from briefgen.config import load_config
 from briefgen.content.articles import Parsed
 from briefgen.engine.resident import LastSite
-from briefgen.firstlook import first_look, first_looks, is_template, pages_again
 from briefgen.index import build_index, related_of
 from briefgen.model import Article, Content, Person, Term
+from briefgen.preview.firstlook import first_look, first_looks, is_template, pages_again
 from briefgen.theme import shipped_templates
 
 # The only edits of an article's front matter that may leave it without a first look: those
@@ -248,14 +248,14 @@ def test_the_preview_collects_a_builds_garbage_while_idle_and_never_while_it_mak
     import gc
     import time
 
-    from briefgen import serve
+    from briefgen.preview import building
 
     project = make_site()
-    builder = serve.SiteBuilder(project.root, lambda: load_config(project.root), after_html=None)
+    builder = building.SiteBuilder(project.root, lambda: load_config(project.root), after_html=None)
     monkeypatch.setattr(builder._tidy, "after", 0.2)
     passes = []  # full collections that started, and whether a page was being made first then
     making_first: list[bool] = [False]
-    looks = serve.first_looks
+    looks = building.first_looks
 
     def looking(*args, **kwargs):  # type: ignore[no-untyped-def]
         making_first[0] = True
@@ -268,7 +268,7 @@ def test_the_preview_collects_a_builds_garbage_while_idle_and_never_while_it_mak
         if phase == "start" and info["generation"] == 2:
             passes.append(making_first[0])
 
-    monkeypatch.setattr(serve, "first_looks", looking)
+    monkeypatch.setattr(building, "first_looks", looking)
     gc.callbacks.append(heard)
     try:
         assert builder(frozenset()).ok

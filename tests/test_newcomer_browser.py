@@ -12,8 +12,9 @@ from playwright.sync_api import Browser, Page, expect
 from test_serve_browser import quiet, save
 
 from briefgen.config import load_config
-from briefgen.serve import Preview, SiteBuilder
-from briefgen.watch import project_sources
+from briefgen.preview.building import SiteBuilder
+from briefgen.preview.server import Preview
+from briefgen.preview.watch import project_sources
 
 pytestmark = [
     pytest.mark.slow,

@@ -21,8 +21,9 @@ from briefgen import search
 from briefgen.build import build as run_build
 from briefgen.build import update_search_index
 from briefgen.config import load_config
-from briefgen.serve import Preview, SiteBuilder
-from briefgen.watch import project_sources
+from briefgen.preview.building import SiteBuilder
+from briefgen.preview.server import Preview
+from briefgen.preview.watch import project_sources
 
 pytestmark = [
     pytest.mark.slow,

@@ -18,9 +18,11 @@ from playwright.sync_api import Browser, Page, expect
 
 from briefgen.build import build
 from briefgen.config import load_config
-from briefgen.serve import Preview, RebuildReport, SiteBuilder
+from briefgen.preview.building import SiteBuilder
+from briefgen.preview.livereload import RebuildReport
+from briefgen.preview.server import Preview
+from briefgen.preview.watch import project_sources
 from briefgen.theme import shipped_templates
-from briefgen.watch import project_sources
 
 pytestmark = [
     pytest.mark.slow,

@@ -26,10 +26,13 @@ import pytest
 from conftest import article
 
 from briefgen.config import load_config
-from briefgen.digest_pass import Pass
-from briefgen.firstlook import FirstLook
-from briefgen.serve import EVENTS_URL, SCRIPT_URL, Preview, RebuildReport, SiteBuilder, host_allowed
-from briefgen.watch import Sources
+from briefgen.preview.building import SiteBuilder
+from briefgen.preview.digest_pass import Pass
+from briefgen.preview.firstlook import FirstLook
+from briefgen.preview.http import host_allowed
+from briefgen.preview.livereload import EVENTS_URL, SCRIPT_URL, RebuildReport
+from briefgen.preview.server import Preview
+from briefgen.preview.watch import Sources
 
 
 def quiet(line: str) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from briefgen.config import load_config
-from briefgen.watch import Sources, Watcher, is_editor_noise, project_sources
+from briefgen.preview.watch import Sources, Watcher, is_editor_noise, project_sources
 
 
 def wait_until(check: Callable[[], bool], what: str, timeout: float = 5.0) -> None:

@@ -16,8 +16,10 @@ from types import FrameType
 
 from .. import urls
 from ..config import SiteConfig, load_config
-from ..serve import STOP_GRACE_SECONDS, Preview, SiteBuilder, is_loopback
-from ..watch import project_sources
+from ..preview.building import SiteBuilder
+from ..preview.http import is_loopback
+from ..preview.server import STOP_GRACE_SECONDS, Preview
+from ..preview.watch import project_sources
 from ..writer import check_output_dir
 from .report import EXIT_OK, progress_line
 

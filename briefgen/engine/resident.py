@@ -2,7 +2,7 @@
 read again what the last build of the same process already held.
 
 It also keeps the last full build's settings, index and page plan (`site`), which the preview's
-first look renders pages against before the next build (see firstlook.py).
+first look renders pages against before the next build (see preview/firstlook.py).
 
 It holds the parse cache as objects: unpickling it is most of a second at 10,000 articles, on
 every save. The objects are used only while the files on disk are the ones this process last saw

@@ -24,9 +24,9 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 
-from .config import CONFIG_FILE, SiteConfig
-from .engine.cache import CACHE_DIR
-from .errors import BriefgenError
+from ..config import CONFIG_FILE, SiteConfig
+from ..engine.cache import CACHE_DIR
+from ..errors import BriefgenError
 
 Rebuild = Callable[[frozenset[Path]], object]
 

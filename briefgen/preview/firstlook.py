@@ -27,22 +27,22 @@ from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import pipeline, urls
-from .config import SiteConfig
-from .content.articles import Parsed, parse_file
-from .content.fields import Report
-from .content.load import Registries, load_registries, resolve_article
-from .content.people import PEOPLE_DIR, person_keys
-from .content.vocabulary import VOCABULARY_DIRS, vocable_keys
-from .engine.cache import Cache
-from .engine.resident import LastSite
-from .files import project_files
-from .index import SiteIndex, Taxon, related_of
-from .model import Article, Event, Person
-from .network import cooccurrence
-from .pages import PageSpec, article_page, person_page, taxon_page
-from .render import make_environment, render
-from .slugs import fold
+from .. import pipeline, urls
+from ..config import SiteConfig
+from ..content.articles import Parsed, parse_file
+from ..content.fields import Report
+from ..content.load import Registries, load_registries, resolve_article
+from ..content.people import PEOPLE_DIR, person_keys
+from ..content.vocabulary import VOCABULARY_DIRS, vocable_keys
+from ..engine.cache import Cache
+from ..engine.resident import LastSite
+from ..files import project_files
+from ..index import SiteIndex, Taxon, related_of
+from ..model import Article, Event, Person
+from ..network import cooccurrence
+from ..pages import PageSpec, article_page, person_page, taxon_page
+from ..render import make_environment, render
+from ..slugs import fold
 
 TEMPLATE_SUFFIXES = (".html", ".xml")  # what a saved template may be; its stylesheets are static files
 MOST_PAGES = 8  # open pages made again after a template save, at most: each is a render before the build

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import SiteConfig
-from .engine.digests import DigestPlan, commit_digests, plan_digests
-from .errors import Problem, shown
-from .parallel import worker_count
+from ..config import SiteConfig
+from ..engine.digests import DigestPlan, commit_digests, plan_digests
+from ..errors import Problem, shown
+from ..parallel import worker_count
 
 COMMIT_SECONDS = 1.0  # finished digests are put in place at least this often
 NICE = 10  # digest workers yield the CPU to the build of a save
@@ -58,7 +58,7 @@ def order(plan: DigestPlan, urgent: frozenset[Path]) -> list[str]:
 
 def make_digests(job: Pass) -> bool:
     """Bring the PDF digests up to date; True when done, False when stopped by a save."""
-    from .pdf import NotMade, render_digests
+    from ..pdf import NotMade, render_digests
 
     started = time.perf_counter()
     plan = plan_digests(job.config)
