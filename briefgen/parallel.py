@@ -269,6 +269,7 @@ class Aside(Generic[R]):
         self._value: R | None = None
         self._process: Any = None
         self._receiver: Any = None
+        self._cancelled = False
         import multiprocessing
 
         if not fork or "fork" not in multiprocessing.get_all_start_methods():
@@ -290,6 +291,8 @@ class Aside(Generic[R]):
         self._work = None
 
     def result(self) -> R:
+        if self._cancelled:  # a caller's mistake, never a user's: there is no result to give
+            raise RuntimeError("the result of work aside was asked for after it was cancelled")
         if self._work is not None:  # not forked: do it now, once
             self._value, self._work = self._work(), None
         elif self._process is not None:
@@ -311,7 +314,8 @@ class Aside(Generic[R]):
         return self._value  # type: ignore[return-value]
 
     def cancel(self) -> None:
-        """Stop the work if it is still running; its result is not wanted."""
+        """Stop the work if it is still running; its result is not wanted (`result()` then raises)."""
+        self._cancelled = True
         if self._process is not None:
             _signal(self._process, signal.SIGTERM)
             self._process.join()

@@ -149,8 +149,16 @@ def test_work_aside_cancelled_stops_its_process(tmp_path) -> None:
         time.sleep(5)
         marker.write_text("done")
 
-    Aside(work).cancel()
+    aside = Aside(work)
+    aside.cancel()
     assert not marker.exists()  # stopped, not waited for
+    # asking for the result afterwards is a clear error, not a None taken for a result
+    with pytest.raises(RuntimeError, match="cancelled"):
+        aside.result()
+    unforked = Aside(lambda: 42, fork=False)
+    unforked.cancel()
+    with pytest.raises(RuntimeError, match="cancelled"):
+        unforked.result()
 
 
 def test_early_work_runs_in_a_child_and_hands_back_its_plain_values() -> None:
