@@ -19,7 +19,7 @@ from ..pickling import fast_pickle
 from ..slugs import slugify
 from ..typography import typeset
 from ..yamlnodes import Map, Scalar
-from .fields import Fields, day_start, decode
+from .fields import Fields, day_start, decode, given
 from .people import PEOPLE_DIR
 
 ARTICLE_KEYS = (
@@ -177,8 +177,8 @@ def parse_article(path: Path, text: str, config: SiteConfig, fields: Fields) -> 
                 )
             )
     source = None
-    source_node = meta.get("source")
-    if source_node is not None and not (isinstance(source_node, Scalar) and source_node.is_null):
+    source_node = given(meta, "source")
+    if source_node is not None:
         mapping = fields.mapping(source_node, "source")
         if mapping is not None:
             fields.keys(mapping, SOURCE_KEYS, "source")
@@ -239,8 +239,8 @@ def _image(meta: Map, path: Path, config: SiteConfig, fields: Fields) -> Image |
     A local file must stay inside the content folder and be a picture type; whether it exists is
     checked when the site is built (build.article_images), since a parse may come from the cache.
     """
-    node = meta.get("image")
-    if node is None or (isinstance(node, Scalar) and node.is_null):
+    node = given(meta, "image")
+    if node is None:
         return None
     if isinstance(node, Map):
         fields.keys(node, IMAGE_KEYS, "image")

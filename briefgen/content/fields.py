@@ -44,6 +44,12 @@ class Report:
     warnings: list[Problem] = field(default_factory=list)
 
 
+def given(node: Map, key: str) -> Node | None:
+    """The value of `key`, or None when the key is missing or its value is null (`key:`, `~`)."""
+    value = node.get(key)
+    return None if value is None or (isinstance(value, Scalar) and value.is_null) else value
+
+
 @dataclass(slots=True)
 class Fields:
     """Typed reads from YAML nodes for one file, collecting problems instead of stopping."""
@@ -68,11 +74,10 @@ class Fields:
 
     def text(self, node: Map, key: str, where: str = "", required: bool = False) -> str | None:
         label = f"{where}.{key}" if where else key
-        value = node.get(key)
-        if value is None or (isinstance(value, Scalar) and value.is_null):
+        value = given(node, key)
+        if value is None:
             if required:
-                line = value.line if value is not None else node.line
-                self.error(line, f"missing required field '{label}'")
+                self.error((node.get(key) or node).line, f"missing required field '{label}'")
             return None
         if not isinstance(value, Scalar):
             self.error(value.line, f"{label} must be text, not {kind_of(value)}")
@@ -84,8 +89,8 @@ class Fields:
 
     def texts(self, node: Map, key: str, where: str = "") -> list[Scalar]:
         label = f"{where}.{key}" if where else key
-        value = node.get(key)
-        if value is None or (isinstance(value, Scalar) and value.is_null):
+        value = given(node, key)
+        if value is None:
             return []
         if not isinstance(value, Seq):
             self.error(value.line, f"{label} must be a list such as [a, b], not {kind_of(value)}")
@@ -100,8 +105,8 @@ class Fields:
         return items
 
     def items(self, node: Map, key: str) -> list[tuple[int, Map]]:
-        value = node.get(key)
-        if value is None or (isinstance(value, Scalar) and value.is_null):
+        value = given(node, key)
+        if value is None:
             return []
         if not isinstance(value, Seq):
             self.error(value.line, f"{key} must be a list, not {kind_of(value)}")
@@ -162,8 +167,8 @@ class Fields:
         return found[0] if found else None
 
     def flag(self, node: Map, key: str) -> bool:
-        value = node.get(key)
-        if value is None or (isinstance(value, Scalar) and value.is_null):
+        value = given(node, key)
+        if value is None:
             return False
         parsed = parse_bool(value)
         if parsed is None:

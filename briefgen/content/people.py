@@ -14,7 +14,7 @@ from ..model import Person, Role
 from ..slugs import fold, slugify
 from ..typography import typeset
 from ..yamlnodes import DEFAULT_LIMITS, Scalar, YamlLimits, parse_yaml
-from .fields import Fields, Report, is_yaml, read_text, shown_path
+from .fields import Fields, Report, given, is_yaml, read_text, shown_path
 
 PEOPLE_DIR = "people"
 
@@ -135,8 +135,8 @@ def parse_person(
                 )
             )
     links: list[tuple[str, str]] = []
-    links_node = root.get("links")
-    if links_node is not None and not (isinstance(links_node, Scalar) and links_node.is_null):
+    links_node = given(root, "links")
+    if links_node is not None:
         mapping = fields.mapping(links_node, "links")
         if mapping is not None:
             for key, _ in mapping.entries:

@@ -16,7 +16,7 @@ from ..model import Term, Vocable, Zone
 from ..slugs import fold, slugify
 from ..typography import typeset
 from ..yamlnodes import DEFAULT_LIMITS, Scalar, YamlLimits, parse_yaml
-from .fields import Fields, Report, is_yaml, read_text
+from .fields import Fields, Report, given, is_yaml, read_text
 
 VOCABULARY_DIRS = ("topics", "places")  # content/<kind>/*.yaml, each optional
 
@@ -131,8 +131,8 @@ def parse_vocable(
     fields.keys(root, VOCABLE_KEYS[kind])
     names = fields.localized(root, "name", "")
     coordinates = None
-    found = root.get("coordinates")
-    if found is not None and not (isinstance(found, Scalar) and found.is_null):
+    found = given(root, "coordinates")
+    if found is not None:
         items = fields.texts(root, "coordinates")
         try:
             lat, lon = (float(item.text) for item in items)
